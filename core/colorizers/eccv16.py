@@ -1,0 +1,65 @@
+"""Zhang et al. (ECCV 2016) colorization, the official Caffe release, run by OpenCV DNN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from core import lab
+from core.colorizers.base import Colorizer, ModelUnavailable
+
+PROTOTXT = "colorization_deploy_v2.prototxt"
+CAFFEMODEL = "colorization_release_v2.caffemodel"
+HULL = "pts_in_hull.npy"
+FILES = (PROTOTXT, CAFFEMODEL, HULL)
+ANNEAL_SCALE = 2.606   # 1 / T with T = 0.38, the release's conv8_313_rh scale
+
+
+class ModelLoadError(ModelUnavailable):
+    """The eccv16 files are missing or cannot be read; the message says what to do."""
+
+
+def missing_files(folder: Path) -> list[str]:
+    return [f for f in FILES if not (Path(folder) / f).is_file()]
+
+
+class Eccv16Colorizer(Colorizer):
+    name = "eccv16"
+    title = "Zhang et al. 2016 (Caffe)"
+    default_render_factor = 14    # 224 px long side, the resolution the net was trained at
+    render_factor_range = (4, 48)
+    stride = 8
+
+    def __init__(self, folder):
+        super().__init__()
+        import cv2
+
+        folder = Path(folder)
+        missing = missing_files(folder)
+        if missing:
+            raise ModelLoadError(
+                f"eccv16 weights are missing in {folder} ({', '.join(missing)}). "
+                "Fetch them with: python -m core.weights fetch eccv16"
+            )
+        try:
+            net = cv2.dnn.readNetFromCaffe(str(folder / PROTOTXT), str(folder / CAFFEMODEL))
+            pts = np.load(folder / HULL, allow_pickle=False).astype(np.float32)
+            if pts.ndim != 2 or pts.shape[1] != 2:
+                raise ValueError(f"{HULL} has shape {pts.shape}, expected (N, 2)")
+            n = pts.shape[0]
+            net.getLayer(net.getLayerId("class8_ab")).blobs = [pts.T.reshape(2, n, 1, 1)]
+            net.getLayer(net.getLayerId("conv8_313_rh")).blobs = [np.full((1, n), ANNEAL_SCALE, np.float32)]
+        except cv2.error as e:
+            raise ModelLoadError(f"OpenCV could not load the eccv16 model from {folder}: "
+                                 f"{str(e).strip().splitlines()[-1]}. Fetch fresh files with "
+                                 "python -m core.weights fetch eccv16") from None
+        except (OSError, ValueError) as e:
+            raise ModelLoadError(f"Could not read the eccv16 files in {folder}: {e}") from None
+        self.net = net
+
+    def predict_ab(self, L_small: np.ndarray) -> np.ndarray:
+        blob = lab.caffe_l(L_small)[None, None]
+        self.net.setInput(blob)
+        out = self.net.forward()          # (1, 2, h/4, w/4), ab in Lab units
+        return np.ascontiguousarray(out[0].transpose(1, 2, 0))

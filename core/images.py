@@ -1,0 +1,133 @@
+"""Safe image decoding: whatever a user drops in becomes RGB uint8 or a clear ImageError."""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+DEFAULT_MAX_PIXELS = 40_000_000
+SUPPORTED = "JPEG, PNG, TIFF, BMP, WebP or GIF"
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+class ImageError(ValueError):
+    """A problem with an input image, worded for the person who supplied it."""
+
+
+def max_pixels() -> int:
+    """The pixel cap: ``COLORIZER_MAX_PIXELS`` or 40 megapixels."""
+    try:
+        return int(os.environ.get("COLORIZER_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    except ValueError:
+        return DEFAULT_MAX_PIXELS
+
+
+def _flatten_alpha(img: Image.Image) -> Image.Image:
+    rgba = img.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _high_bit_depth_to_rgb(img: Image.Image) -> np.ndarray:
+    arr = np.asarray(img)
+    if arr.ndim == 3:
+        arr = arr[..., 0]
+    arr = arr.astype(np.float64)
+    if img.mode == "F":
+        lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+        scale = 255.0 / (hi - lo) if hi > lo else 0.0
+        grey = (arr - lo) * scale
+    elif img.mode.startswith("I;16") or arr.max() > 255:
+        grey = arr / 257.0
+    else:
+        grey = arr
+    grey = np.clip(np.rint(grey), 0, 255).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)
+
+
+def load_image(src, max_pixels_: int | None = None) -> np.ndarray:
+    """Decode ``src`` (a path, bytes, or a binary file object) into H x W x 3 uint8 RGB.
+
+    EXIF orientation is applied; alpha is flattened on white; grey, palette,
+    CMYK and 16-bit images are converted; animated/multi-page files give their
+    first frame. Raises :class:`ImageError` with a readable message for empty,
+    truncated, non-image or oversized (decompression-bomb) files.
+    """
+    cap = max_pixels_ or max_pixels()
+    if isinstance(src, (str, Path)):
+        try:
+            with open(src, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            raise ImageError(f"File not found: {src}") from None
+        except IsADirectoryError:
+            raise ImageError(f"{src} is a folder, not an image file") from None
+        except OSError as e:
+            raise ImageError(f"Could not read {src}: {e.strerror or e}") from None
+    elif isinstance(src, (bytes, bytearray, memoryview)):
+        data = bytes(src)
+    elif hasattr(src, "read"):
+        data = src.read()
+    else:
+        raise ImageError("Unsupported input: give a file path, bytes or an uploaded file")
+    if not data:
+        raise ImageError("The file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            w, h = img.size
+            if w < 1 or h < 1:
+                raise ImageError("The image has no pixels")
+            if w * h > cap:
+                raise ImageError(
+                    f"The image is too large: {w} x {h} = {w * h / 1e6:.1f} megapixels "
+                    f"(the limit is {cap / 1e6:.0f} megapixels). Please resize it and try again."
+                )
+            if getattr(img, "n_frames", 1) > 1:
+                img.seek(0)
+            img.load()
+            img = ImageOps.exif_transpose(img)
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError(f"This is not an image file we can read. Please use {SUPPORTED}.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"The image is too large (more than {cap / 1e6:.0f} megapixels)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        msg = str(e).lower()
+        if "truncated" in msg or "broken" in msg or "eof" in msg or isinstance(e, EOFError):
+            raise ImageError("The image file is damaged or incomplete (truncated). Please upload it again.") from None
+        raise ImageError(f"The image could not be decoded ({e}). Please use {SUPPORTED}.") from None
+    except MemoryError:
+        raise ImageError("The image is too large to decode") from None
+
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        return _high_bit_depth_to_rgb(img)
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in img.info):
+        return np.asarray(_flatten_alpha(img), dtype=np.uint8)
+    if mode != "RGB":
+        img = img.convert("RGB")
+    arr = np.asarray(img, dtype=np.uint8)
+    if arr.ndim != 3 or arr.shape[2] != 3:  # pragma: no cover - defensive
+        raise ImageError("The image could not be converted to RGB")
+    return np.ascontiguousarray(arr)
+
+
+def is_grey(rgb: np.ndarray, tol: int = 2) -> bool:
+    """True when the image carries no colour (all channels equal within ``tol``)."""
+    rgb = np.asarray(rgb).astype(np.int16)
+    return bool(np.abs(rgb[..., 0] - rgb[..., 1]).max() <= tol and np.abs(rgb[..., 1] - rgb[..., 2]).max() <= tol)
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, format="PNG", optimize=False)
+    return buf.getvalue()

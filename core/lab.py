@@ -1,0 +1,126 @@
+"""The one Lab contract of the project.
+
+Every conversion between RGB and CIE Lab, and every normalisation that a
+network sees, is defined here and nowhere else.
+
+* RGB images are ``H x W x 3`` ``uint8`` sRGB.
+* Lab is CIE Lab under D65 (scikit-image ``rgb2lab`` on ``rgb / 255``):
+  L in [0, 100], a and b roughly in [-110, 110].
+* Networks see ``L_norm = L / 50 - 1`` (in [-1, 1]) and the autoencoder
+  predicts ``ab_norm = ab / 110``.
+* Colorizing = predict ab at the render resolution, resize ab to the original
+  size, join it with the ORIGINAL full-resolution L (:func:`join_l_ab`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage import color
+
+L_MAX = 100.0
+AB_SCALE = 110.0
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """uint8 RGB (H, W, 3) -> float32 Lab (H, W, 3), D65."""
+    rgb = np.asarray(rgb)
+    if rgb.dtype != np.uint8:
+        raise TypeError(f"expected uint8 RGB, got {rgb.dtype}")
+    return color.rgb2lab(rgb.astype(np.float32) / 255.0).astype(np.float32)
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """float Lab (H, W, 3) -> uint8 RGB (rounded, clipped to the sRGB gamut)."""
+    rgb = color.lab2rgb(np.asarray(lab, dtype=np.float64))
+    return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+
+
+def lightness(rgb: np.ndarray) -> np.ndarray:
+    """The L channel (H, W) float32 in [0, 100] of an RGB uint8 image."""
+    return rgb_to_lab(rgb)[..., 0]
+
+
+def to_grey_rgb(rgb: np.ndarray) -> np.ndarray:
+    """The evaluation protocol's grey input: L of the image with a = b = 0, as RGB uint8.
+
+    This is also exactly the output of the ``grayscale`` model.
+    """
+    L = lightness(rgb)
+    return join_l_ab(L, np.zeros(L.shape + (2,), np.float32))
+
+
+def normalize_l(L: np.ndarray) -> np.ndarray:
+    return (np.asarray(L, np.float32) / (L_MAX / 2.0)) - 1.0
+
+
+def caffe_l(L: np.ndarray) -> np.ndarray:
+    """What the Zhang et al. eccv16 Caffe net sees: mean-centred L (L - 50)."""
+    return np.asarray(L, np.float32) - L_MAX / 2.0
+
+
+def denormalize_l(L_norm: np.ndarray) -> np.ndarray:
+    return (np.asarray(L_norm, np.float32) + 1.0) * (L_MAX / 2.0)
+
+
+def normalize_ab(ab: np.ndarray) -> np.ndarray:
+    return np.asarray(ab, np.float32) / AB_SCALE
+
+
+def denormalize_ab(ab_norm: np.ndarray) -> np.ndarray:
+    return np.asarray(ab_norm, np.float32) * AB_SCALE
+
+
+def resize_ab(ab: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Bilinear resize of an (h, w, 2) ab map to (height, width, 2)."""
+    import cv2
+
+    ab = np.asarray(ab, np.float32)
+    if ab.shape[:2] == (height, width):
+        return ab
+    return cv2.resize(ab, (width, height), interpolation=cv2.INTER_LINEAR).reshape(height, width, 2)
+
+
+def join_l_ab(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    """Join full-resolution L (H, W) with ab of any size (h, w, 2) -> RGB uint8 (H, W, 3).
+
+    ab is resized to L's size; L is used exactly as given, so the grey detail
+    of the input is preserved at full resolution.
+    """
+    L = np.asarray(L, np.float32)
+    h, w = L.shape
+    ab = resize_ab(ab, h, w)
+    lab = np.concatenate([L[..., None], ab], axis=-1)
+    return lab_to_rgb(lab)
+
+
+def resize_rgb(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Area/bilinear resize of uint8 RGB used to make the render-resolution input."""
+    import cv2
+
+    if rgb.shape[:2] == (height, width):
+        return rgb
+    interp = cv2.INTER_AREA if height * width < rgb.shape[0] * rgb.shape[1] else cv2.INTER_LINEAR
+    return cv2.resize(rgb, (width, height), interpolation=interp)
+
+
+def resize_l(L: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize an L map (float32) for the network's render resolution."""
+    import cv2
+
+    L = np.asarray(L, np.float32)
+    if L.shape == (height, width):
+        return L
+    interp = cv2.INTER_AREA if height * width < L.shape[0] * L.shape[1] else cv2.INTER_LINEAR
+    return cv2.resize(L, (width, height), interpolation=interp)
+
+
+def render_size(height: int, width: int, render_factor: int, stride: int = 1) -> tuple[int, int]:
+    """Render resolution: 16 x render_factor pixels on the long side, aspect kept,
+    each side rounded to a multiple of ``stride`` (at least one stride)."""
+    if render_factor < 1:
+        raise ValueError("render_factor must be >= 1")
+    target = 16 * int(render_factor)
+    scale = target / float(max(height, width))
+    h = max(stride, int(round(height * scale / stride)) * stride)
+    w = max(stride, int(round(width * scale / stride)) * stride)
+    return h, w

@@ -1,0 +1,179 @@
+"""The autoencoder: encoder -> fusion with a global image descriptor -> decoder.
+
+Input: normalised L (see :mod:`core.lab`), any size that is a multiple of
+:data:`STRIDE`. Output: normalised ab at a quarter of the input resolution,
+decoded from a distribution over quantised ab bins by the annealed mean
+(Zhang et al. 2016). The colour network is trained as a classifier over those
+bins with class rebalancing; the shipped inference model ends with the
+:class:`AnnealedMeanAB` decoding layer.
+
+Two global descriptors are available:
+
+* ``effnet`` (shipped): frozen ImageNet EfficientNet-Lite0 on the grey image
+  (replicated to 3 channels, 224 x 224), 1280-d, as in Deep Koalarization.
+* ``scratch``: a global branch learned from scratch on top of the encoder
+  (Iizuka et al. 2016), for comparison.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from core import effnet
+
+STRIDE = 8          # the encoder downsamples by 8: render sizes are multiples of 8
+OUT_STRIDE = 4      # ab is predicted at a quarter of the render resolution
+GLOBAL_DIM = effnet.FEATURES
+
+
+@keras.saving.register_keras_serializable(package="colorizer")
+class LToDescriptorInput(layers.Layer):
+    """Normalised L -> the grey sRGB image replicated to 3 channels, resized to
+    224 x 224 and normalised as the EfficientNet-Lite release expects
+    ((x - 127) / 128, x in [0, 255]). The inverse CIE L and sRGB transfer
+    functions are exact, so the descriptor sees the same grey photo a user does."""
+
+    def call(self, l_norm):
+        L = (l_norm + 1.0) * 50.0
+        fy = (L + 16.0) / 116.0
+        y = ops.where(L > 8.0, fy * fy * fy, L / 903.2962962962963)
+        y = ops.clip(y, 0.0, 1.0)
+        srgb = ops.where(y > 0.0031308, 1.055 * ops.power(ops.maximum(y, 1e-8), 1.0 / 2.4) - 0.055, 12.92 * y)
+        x = srgb * 255.0
+        x = ops.image.resize(x, (effnet.INPUT_SIZE, effnet.INPUT_SIZE), interpolation="bilinear", antialias=True)
+        x = (x - 127.0) / 128.0
+        return ops.concatenate([x, x, x], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], effnet.INPUT_SIZE, effnet.INPUT_SIZE, 3)
+
+
+@keras.saving.register_keras_serializable(package="colorizer")
+class FuseGlobal(layers.Layer):
+    """Tile a global vector (B, C) over a feature map (B, H, W, D) and concatenate."""
+
+    def call(self, inputs):
+        fmap, vec = inputs
+        shape = ops.shape(fmap)
+        tiled = ops.broadcast_to(vec[:, None, None, :], (shape[0], shape[1], shape[2], ops.shape(vec)[-1]))
+        return ops.concatenate([fmap, tiled], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        f, v = input_shape
+        return (*f[:3], f[3] + v[1])
+
+
+@keras.saving.register_keras_serializable(package="colorizer")
+class ResizeLike(layers.Layer):
+    """Bilinear resize of a feature map to the spatial size of a reference map
+    (works with unknown spatial sizes, unlike UpSampling2D in a traced graph)."""
+
+    def call(self, inputs):
+        x, ref = inputs
+        import tensorflow as tf  # dynamic sizes need the TF op (the backend we ship with)
+
+        shape = tf.shape(ref)
+        return tf.image.resize(x, shape[1:3], method="bilinear")
+
+    def compute_output_shape(self, input_shape):
+        x, ref = input_shape
+        return (x[0], ref[1], ref[2], x[3])
+
+
+@keras.saving.register_keras_serializable(package="colorizer")
+class AnnealedMeanAB(layers.Layer):
+    """Logits over Q ab bins -> normalised ab by the annealed mean:
+    ``softmax(logits / T) @ centres``. T -> 0 gives the mode (vivid), T = 1 the
+    mean (desaturated). ``centres`` are the bins' ab values divided by 110."""
+
+    def __init__(self, centres, temperature=0.38, **kwargs):
+        super().__init__(**kwargs)
+        self.centres = np.asarray(centres, dtype="float32").tolist()
+        self._init_t = float(temperature)
+
+    def build(self, input_shape):
+        self.temperature = self.add_weight(
+            name="temperature", shape=(), initializer=keras.initializers.Constant(self._init_t), trainable=False
+        )
+        self.centres_w = self.add_weight(
+            name="centres", shape=(len(self.centres), 2),
+            initializer=keras.initializers.Constant(np.asarray(self.centres, "float32")), trainable=False,
+        )
+
+    def call(self, logits):
+        p = ops.softmax(logits / self.temperature, axis=-1)
+        return ops.einsum("bhwq,qc->bhwc", p, self.centres_w)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:3], 2)
+
+    def get_config(self):
+        return {**super().get_config(), "centres": self.centres, "temperature": self._init_t}
+
+
+def _conv(x, filters, name, strides=1, dilation=1, kernel=3):
+    x = layers.Conv2D(filters, kernel, strides=strides, dilation_rate=dilation, padding="same",
+                      use_bias=False, name=name)(x)
+    x = layers.BatchNormalization(name=name + "_bn")(x)
+    return layers.ReLU(name=name + "_relu")(x)
+
+
+def colour_net(n_bins: int, global_branch: str = "effnet", width: int = 32) -> keras.Model:
+    """The trainable colour network. Inputs: L (and the descriptor for ``effnet``);
+    output: logits over the ab bins at 1/4 resolution."""
+    w = width
+    l_in = keras.Input((None, None, 1), name="l_norm")
+    inputs = [l_in]
+    e1 = _conv(l_in, w, "enc1a", strides=2)          # /2
+    e1 = _conv(e1, w, "enc1b")
+    e2 = _conv(e1, 2 * w, "enc2a", strides=2)        # /4
+    e2 = _conv(e2, 2 * w, "enc2b")
+    e3 = _conv(e2, 4 * w, "enc3a", strides=2)        # /8
+    e3 = _conv(e3, 4 * w, "enc3b")
+    m = _conv(e3, 8 * w, "mid1", dilation=2)
+    m = _conv(m, 8 * w, "mid2", dilation=2)
+    if global_branch == "effnet":
+        g_in = keras.Input((GLOBAL_DIM,), name="descriptor")
+        inputs.append(g_in)
+        g = layers.Dropout(0.2, name="glob_drop")(g_in)
+        g = layers.Dense(8 * w, activation="relu", name="glob_dense")(g)
+    elif global_branch == "scratch":
+        g = _conv(m, 8 * w, "glob1", strides=2)
+        g = _conv(g, 8 * w, "glob2", strides=2)
+        g = layers.GlobalAveragePooling2D(name="glob_pool")(g)
+        g = layers.Dense(8 * w, activation="relu", name="glob_dense")(g)
+    else:
+        raise ValueError(f"unknown global branch {global_branch!r}")
+    f = FuseGlobal(name="fusion")([m, g])
+    f = _conv(f, 8 * w, "fuse", kernel=1)
+    d = ResizeLike(name="up")([f, e2])   # /4
+    d = layers.Concatenate(name="skip")([d, e2])
+    d = _conv(d, 4 * w, "dec1")
+    d = _conv(d, 4 * w, "dec2")
+    logits = layers.Conv2D(n_bins, 1, name="logits")(d)
+    return keras.Model(inputs, logits, name=f"colour_net_{global_branch}")
+
+
+def descriptor_model(weights_path: str | None = None) -> keras.Model:
+    """L_norm (any size) -> 1280-d frozen EfficientNet-Lite0 descriptor."""
+    l_in = keras.Input((None, None, 1), name="l_norm")
+    net = effnet.efficientnet_lite0(include_top=False)
+    if weights_path:
+        net.load_weights(weights_path)
+    net.trainable = False
+    out = net(LToDescriptorInput(name="to_descriptor_input")(l_in))
+    return keras.Model(l_in, out, name="descriptor")
+
+
+def inference_model(cnet: keras.Model, centres: np.ndarray, temperature: float,
+                    descriptor: keras.Model | None) -> keras.Model:
+    """L_norm -> ab_norm at 1/4 resolution (the model that is saved and shipped)."""
+    l_in = keras.Input((None, None, 1), name="l_norm")
+    if descriptor is not None:
+        logits = cnet([l_in, descriptor(l_in)])
+    else:
+        logits = cnet(l_in)
+    ab = AnnealedMeanAB(centres, temperature, name="annealed_mean")(logits)
+    return keras.Model(l_in, ab, name="autoencoder")

