@@ -75,7 +75,10 @@ def main(argv=None) -> int:
     from core import available_models
 
     avail = available_models()
-    models = [m.strip() for m in args.models.split(",")] if args.models else [m for m, i in avail.items() if i.available]
+    if args.models:
+        models = [m.strip() for m in args.models.split(",")]
+    else:
+        models = [m for m, i in avail.items() if i.available]
     for m in models:
         if m not in avail or not avail[m].available:
             why = avail[m].reason if m in avail else "unknown model"

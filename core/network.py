@@ -113,6 +113,14 @@ class AnnealedMeanAB(layers.Layer):
         return {**super().get_config(), "centres": self.centres, "temperature": self._init_t}
 
 
+CUSTOM_OBJECTS = {
+    "LToDescriptorInput": LToDescriptorInput,
+    "FuseGlobal": FuseGlobal,
+    "ResizeLike": ResizeLike,
+    "AnnealedMeanAB": AnnealedMeanAB,
+}
+
+
 def _conv(x, filters, name, strides=1, dilation=1, kernel=3):
     x = layers.Conv2D(filters, kernel, strides=strides, dilation_rate=dilation, padding="same",
                       use_bias=False, name=name)(x)

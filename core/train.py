@@ -297,7 +297,10 @@ def main(argv=None):
     centres = gamut_bins()
     quant = Quantizer(centres)
     counts = ab_prior(photos, quant, rng)
-    cw = quant.rebalance_weights(counts, lam=args.rebalance) if args.rebalance < 1 else np.ones(quant.n_bins, np.float32)
+    if args.rebalance < 1:
+        cw = quant.rebalance_weights(counts, lam=args.rebalance)
+    else:
+        cw = np.ones(quant.n_bins, np.float32)
     maker = BatchMaker(photos, desc, quant, cw, args.size, args.batch, args.seed)
     steps = maker.steps() if not args.steps_per_epoch else min(args.steps_per_epoch, maker.steps())
 

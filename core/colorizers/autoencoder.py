@@ -28,8 +28,7 @@ class AutoencoderColorizer(Colorizer):
         if isinstance(model_or_path, (str, os.PathLike)):
             self.model = keras.models.load_model(
                 model_or_path, compile=False,
-                custom_objects={"LToDescriptorInput": network.LToDescriptorInput,
-                                "FuseGlobal": network.FuseGlobal, "ResizeLike": network.ResizeLike, "AnnealedMeanAB": network.AnnealedMeanAB},
+                custom_objects=network.CUSTOM_OBJECTS,
             )
         else:
             self.model = model_or_path
