@@ -29,9 +29,28 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     return color.rgb2lab(rgb.astype(np.float32) / 255.0).astype(np.float32)
 
 
+def _neutral_srgb(L: np.ndarray) -> np.ndarray:
+    """sRGB value in [0, 1] of the neutral grey (a = b = 0) of lightness L: Y from L, then the sRGB curve."""
+    L = np.asarray(L, np.float64)
+    fy = (L + 16.0) / 116.0
+    y = np.where(fy > 6.0 / 29.0, fy ** 3, (fy - 16.0 / 116.0) / 7.787)
+    y = np.clip(y, 0.0, 1.0)
+    return np.where(y > 0.0031308, 1.055 * np.power(y, 1.0 / 2.4) - 0.055, 12.92 * y)
+
+
 def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
-    """float Lab (H, W, 3) -> uint8 RGB (rounded, clipped to the sRGB gamut)."""
-    rgb = color.lab2rgb(np.asarray(lab, dtype=np.float64))
+    """float Lab (H, W, 3) -> uint8 RGB (rounded, clipped to the sRGB gamut).
+
+    Pixels with a = b = 0 exactly become exact greys (R = G = B). scikit-image's
+    D65 white point and its XYZ -> RGB matrix differ slightly, so its neutral
+    axis is off by up to ~0.01 of a code value, which rounding could turn into a
+    one-level tint (e.g. 228, 228, 229) in the "grey" output.
+    """
+    lab = np.asarray(lab, dtype=np.float64)
+    rgb = color.lab2rgb(lab)
+    neutral = (lab[..., 1] == 0) & (lab[..., 2] == 0)
+    if neutral.any():
+        rgb[neutral] = _neutral_srgb(lab[..., 0][neutral])[:, None]
     return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
 
 

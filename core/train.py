@@ -80,24 +80,38 @@ def load_photos(files, size, log=print):
     return photos, kept
 
 
-def compute_descriptors(photos, descriptor, cache_path=None, log=print):
+def compute_descriptors(photos, descriptor, files=None, cache_path=None, log=print):
+    """The frozen descriptor of every (whole, grey) photo, computed once.
+
+    With ``cache_path`` the vectors are kept per file name in an .npz, so later
+    runs on overlapping data only compute what is new."""
     import tensorflow as tf
 
+    cached = {}
     if cache_path and os.path.exists(cache_path):
-        arr = np.load(cache_path)
-        if arr.shape[0] == len(photos):
-            log(f"descriptors from cache {cache_path}")
-            return arr
+        with np.load(cache_path) as z:
+            cached = dict(zip(z["files"].tolist(), z["vectors"], strict=True))
+        log(f"descriptor cache {cache_path}: {len(cached)} vectors")
     fn = tf.function(descriptor, reduce_retracing=True)
     out = np.zeros((len(photos), descriptor.output_shape[-1]), np.float32)
     t0 = time.time()
+    todo = 0
     for i, rgb in enumerate(photos):
+        key = files[i] if files is not None else None
+        if key in cached:
+            out[i] = cached[key]
+            continue
         L = lab.normalize_l(lab.lightness(rgb))[None, ..., None]
         out[i] = fn(tf.constant(L)).numpy()[0]
-        if (i + 1) % 2000 == 0:
-            log(f"  descriptors {i + 1}/{len(photos)} ({time.time() - t0:.0f} s)")
-    if cache_path:
-        np.save(cache_path, out)
+        if key is not None:
+            cached[key] = out[i]
+        todo += 1
+        if todo % 2000 == 0:
+            log(f"  descriptors {todo} computed ({time.time() - t0:.0f} s)")
+    if cache_path and todo and files is not None:
+        tmp = cache_path + ".tmp.npz"
+        np.savez(tmp, files=np.array(list(cached)), vectors=np.stack(list(cached.values())))
+        os.replace(tmp, cache_path)
     return out
 
 
@@ -289,10 +303,11 @@ def main(argv=None):
             print(f"error: {e}", file=sys.stderr)
             return 2
         descriptor = network.descriptor_model(str(wpath))
-        key = hashlib.sha1(("\n".join(files) + f"|{args.size}|{wpath}").encode()).hexdigest()[:12]
+        key = hashlib.sha1(f"{args.size}|{os.path.abspath(wpath)}".encode()).hexdigest()[:12]
         cache_dir = args.cache or os.path.dirname(os.path.abspath(args.out))
         os.makedirs(cache_dir, exist_ok=True)
-        desc = compute_descriptors(photos, descriptor, os.path.join(cache_dir, f".desc-{key}.npy"), log)
+        abs_files = [os.path.abspath(f) for f in files]
+        desc = compute_descriptors(photos, descriptor, abs_files, os.path.join(cache_dir, f".desc-{key}.npz"), log)
 
     centres = gamut_bins()
     quant = Quantizer(centres)
