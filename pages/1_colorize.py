@@ -1,0 +1,116 @@
+"""Colorize: pick a sample or upload photos, choose models, see and download the results."""
+
+import streamlit as st
+
+from core import views
+from ui import models as ui_models
+from ui import state, widgets
+
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "gif"]
+DISPLAY_SIDE = 1024       # pictures on screen are shrunk to this; downloads keep the full size
+
+st.title("Colorize")
+st.write("Bring colour to black-and-white photos. Start with a sample, or upload your own photos.")
+
+# ----------------------------------------------------------------------------- 1. photos
+st.subheader("1 · Choose photos")
+widgets.try_sample_button("try_sample")
+
+with st.expander("Sample gallery (colour photos, shown here in grey)", expanded=not state.photos()):
+    cols = st.columns(len(views.SAMPLES))
+    for col, sample in zip(cols, views.SAMPLES, strict=True):
+        with col:
+            st.image(state.sample_thumbnail(sample.name), caption=sample.title, width="stretch")
+            st.button("Use this", key=f"sample_{sample.name}", on_click=state.use_samples, args=([sample.name],),
+                      width="stretch")
+    st.button("Use all samples", key="sample_all", on_click=state.use_samples,
+              args=([s.name for s in views.SAMPLES],))
+
+uploads = st.file_uploader(
+    "Or upload photos (JPEG, PNG, TIFF, BMP, WebP; several at once is fine)",
+    type=UPLOAD_TYPES, accept_multiple_files=True, key="uploader",
+    help="Black-and-white photos get coloured. A colour photo is treated as a test: it is made grey first, "
+         "and the original is kept to score the result.",
+)
+if uploads:
+    reading = widgets.ProgressBar()
+    state.take_uploads(uploads, reading if len(uploads) > 1 else None)
+    reading.done()
+
+batch = state.photos()
+for name, message in state.rejected():
+    st.error(f"**{name}**: {message}", icon=":material/block:")
+if batch:
+    st.button(f"Clear the {len(batch)} photo(s)", key="clear_photos", on_click=state.clear_photos)
+
+# ----------------------------------------------------------------------------- 2. models
+st.subheader("2 · Choose models")
+col_models, col_rf = st.columns(2, gap="large")
+with col_models:
+    chosen = widgets.model_picker()
+with col_rf:
+    rf = widgets.render_factor_picker(chosen)
+ready = widgets.model_notices(chosen, key="colorize")
+
+# ----------------------------------------------------------------------------- 3. results
+st.subheader("3 · Results")
+if not batch:
+    st.info("No photo yet: press **Try a sample photo** above, pick one from the gallery, or upload your own.",
+            icon=":material/arrow_upward:")
+    st.stop()
+if not ready:
+    st.info("Choose at least one model that is ready to see results.", icon=":material/arrow_upward:")
+    st.stop()
+
+outcome = widgets.compute(batch, ready, rf)
+if outcome.computed:
+    st.caption(f"Coloured {outcome.computed} image(s) in {outcome.seconds:.1f} s. "
+               "Moving between pages or back to these settings is instant now.")
+
+stamp = st.toggle("Stamp “AI-coloured” on downloads", key="stamp", persist_state="session",
+                  help="Adds a small label in the corner of the downloaded pictures, so nobody mistakes them "
+                       "for real colour photos.")
+
+zip_entries = []
+for i, photo in enumerate(batch):
+    with st.expander(f"{i + 1}. {photo.name}", expanded=i < 6):
+        if photo.has_reference:
+            st.info("This is a colour photo, so it is treated as a **test**: it was made grey, the grey version "
+                    "was coloured, and the original is kept to score the result on the **Metrics** page.",
+                    icon=":material/science:")
+        shown = [("Grey input", photo.grey, None)]
+        for m in ready:
+            img = outcome.get(photo, m)
+            if img is not None:
+                shown.append((ui_models.title(m), img, m))
+        if photo.has_reference:
+            shown.append(("Original", photo.reference, None))
+        cols = st.columns(len(shown))
+        for col, (caption, img, model) in zip(cols, shown, strict=True):
+            with col:
+                st.image(views.fit_within(img, DISPLAY_SIDE), caption=caption, width="stretch")
+                if model is not None:
+                    fname = views.result_filename(photo.name, model, rf)
+                    zip_entries.append((fname, img))
+                    st.download_button(
+                        "Download PNG", data=lambda img=img: views.png_bytes(img, stamp), file_name=fname,
+                        mime="image/png", key=f"dl_{photo.key}_{model}_{rf}", on_click="ignore",
+                        icon=":material/download:",
+                    )
+
+if zip_entries:
+    entries = list(zip_entries)
+    readme = (f"Coloured by Colorization Studio (render factor {rf}). These colours were guessed by a neural "
+              "network from grey pictures; they are not the real colours.\n")
+    st.download_button(
+        f"Download all {len(entries)} as ZIP", data=lambda: views.build_zip(entries, stamp, readme),
+        file_name="colorized.zip", mime="application/zip", key="dl_zip", on_click="ignore", type="primary",
+        icon=":material/folder_zip:",
+    )
+
+st.divider()
+st.markdown("**Next:** drag the before/after slider, look inside the colours, or score the results.")
+c1, c2, c3 = st.columns(3)
+c1.page_link(widgets.PAGE_COMPARE, label="Compare with a slider", icon=":material/compare:")
+c2.page_link(widgets.PAGE_CHANNELS, label="See the colour channels", icon=":material/layers:")
+c3.page_link(widgets.PAGE_METRICS, label="Score the results", icon=":material/straighten:")

@@ -1,0 +1,49 @@
+"""Compare: a draggable before/after slider between any two versions of a photo, and a side-by-side grid."""
+
+import streamlit as st
+
+from core import views
+from ui import models as ui_models
+from ui import state, widgets
+from ui.compare_slider import compare_slider
+
+st.title("Compare")
+st.write("Drag the handle (or click it and use the arrow keys) to wipe between two versions of the photo.")
+
+batch = state.photos()
+if not batch:
+    widgets.need_photos("compare")
+    st.stop()
+
+chosen = state.models()
+rf = state.render_factor()
+widgets.settings_caption(chosen, rf)
+ready = widgets.model_notices(chosen, key="compare")
+photo = widgets.photo_picker(batch, key="compare_photo")
+outcome = widgets.compute([photo], ready, rf)
+
+versions = {"Grey input": photo.grey}
+for m in ready:
+    img = outcome.get(photo, m)
+    if img is not None:
+        versions[ui_models.title(m)] = img
+if photo.has_reference:
+    versions["Original"] = photo.reference
+names = list(versions)
+outputs = [n for n in names if n not in ("Grey input", "Original")]
+
+c1, c2 = st.columns(2)
+left = c1.selectbox("Left side", names, index=0, key="compare_left")
+right_default = names.index(outputs[0]) if outputs else len(names) - 1
+right = c2.selectbox("Right side", names, index=right_default, key="compare_right")
+if left == right:
+    st.caption("Both sides show the same picture; pick two different ones to see a difference.")
+
+compare_slider(versions[left], versions[right], left, right, key="compare_slider")
+st.caption(f"{photo.name} · {photo.grey.shape[1]} × {photo.grey.shape[0]} px")
+
+st.subheader("Side by side")
+cols = st.columns(min(4, len(names)))
+for i, name in enumerate(names):
+    with cols[i % len(cols)]:
+        st.image(views.fit_within(versions[name], 1024), caption=name, width="stretch")

@@ -1,0 +1,76 @@
+"""Metrics: how close each model's colours are to the original photo (when there is one)."""
+
+import streamlit as st
+
+from core import views
+from core.metrics import METRICS
+from ui import models as ui_models
+from ui import state, widgets
+
+BASELINE = "Grey input (no colour)"
+
+st.title("Metrics")
+st.write("Scores compare a model's colours with the **original colour photo**. They only exist for colour "
+         "photos (samples, or colour uploads that were made grey first).")
+
+batch = state.photos()
+if not batch:
+    widgets.need_photos("metrics")
+    st.stop()
+
+chosen = state.models()
+rf = state.render_factor()
+widgets.settings_caption(chosen, rf)
+ready = widgets.model_notices(chosen, key="metrics")
+outcome = widgets.compute(batch, ready, rf)
+
+
+def outputs_of(photo: state.Photo, with_baseline: bool) -> dict:
+    outs = {ui_models.title(m): outcome.get(photo, m) for m in ready if outcome.get(photo, m) is not None}
+    if with_baseline and "grayscale" not in ready:
+        outs[BASELINE] = photo.grey
+    return outs
+
+
+scored = [p for p in batch if p.has_reference]
+unscored = [p for p in batch if not p.has_reference]
+
+if scored:
+    rows = []
+    for p in scored:
+        rows.extend(state.metric_rows(p.name, p.reference, outputs_of(p, with_baseline=True)))
+    means = views.mean_rows(rows)
+    n = len(scored)
+    st.subheader("Scores" + (f": mean of {n} photos" if n > 1 else f" for {scored[0].name}"))
+
+    cols = st.columns(max(1, len(means)))
+    for col, r in zip(cols, means, strict=True):
+        col.metric(f"{r['model']}: ΔE2000", views.format_metric("delta_e2000", r["delta_e2000"]),
+                   help=METRICS["delta_e2000"][1], border=True)
+
+    st.markdown("\n".join(f"- **{METRICS[k][0]}**: {METRICS[k][1]}" for k in views.METRIC_ORDER))
+    st.caption(f"“{BASELINE}” is the photo with no colour at all: a model should beat it, especially on ΔE2000.")
+
+    chart_cols = st.columns(2)
+    for i, key in enumerate(views.METRIC_ORDER):
+        with chart_cols[i % 2]:
+            st.plotly_chart(views.metric_bar_figure(means, key), key=f"bar_{key}", config={"displaylogo": False})
+
+    st.markdown("**Table**" + (": one row per photo and model, then the means" if n > 1 else ""))
+    table = views.metrics_table(rows + means if n > 1 else rows)
+    st.dataframe(table, hide_index=True, key="metrics_table")
+
+if unscored:
+    names = ", ".join(p.name for p in unscored)
+    st.subheader("Colourfulness only")
+    st.info(f"**No score is possible for {names}**: the photo was already black-and-white, so nobody knows its "
+            "true colours and there is nothing to measure against. Only how colourful each result is can be "
+            "shown (Hasler & Süsstrunk colourfulness: 0 = grey, around 30–60 = an ordinary colour photo).",
+            icon=":material/info:")
+    c_rows = []
+    for p in unscored:
+        c_rows.extend(state.colourfulness_rows(p.name, outputs_of(p, with_baseline=False)))
+    c_means = views.mean_rows(c_rows, columns=("colourfulness",))
+    st.plotly_chart(views.colourfulness_figure(c_means), key="bar_colourfulness", config={"displaylogo": False})
+    st.dataframe(views.round_rows(c_rows + (c_means if len(unscored) > 1 else [])), hide_index=True,
+                 key="colourfulness_table")

@@ -1,0 +1,112 @@
+"""How it works: Lab colour, the network's pipeline, the render factor, the baseline and the limits,
+all drawn live from a sample photo."""
+
+import streamlit as st
+
+from core import views
+from ui import models as ui_models
+from ui import state, widgets
+
+OURS = "autoencoder"
+FACTORS = (4, 16, 40)
+
+st.title("How it works")
+names = [s.name for s in views.SAMPLES]
+sample = st.selectbox("Sample photo used on this page", names, key="how_sample",
+                      format_func=lambda n: views.SAMPLE_BY_NAME[n].title)
+photo = state.sample_photo(sample)
+infos = ui_models.infos()
+ours_ready = infos[OURS].available
+rf_default = infos[OURS].default_render_factor
+result = None
+
+# ----------------------------------------------------------------------------- Lab
+st.header("1 · Colour = lightness + two colour numbers")
+st.markdown("Computers usually store red, green and blue. Colorization uses the **Lab** colour space instead, "
+            "which splits every pixel into:\n"
+            "- **L**: lightness, from 0 (black) to 100 (white). *A black-and-white photo is exactly L.*\n"
+            "- **a**: from green (negative) through grey (0) to red (positive).\n"
+            "- **b**: from blue (negative) through grey (0) to yellow (positive).\n\n"
+            "So the network never has to invent the picture, only **two numbers per pixel**: a and b.")
+channels = views.channel_images(photo.reference)
+cols = st.columns(4)
+cols[0].image(photo.reference, caption="The colour photo", width="stretch")
+for col, ch in zip(cols[1:], "Lab", strict=True):
+    low, high = views.CHANNEL_LEGENDS[ch]
+    col.image(channels[ch], caption=f"{ch} ({low} … {high})", width="stretch")
+    col.image(views.channel_legend(ch), width="stretch")
+
+# ----------------------------------------------------------------------------- pipeline
+st.header("2 · The pipeline")
+if not ours_ready:
+    widgets.model_notice(OURS, key="how")
+else:
+    result = widgets.compute([photo], [OURS], rf_default).get(photo, OURS)
+    st.markdown(
+        "**grey photo → L → encoder → fusion with a global image descriptor → decoder → a, b → join with L "
+        "→ colour photo**")
+    stages = st.columns(5)
+    stages[0].image(photo.grey, caption="① The grey photo", width="stretch")
+    stages[1].image(views.render_preview(photo.grey, rf_default), width="stretch",
+                    caption=f"② Its L, shrunk to {16 * rf_default} px (the render size)")
+    with stages[2].container(border=True):
+        st.markdown("**③ The network**\n\n"
+                    "*Encoder*: layers of small filters find edges, textures and shapes.\n\n"
+                    "*Global descriptor*: a frozen **EfficientNet-Lite0**, trained on ImageNet's 1.2 million "
+                    "photos, sums up the whole scene in 1280 numbers (\"outdoors, a cat, grass…\").\n\n"
+                    "*Fusion*: that summary is given to every position.\n\n"
+                    "*Decoder*: for each spot, scores a few hundred possible (a, b) colours and blends "
+                    "the likely ones.")
+    if result is not None:
+        stages[3].image(views.ab_image(result), caption="④ The guessed a, b (colour only)", width="stretch")
+        stages[4].image(result, caption="⑤ Joined with the full-size L → RGB", width="stretch")
+    st.caption("The detail you see in ⑤ comes from the grey photo itself (step ①); the network only adds colour.")
+
+# ----------------------------------------------------------------------------- render factor
+st.header("3 · The render factor")
+st.markdown("The colour is worked out on a **small copy**: 16 × render factor pixels on its long side. Then the "
+            "colour is stretched over the full-size photo. Small factors give blurry, blotchy colour; large ones "
+            "give finer colour but are slower, and can get patchy because the network was trained on "
+            "small pictures.")
+if ours_ready:
+    cols = st.columns(len(FACTORS))
+    for col, rf in zip(cols, FACTORS, strict=True):
+        img = widgets.compute([photo], [OURS], rf).get(photo, OURS)
+        if img is not None:
+            col.image(img, width="stretch",
+                      caption=f"render factor {rf} → colour at {16 * rf} px" + (" (default)" if rf == rf_default
+                                                                                else ""))
+
+# ----------------------------------------------------------------------------- baseline
+st.header("4 · The Caffe baseline (Zhang et al., 2016)")
+st.markdown("A famous network by Richard Zhang, Phillip Isola and Alexei Efros (ECCV 2016), trained on "
+            "1.3 million ImageNet photos. It also predicts a, b from L by scoring 313 colour bins. It is "
+            "bigger than ours (129 MB of weights) and runs here through OpenCV. We use it as the yardstick.")
+if infos["eccv16"].available:
+    out = widgets.compute([photo], ["eccv16"], infos["eccv16"].default_render_factor).get(photo, "eccv16")
+    if out is not None:
+        cols = st.columns(2)
+        cols[0].image(out, caption=infos["eccv16"].title, width="stretch")
+        cols[1].image(photo.reference, caption="Original", width="stretch")
+else:
+    widgets.model_notice("eccv16", key="how")
+
+# ----------------------------------------------------------------------------- limits
+st.header("5 · Honest limits")
+st.markdown("- **Sepia tendency**: when unsure, the safest guess is a dull brown-grey, so results are often less "
+            "colourful than real photos.\n"
+            "- **It guesses colours it cannot know**: a shirt, a car or a flower can be any colour, and the grey "
+            "photo does not say which. The network picks what is common in its training photos.\n"
+            "- **It is not a restoration**: scratches, blur and noise stay.")
+if ours_ready and result is not None:
+    cols = st.columns(2)
+    cols[0].image(photo.reference, caption="The real colours", width="stretch")
+    cols[1].image(result, caption="Our guess", width="stretch")
+    scores = state.metric_rows(photo.name, photo.reference, {"ours": result})[0]
+    st.markdown(f"On this photo our colours are **{scores['colorfulness_ratio']:.0%} as colourful** as the "
+                f"original, and differ from it by **ΔE2000 = {scores['delta_e2000']:.1f}** on average "
+                "(about 2 is just noticeable).")
+    st.plotly_chart(views.ab_density_figure({"Original": photo.reference, "Our guess": result}),
+                    key="how_density", config={"displaylogo": False})
+    st.caption("The colours each picture uses, on the a-b plane: the guess usually covers a smaller patch "
+               "nearer the centre (duller), and sometimes in the wrong direction.")

@@ -1,0 +1,1 @@
+"""Streamlit glue of Colorization Studio: session state, cached models, shared widgets, the slider."""

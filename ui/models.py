@@ -1,0 +1,54 @@
+"""Model loading for the app: each model loads once per server process."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import core
+from core import weights
+
+
+def infos() -> dict[str, core.ModelInfo]:
+    """Every model and whether it can be used right now (cheap: only checks files)."""
+    return core.available_models()
+
+
+def title(name: str) -> str:
+    info = infos().get(name)
+    return info.title if info else name
+
+
+def _source_key(name: str) -> str:
+    """Where the model's files are, so a changed COLORIZER_HOME loads a fresh instance."""
+    if name == "autoencoder":
+        return str(weights.autoencoder_path())
+    if name == "eccv16":
+        return str(weights.home() / "eccv16")
+    return ""
+
+
+@st.cache_resource(show_spinner="Loading the model (only the first time)…", max_entries=8)
+def _load(name: str, source: str):
+    # ``source`` is part of the cache key only. Instances are thread-safe (they
+    # lock around the forward pass), so all sessions share them. A failure is
+    # not cached: st.cache_resource does not store exceptions.
+    return core.get_colorizer(name)
+
+
+def get(name: str):
+    """The shared colorizer instance; raises core.ModelUnavailable with a friendly message."""
+    return _load(name, _source_key(name))
+
+
+def colorize(name: str, grey: np.ndarray, render_factor: int) -> np.ndarray:
+    """Colour a grey RGB image with ``name`` at ``render_factor`` (clamped to the model's range)."""
+    colorizer = get(name)
+    lo, hi = colorizer.render_factor_range
+    return colorizer.colorize(grey, min(max(int(render_factor), lo), hi))
+
+
+def forget_missing() -> None:
+    """After weights were downloaded: let the engine look for them again."""
+    _load.clear()
+    core.clear_cache()
