@@ -65,12 +65,13 @@ def colorize_main(argv=None) -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs = {f.resolve() for f in files}
+    written = set()     # two inputs with one stem (a.jpg, a.png, sub/a.png) must not share an output
     ok, failed = 0, []
     bar = tqdm(files, desc="colorizing", unit="img", disable=len(files) < 2, file=sys.stderr)
     for f in bar:
         dest = out_dir / f"{f.stem}_{args.model}.png"
         n = 1
-        while dest.resolve() in inputs:
+        while dest.resolve() in inputs or dest.resolve() in written:
             dest = out_dir / f"{f.stem}_{args.model}_{n}.png"
             n += 1
         try:
@@ -79,6 +80,7 @@ def colorize_main(argv=None) -> int:
             tmp = dest.with_suffix(".png.part")
             tmp.write_bytes(encode_png(out))
             os.replace(tmp, dest)
+            written.add(dest.resolve())
             ok += 1
             if len(files) < 2:
                 print(f"{f} -> {dest}")

@@ -107,11 +107,16 @@ def _download(url: str, dest: Path, progress=None, timeout: float = 30.0) -> Non
         total = int(r.headers.get("content-length") or 0)
         done = 0
         with open(dest, "wb") as fh:
-            for chunk in r.iter_content(chunk_size=1 << 16):
-                fh.write(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
+            try:
+                for chunk in r.iter_content(chunk_size=1 << 16):
+                    fh.write(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+            except requests.exceptions.ChunkedEncodingError:
+                # the connection broke mid-file: not an offline problem, say what happened
+                raise FetchError(f"download of {url} was cut short ({done} of {total or '?'} bytes); "
+                                 "please try again") from None
     if total and done != total:
         raise FetchError(f"download of {url} was cut short ({done} of {total} bytes)")
 

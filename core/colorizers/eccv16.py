@@ -50,6 +50,10 @@ class Eccv16Colorizer(Colorizer):
             n = pts.shape[0]
             net.getLayer(net.getLayerId("class8_ab")).blobs = [pts.T.reshape(2, n, 1, 1)]
             net.getLayer(net.getLayerId("conv8_313_rh")).blobs = [np.full((1, n), ANNEAL_SCALE, np.float32)]
+            # OpenCV accepts an empty or garbage caffemodel without complaint (the layers just get
+            # no weights) and only fails at the first forward; fail here, with the advice below.
+            net.setInput(np.zeros((1, 1, 4 * self.stride, 4 * self.stride), np.float32))
+            net.forward()
         except cv2.error as e:
             raise ModelLoadError(f"OpenCV could not load the eccv16 model from {folder}: "
                                  f"{str(e).strip().splitlines()[-1]}. Fetch fresh files with "

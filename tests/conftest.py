@@ -1,0 +1,130 @@
+"""Shared fixtures for the core engine tests.
+
+* ``project_root``: the repository root (the CLIs run there).
+* ``autoencoder_path``: the shipped ``models/autoencoder.keras`` when present, else a tiny
+  untrained model of the same architecture built once per session (so a clone without the
+  model file still runs every test); ``autoencoder``: one loaded instance for the session;
+  ``use_autoencoder``: points the registry (``COLORIZER_AUTOENCODER``) at that file.
+* ``small_eccv16_home`` / ``empty_home``: ``COLORIZER_HOME`` pointing at a temporary folder with
+  the small test Caffe net (:mod:`caffe_net`) or with nothing, the model cache cleared around it.
+* ``photos``: small colour photos from ``skimage.data``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+for p in (str(ROOT), str(TESTS)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+SHIPPED_AUTOENCODER = ROOT / "models" / "autoencoder.keras"
+SHARED = ROOT.parent / "shared"
+
+
+def build_tiny_autoencoder(path, width: int = 8, temperature: float = 0.38) -> Path:
+    """An untrained autoencoder with the project's architecture (scratch global branch), saved to ``path``."""
+    from core import lab, network
+    from core.quantize import gamut_bins
+
+    centres = gamut_bins()
+    cnet = network.colour_net(len(centres), "scratch", width)
+    model = network.inference_model(cnet, centres / lab.AB_SCALE, temperature, None)
+    model.save(str(path))
+    return Path(path)
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def autoencoder_path(tmp_path_factory) -> Path:
+    if SHIPPED_AUTOENCODER.is_file():
+        return SHIPPED_AUTOENCODER
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return build_tiny_autoencoder(tmp_path_factory.mktemp("tiny_ae") / "autoencoder.keras")
+
+
+@pytest.fixture(scope="session")
+def autoencoder(autoencoder_path):
+    from core.colorizers.autoencoder import AutoencoderColorizer
+
+    return AutoencoderColorizer(autoencoder_path)
+
+
+@pytest.fixture
+def use_autoencoder(monkeypatch, autoencoder_path) -> Path:
+    """``colorize(..., model="autoencoder")`` uses ``autoencoder_path`` in this test."""
+    monkeypatch.setenv("COLORIZER_AUTOENCODER", str(autoencoder_path))
+    return autoencoder_path
+
+
+@pytest.fixture
+def empty_home(tmp_path, monkeypatch) -> Path:
+    """``COLORIZER_HOME`` = an empty folder (so eccv16 is not available)."""
+    import core
+
+    home = tmp_path / "empty_home"
+    home.mkdir()
+    monkeypatch.setenv("COLORIZER_HOME", str(home))
+    core.clear_cache()
+    yield home
+    core.clear_cache()
+
+
+@pytest.fixture
+def small_eccv16_home(tmp_path, monkeypatch) -> Path:
+    """``COLORIZER_HOME`` with the small test eccv16 net in ``<home>/eccv16``."""
+    from caffe_net import write_small_eccv16
+
+    import core
+
+    home = tmp_path / "home"
+    write_small_eccv16(home / "eccv16")
+    monkeypatch.setenv("COLORIZER_HOME", str(home))
+    core.clear_cache()
+    yield home
+    core.clear_cache()
+
+
+def _downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    s = long_side / max(h, w)
+    return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+@pytest.fixture(scope="session")
+def photos() -> dict[str, np.ndarray]:
+    """Colour photos from scikit-image, 96 px on the long side."""
+    from skimage import data
+
+    return {name: _downscale(getattr(data, name)(), 96) for name in ("astronaut", "coffee", "chelsea")}
+
+
+@pytest.fixture(scope="session")
+def downscale():
+    return _downscale
+
+
+def cli_env(**extra) -> dict[str, str]:
+    """Environment for ``python -m core.*`` subprocesses."""
+    env = dict(os.environ)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env

@@ -1,0 +1,254 @@
+"""The command-line tools, run as ``python -m core.<tool>`` on temporary folders."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT, cli_env
+from PIL import Image
+
+from core import load_image
+from core.cli import colorize_main
+from core.lab import to_grey_rgb
+
+TOOLS = ["core.colorize", "core.evaluate", "core.bench", "core.train", "core.weights"]
+
+
+def run(args, timeout=300, **env):
+    return subprocess.run([sys.executable, "-m", *map(str, args)], cwd=ROOT, env=cli_env(**env),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _save(path, rgb):
+    Image.fromarray(rgb).save(path)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path, photos):
+    """Two good photos and one broken file."""
+    d = tmp_path / "in"
+    d.mkdir()
+    _save(d / "cat.png", photos["chelsea"])
+    _save(d / "mug.jpg", photos["coffee"])
+    (d / "broken.png").write_bytes(b"not an image at all")
+    (d / "notes.txt").write_text("ignored: not an image extension")
+    return d
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_help(tool):
+    r = run([tool, "--help"], timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert f"python -m {tool}" in r.stdout
+    assert "usage" in r.stdout.lower()
+
+
+def test_colorize_folder_with_a_bad_file(folder, tmp_path):
+    out = tmp_path / "out"
+    r = run(["core.colorize", folder, "--model", "grayscale", "--out", out])
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["cat_grayscale.png", "mug_grayscale.png"]
+    assert "broken.png" in r.stderr and "not an image file" in r.stderr
+    assert "2 colorized, 1 skipped" in r.stderr
+    cat = load_image(out / "cat_grayscale.png")
+    assert np.array_equal(cat, to_grey_rgb(load_image(folder / "cat.png")))
+
+
+def test_colorize_single_file_with_the_autoencoder(folder, tmp_path, autoencoder_path):
+    out = tmp_path / "out"
+    r = run(["core.colorize", folder / "cat.png", "--render-factor", "8", "--out", out],
+            COLORIZER_AUTOENCODER=autoencoder_path)
+    assert r.returncode == 0, r.stderr
+    dest = out / "cat_autoencoder.png"
+    assert f"-> {dest}" in r.stdout
+    src = load_image(folder / "cat.png")
+    assert load_image(dest).shape == src.shape
+
+
+def test_colorize_exits_non_zero_when_nothing_succeeded(tmp_path):
+    d = tmp_path / "bad"
+    d.mkdir()
+    (d / "a.png").write_bytes(b"")
+    (d / "b.jpg").write_bytes(b"<html></html>")
+    out = tmp_path / "out"
+    r = run(["core.colorize", d, "--model", "grayscale", "--out", out])
+    assert r.returncode != 0
+    assert "0 colorized, 2 skipped" in r.stderr
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_colorize_missing_input_and_empty_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = run(["core.colorize", tmp_path / "nope.png", tmp_path / "empty", "--model", "grayscale",
+             "--out", tmp_path / "out"])
+    assert r.returncode == 1
+    assert "no such file or folder" in r.stderr and "no images in this folder" in r.stderr
+    assert "nothing to colorize" in r.stderr
+
+
+def test_colorize_unknown_model(folder, tmp_path):
+    r = run(["core.colorize", folder, "--model", "deoldify", "--out", tmp_path / "out"])
+    assert r.returncode == 2
+    assert "unknown model 'deoldify'" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_colorize_unavailable_model_and_bad_render_factor(folder, tmp_path):
+    r = run(["core.colorize", folder, "--model", "eccv16", "--out", tmp_path / "out"],
+            COLORIZER_HOME=tmp_path / "empty_home")
+    assert r.returncode == 2
+    assert "python -m core.weights fetch eccv16" in r.stderr and "Traceback" not in r.stderr
+    r = run(["core.colorize", folder, "--model", "grayscale", "--render-factor", "0", "--out", tmp_path / "out"])
+    assert r.returncode == 2
+    assert "render_factor for grayscale must be between 1 and 64" in r.stderr
+
+
+def test_colorize_never_overwrites_an_input(tmp_path, photos):
+    d = tmp_path / "in"
+    d.mkdir()
+    _save(d / "cat.png", photos["chelsea"])
+    _save(d / "cat_grayscale.png", photos["coffee"])        # an input already named like an output
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    r = run(["core.colorize", d, "--model", "grayscale", "--out", d])
+    assert r.returncode == 0, r.stderr
+    for name, data in before.items():
+        assert (d / name).read_bytes() == data, f"{name} was overwritten"
+    names = sorted(p.name for p in d.iterdir())
+    assert names == ["cat.png", "cat_grayscale.png", "cat_grayscale_1.png", "cat_grayscale_grayscale.png"]
+    assert np.array_equal(load_image(d / "cat_grayscale_1.png"), to_grey_rgb(photos["chelsea"]))
+    assert np.array_equal(load_image(d / "cat_grayscale_grayscale.png"), to_grey_rgb(photos["coffee"]))
+    assert not list(d.glob("*.part"))
+
+
+def test_colorize_inputs_with_the_same_stem_get_separate_outputs(tmp_path, photos):
+    d = tmp_path / "in"
+    (d / "sub").mkdir(parents=True)
+    _save(d / "photo.png", photos["chelsea"])
+    _save(d / "photo.jpg", photos["coffee"])
+    _save(d / "sub" / "photo.png", photos["astronaut"])
+    out = tmp_path / "out"
+    assert colorize_main([str(d), "--model", "grayscale", "--out", str(out)]) == 0
+    outs = sorted(out.iterdir())
+    assert len(outs) == 3
+    got = sorted(load_image(p).shape for p in outs)
+    assert got == sorted(p.shape for p in (photos["chelsea"], photos["coffee"], photos["astronaut"]))
+
+
+def test_colorize_main_in_process(tmp_path, photos, capsys):
+    src = _save(tmp_path / "one.png", photos["coffee"])
+    out = tmp_path / "o"
+    assert colorize_main([str(src), "--model", "grayscale", "--render-factor", "3", "--out", str(out)]) == 0
+    assert np.array_equal(load_image(out / "one_grayscale.png"), to_grey_rgb(photos["coffee"]))
+    assert "one_grayscale.png" in capsys.readouterr().out
+
+
+@pytest.fixture
+def colour_folder(tmp_path, photos):
+    d = tmp_path / "val"
+    d.mkdir()
+    for name, img in photos.items():
+        _save(d / f"{name}.png", img)
+    _save(d / "grey.png", to_grey_rgb(photos["coffee"]))         # skipped: nothing to compare
+    return d
+
+
+def test_evaluate(colour_folder, tmp_path, autoencoder_path):
+    report = tmp_path / "report.csv"
+    r = run(["core.evaluate", "--data", colour_folder, "--models", "grayscale,autoencoder", "--out", report],
+            COLORIZER_AUTOENCODER=autoencoder_path)
+    assert r.returncode == 0, r.stderr
+    table = [line for line in r.stdout.splitlines() if line.startswith("|")]
+    assert table[0].startswith("| model | images | MSE | PSNR (dB) | SSIM | ΔE2000 | colourfulness ratio")
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in table[2:]}
+    assert set(rows) == {"grayscale", "autoencoder"}
+    assert rows["grayscale"][0] == "3" and rows["autoencoder"][0] == "3"
+    assert rows["grayscale"][5] == "0.00"                          # colourfulness ratio of grey output
+    assert "3 photos from" in r.stdout
+    assert "grey.png" in r.stderr and "already grey" in r.stderr
+    with open(report, newline="") as fh:
+        data = list(csv.DictReader(fh))
+    assert len(data) == 6
+    assert {d["model"] for d in data} == {"grayscale", "autoencoder"}
+    assert {d["file"] for d in data} == {"astronaut.png", "coffee.png", "chelsea.png"}
+    for d in data:
+        assert float(d["psnr"]) > 10 and 0 < float(d["ssim"]) <= 1 and float(d["seconds"]) >= 0
+        if d["model"] == "grayscale":
+            assert float(d["colorfulness_ratio"]) == 0.0
+    # the table shows the means of the CSV rows
+    grey_psnr = np.mean([float(d["psnr"]) for d in data if d["model"] == "grayscale"])
+    assert float(rows["grayscale"][2]) == pytest.approx(grey_psnr, abs=0.006)
+
+
+def test_evaluate_errors(tmp_path, colour_folder):
+    r = run(["core.evaluate", "--data", colour_folder, "--models", "grayscale,nope"])
+    assert r.returncode == 2 and "unknown model 'nope'" in r.stderr
+    r = run(["core.evaluate", "--data", tmp_path / "missing", "--models", "grayscale"])
+    assert r.returncode == 2 and "is not a folder" in r.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run(["core.evaluate", "--data", empty, "--models", "grayscale"])
+    assert r.returncode == 1 and "no images" in r.stderr
+
+
+def test_bench(autoencoder_path):
+    r = run(["core.bench", "--repeats", "1", "--models", "grayscale,autoencoder"],
+            COLORIZER_AUTOENCODER=autoencoder_path)
+    assert r.returncode == 0, r.stderr
+    assert "768 x 512 synthetic photo, median of 1 runs" in r.stdout
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| model | render factor | load (s) | median per image (s) |"
+    assert rows[1].startswith("| --- |")
+    body = {line.split("|")[1].strip(): line for line in rows[2:]}
+    assert set(body) == {"grayscale", "autoencoder"}
+    assert body["grayscale"].split("|")[2].strip() == "16"
+    for line in body.values():
+        assert float(line.split("|")[4]) > 0
+
+
+def test_bench_refuses_an_unavailable_model(tmp_path):
+    r = run(["core.bench", "--repeats", "1", "--models", "eccv16"], COLORIZER_HOME=tmp_path)
+    assert r.returncode == 2
+    assert "eccv16 cannot be timed" in r.stderr and "not downloaded" in r.stderr
+
+
+def test_bench_with_an_eccv16_folder(tmp_path):
+    from caffe_net import write_small_eccv16
+
+    net = write_small_eccv16(tmp_path / "net")
+    r = run(["core.bench", "--repeats", "1", "--models", "eccv16,grayscale", "--eccv16-dir", net],
+            TMPDIR=tmp_path)    # bench links the folder into a temporary home
+    assert r.returncode == 0, r.stderr
+    assert "| eccv16 | 14 |" in r.stdout
+
+
+def test_weights_status(tmp_path, autoencoder_path):
+    r = run(["core.weights", "status"], COLORIZER_HOME=tmp_path, COLORIZER_AUTOENCODER=autoencoder_path)
+    assert r.returncode == 0, r.stderr
+    lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()}
+    assert set(lines) == {"autoencoder", "eccv16", "grayscale"}
+    assert lines["autoencoder"].split()[1] == "ready"
+    assert lines["grayscale"].split()[1] == "ready"
+    assert lines["eccv16"].split()[1] == "missing"
+    assert "->  python -m core.weights fetch eccv16" in lines["eccv16"]
+
+
+def test_weights_status_with_eccv16(tmp_path):
+    from caffe_net import write_small_eccv16
+
+    write_small_eccv16(tmp_path / "eccv16")
+    r = run(["core.weights", "status"], COLORIZER_HOME=tmp_path)
+    assert r.returncode == 0
+    eccv16 = next(line for line in r.stdout.splitlines() if line.startswith("eccv16"))
+    assert eccv16.split()[1] == "ready" and "fetch" not in eccv16
+
+
+def test_weights_fetch_rejects_unknown_names():
+    r = run(["core.weights", "fetch", "autoencoder"])
+    assert r.returncode == 2
+    assert "invalid choice" in r.stderr

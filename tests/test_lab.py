@@ -1,0 +1,186 @@
+"""The Lab contract (core.lab): round trips, full-resolution L, render sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skimage import color
+from skimage.color.colorconv import rgb_from_xyz
+
+from core import colorize, lab
+
+
+def _random_rgb(h, w, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def _in_gamut(lab_img: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """Pixels whose Lab colour is inside the sRGB gamut (linear RGB not clipped)."""
+    lin = color.lab2xyz(np.asarray(lab_img, np.float64)) @ rgb_from_xyz.T
+    return ((lin >= margin) & (lin <= 1 - margin)).all(axis=-1)
+
+
+def _checkerboard(h, w, lo=60, hi=200, cell=1):
+    yy, xx = np.mgrid[0:h, 0:w]
+    board = ((yy // cell + xx // cell) % 2).astype(bool)
+    return np.where(board, hi, lo).astype(np.uint8)
+
+
+# --- grey round trips -----------------------------------------------------------------------------
+
+def test_grey_ramp_is_a_fixed_point():
+    ramp = np.repeat(np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2), 3, axis=0)
+    assert np.array_equal(lab.to_grey_rgb(ramp), ramp)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_to_grey_rgb_is_exactly_grey_and_idempotent(seed):
+    x = _random_rgb(120, 160, seed)
+    g = lab.to_grey_rgb(x)
+    assert g.shape == x.shape and g.dtype == np.uint8
+    assert np.array_equal(g[..., 0], g[..., 1]) and np.array_equal(g[..., 1], g[..., 2])
+    assert np.array_equal(lab.to_grey_rgb(g), g)
+    # the grey keeps the lightness of the colour image (up to 8-bit rounding)
+    assert np.abs(lab.lightness(g) - lab.lightness(x)).max() < 0.5
+
+
+@pytest.mark.parametrize("render_factor", [None, 1, 4, 33])
+def test_grayscale_model_returns_the_grey_input(render_factor, photos):
+    for name, photo in photos.items():
+        grey = lab.to_grey_rgb(photo)
+        out = colorize(grey, "grayscale", render_factor=render_factor)
+        assert np.array_equal(out, grey), name
+        # and a colour input gives its own grey
+        assert np.array_equal(colorize(photo, "grayscale", render_factor=render_factor), grey), name
+
+
+def test_grayscale_model_on_random_noise():
+    x = _random_rgb(77, 53, 5)
+    assert np.array_equal(colorize(lab.to_grey_rgb(x), "grayscale"), lab.to_grey_rgb(x))
+
+
+# --- conversions ----------------------------------------------------------------------------------
+
+def test_rgb_to_lab_ranges_and_known_values():
+    px = np.array([[[255, 255, 255], [0, 0, 0], [255, 0, 0]]], np.uint8)
+    L = lab.rgb_to_lab(px)
+    assert L.dtype == np.float32 and L.shape == (1, 3, 3)
+    np.testing.assert_allclose(L[0, 0], [100, 0, 0], atol=0.02)
+    np.testing.assert_allclose(L[0, 1], [0, 0, 0], atol=0.02)
+    np.testing.assert_allclose(L[0, 2], [53.24, 80.09, 67.20], atol=0.05)   # sRGB red under D65
+
+
+def test_rgb_to_lab_rejects_float_input():
+    with pytest.raises(TypeError):
+        lab.rgb_to_lab(np.zeros((2, 2, 3), np.float32))
+
+
+def test_lab_round_trip_of_colours():
+    x = _random_rgb(64, 64, 3)
+    back = lab.lab_to_rgb(lab.rgb_to_lab(x))
+    assert np.abs(back.astype(int) - x).max() <= 1
+
+
+def test_normalisations():
+    L = np.array([0.0, 50.0, 100.0], np.float32)
+    np.testing.assert_allclose(lab.normalize_l(L), [-1, 0, 1])
+    np.testing.assert_allclose(lab.denormalize_l(lab.normalize_l(L)), L)
+    np.testing.assert_allclose(lab.caffe_l(L), [-50, 0, 50])
+    ab = np.array([-110.0, 0.0, 55.0], np.float32)
+    np.testing.assert_allclose(lab.normalize_ab(ab), [-1, 0, 0.5])
+    np.testing.assert_allclose(lab.denormalize_ab(lab.normalize_ab(ab)), ab, rtol=1e-6)
+
+
+# --- L at full resolution -------------------------------------------------------------------------
+
+def test_join_l_ab_keeps_full_resolution_l_with_low_res_ab():
+    rng = np.random.default_rng(0)
+    L = rng.uniform(5, 95, (240, 180)).astype(np.float32)          # detail at every pixel
+    ab_small = rng.uniform(-25, 25, (15, 12, 2)).astype(np.float32)  # 16x smaller colour map
+    out = lab.join_l_ab(L, ab_small)
+    assert out.shape == (240, 180, 3) and out.dtype == np.uint8
+    ab_full = lab.resize_ab(ab_small, 240, 180)
+    ok = _in_gamut(np.concatenate([L[..., None], ab_full], axis=-1))
+    assert 0.5 < ok.mean() < 1.0          # the test really has both kinds of pixels
+    err = np.abs(lab.lightness(out) - L)
+    assert err[ok].max() < 0.5
+    # and the colour is the resized ab (up to 8-bit rounding) where in gamut
+    got_ab = lab.rgb_to_lab(out)[..., 1:]
+    ok_inner = _in_gamut(np.concatenate([L[..., None], ab_full], axis=-1), margin=0.02) & (L > 20)
+    assert np.abs(got_ab - ab_full)[ok_inner].max() < 2.0
+
+
+def test_join_l_ab_with_constant_ab_map():
+    L = np.full((31, 47), 60.0, np.float32)
+    ab = np.zeros((3, 5, 2), np.float32)
+    ab[..., 0], ab[..., 1] = 20.0, -15.0
+    out = lab.rgb_to_lab(lab.join_l_ab(L, ab))
+    np.testing.assert_allclose(out[..., 0], 60.0, atol=0.3)
+    np.testing.assert_allclose(out[..., 1], 20.0, atol=1.0)
+    np.testing.assert_allclose(out[..., 2], -15.0, atol=1.0)
+
+
+def test_resize_ab_shape_and_identity():
+    ab = np.random.default_rng(1).normal(size=(4, 6, 2)).astype(np.float32)
+    assert lab.resize_ab(ab, 4, 6) is ab or np.array_equal(lab.resize_ab(ab, 4, 6), ab)
+    assert lab.resize_ab(ab, 1, 1).shape == (1, 1, 2)
+    assert lab.resize_ab(ab, 37, 11).shape == (37, 11, 2)
+
+
+def test_checkerboard_stays_sharp_after_autoencoder(autoencoder):
+    grey = _checkerboard(96, 128)                  # 1-pixel cells: the finest detail there is
+    rgb = np.repeat(grey[..., None], 3, axis=2)
+    out = autoencoder.colorize(rgb)                # colour is rendered at 256 px then resized
+    assert out.shape == rgb.shape
+    L_in, L_out = lab.lightness(rgb), lab.lightness(out)
+    assert np.abs(L_out - L_in).mean() < 0.5
+    assert np.median(np.abs(L_out - L_in)) < 0.3
+    # sharpness: neighbour differences are kept (a blurred board would have ~0)
+    edge_in = np.abs(np.diff(L_in, axis=1)).mean()
+    edge_out = np.abs(np.diff(L_out, axis=1)).mean()
+    assert edge_in > 40
+    assert edge_out > 0.97 * edge_in
+    # at a very small render factor too
+    out4 = autoencoder.colorize(rgb, 4)
+    assert np.abs(lab.lightness(out4) - L_in).mean() < 0.5
+
+
+# --- render_size ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("h", "w", "rf", "stride", "expected"),
+    [
+        (512, 768, 16, 8, (168, 256)),     # landscape: long side 16 x 16
+        (768, 512, 16, 8, (256, 168)),     # portrait
+        (300, 400, 10, 8, (120, 160)),
+        (224, 224, 14, 8, (224, 224)),
+        (100, 200, 4, 1, (32, 64)),
+        (1, 1, 16, 8, (256, 256)),         # tiny images are rendered at the full size
+        (1, 5000, 16, 8, (8, 256)),        # at least one stride on the short side
+        (5000, 1, 16, 1, (256, 1)),
+        (3, 2, 1, 8, (16, 8)),
+    ],
+)
+def test_render_size_examples(h, w, rf, stride, expected):
+    assert lab.render_size(h, w, rf, stride) == expected
+
+
+@pytest.mark.parametrize("stride", [1, 4, 8])
+def test_render_size_properties(stride):
+    rng = np.random.default_rng(stride)
+    for _ in range(200):
+        h, w = (int(v) for v in rng.integers(1, 4000, 2))
+        rf = int(rng.integers(1, 65))
+        rh, rw = lab.render_size(h, w, rf, stride)
+        assert rh % stride == 0 and rw % stride == 0
+        assert rh >= stride and rw >= stride
+        long_side = rh if h >= w else rw
+        assert abs(long_side - 16 * rf) <= stride / 2
+        if min(rh, rw) > 4 * stride:     # aspect kept up to the rounding to the stride
+            assert abs(rh / rw - h / w) <= (h / w) * 2 * stride / min(rh, rw)
+
+
+@pytest.mark.parametrize("bad", [0, -1, -16])
+def test_render_size_rejects_invalid_factor(bad):
+    with pytest.raises(ValueError, match="render_factor"):
+        lab.render_size(100, 100, bad, 8)

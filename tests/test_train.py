@@ -1,0 +1,215 @@
+"""core.train: a tiny real training run (2 steps), resume, re-export, the scratch global branch."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import lab
+from core.metrics import colorfulness
+from core.train import GREY_COLOURFULNESS, list_images, load_photos
+from core.train import main as train_main
+
+N_COLOUR = 12
+
+
+def _colour_image(rng, h, w):
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = rng.uniform(0, 255, 3)
+    img = np.stack([base[0] + 80 * np.sin(xx / rng.uniform(3, 9)), base[1] + 80 * np.cos(yy / rng.uniform(3, 9)),
+                    base[2] + 60 * np.sin((xx + yy) / rng.uniform(4, 12))], axis=-1)
+    img[rng.integers(0, h // 2):, rng.integers(0, w // 2):] = rng.uniform(0, 255, 3)   # a flat coloured block
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _write_folder(folder, n, seed, grey=0):
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        h, w = int(rng.integers(40, 72)), int(rng.integers(40, 72))
+        img = _colour_image(rng, h, w)
+        assert colorfulness(img) > 2 * GREY_COLOURFULNESS
+        Image.fromarray(img).save(folder / f"c{i:02d}.{'png' if i % 2 else 'jpg'}", quality=95)
+    for i in range(grey):
+        Image.fromarray(lab.to_grey_rgb(_colour_image(rng, 48, 48))).save(folder / f"grey{i}.png")
+    (folder / "readme.txt").write_text("not an image")
+    return folder
+
+
+def _run(argv) -> tuple[int, str]:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = train_main([str(a) for a in argv])
+    return rc, buf.getvalue()
+
+
+def _log_rows(out):
+    with open(str(out) + ".log.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="session")
+def effnet_weights(tmp_path_factory):
+    """Random EfficientNet-Lite0 weights (the real ones are not part of a clone)."""
+    import keras
+
+    from core import effnet
+
+    keras.utils.set_random_seed(0)
+    path = tmp_path_factory.mktemp("effnet") / "effnet_random.weights.h5"
+    effnet.efficientnet_lite0(include_top=False).save_weights(str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, effnet_weights):
+    """One finished first run: (work folder, argv, stdout)."""
+    work = tmp_path_factory.mktemp("train")
+    data = _write_folder(work / "data", N_COLOUR, seed=0, grey=1)
+    val = _write_folder(work / "val", 2, seed=1)
+    argv = ["--data", data, "--val", val, "--val-limit", 2, "--size", 32, "--epochs", 1, "--steps-per-epoch", 2,
+            "--batch", 4, "--width", 8, "--render-factor", 4, "--descriptor-weights", effnet_weights,
+            "--out", work / "ae.keras", "--cache", work]
+    rc, out = _run(argv)
+    assert rc == 0, out
+    return work, argv, out
+
+
+def test_helpers_list_and_load(tmp_path):
+    d = _write_folder(tmp_path / "d", 4, seed=3, grey=1)
+    files = list_images([d])
+    assert [f.rsplit("/", 1)[-1] for f in files] == ["c00.jpg", "c01.png", "c02.jpg", "c03.png", "grey0.png"]
+    assert list_images([d], exclude=["grey*"]) == files[:4]
+    logs = []
+    photos, kept = load_photos(files, 32, log=logs.append)
+    assert len(photos) == 4 and kept == files[:4]
+    assert all(min(p.shape[:2]) == 32 for p in photos)
+    assert "4 colour photos, 1 skipped" in logs[-1]
+
+
+def test_first_run_saves_a_model_that_reloads(trained, tmp_path):
+    from core.colorizers.autoencoder import AutoencoderColorizer
+
+    work, _, out = trained
+    assert f"{N_COLOUR} colour photos, 1 skipped (grey or unreadable)" in out     # the grey photo is skipped
+    assert (work / "ae.keras").is_file() and (work / "ae.keras.ckpt.keras").is_file()
+    assert not list(work.glob("*.tmp.keras"))
+    assert len(list(work.glob(".desc-*.npz"))) == 1                                # descriptor cache in --cache
+    col = AutoencoderColorizer(work / "ae.keras")
+    names = [layer.name for layer in col.model.layers]
+    assert "annealed_mean" in names and "descriptor" in names
+    assert float(col.model.get_layer("annealed_mean").temperature.numpy()) == pytest.approx(0.38)
+    img = np.random.default_rng(0).integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    res = col.colorize(img)
+    assert res.shape == (37, 53, 3) and res.dtype == np.uint8
+    assert np.abs(lab.lightness(res) - lab.lightness(img)).mean() < 1.0
+    rows = _log_rows(work / "ae.keras")
+    assert len(rows) == 1
+    assert rows[0]["epoch"] == "1"
+    assert float(rows[0]["loss"]) > 0
+    assert 5 < float(rows[0]["val_psnr"]) < 60
+    assert 0 <= float(rows[0]["val_ssim"]) <= 1
+    assert rows[0]["val_colorfulness_ratio"] != ""
+
+
+def test_resume_then_export_only(trained, tmp_path):
+    from core.colorizers.autoencoder import AutoencoderColorizer
+
+    first, argv, _ = trained
+    work = tmp_path / "w"
+    shutil.copytree(first, work)
+    argv = [str(a).replace(str(first), str(work)) for a in argv]
+    i = argv.index("--epochs")
+    argv[i + 1] = "2"
+    before = (work / "ae.keras.ckpt.keras").stat().st_mtime_ns
+    rc, out = _run([*argv, "--resume"])
+    assert rc == 0, out
+    assert "resumed from" in out and "at epoch 1" in out
+    assert "descriptor cache" in out                          # the descriptors were not computed again
+    rows = _log_rows(work / "ae.keras")
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert rows[1]["val_psnr"] != ""
+    assert (work / "ae.keras.ckpt.keras").stat().st_mtime_ns != before
+
+    # re-export with another annealing temperature, without training
+    rc, out = _run([*argv, "--export-only", "--temperature", "0.5"])
+    assert rc == 0, out
+    assert "temperature 0.5" in out
+    assert len(_log_rows(work / "ae.keras")) == 2              # no training happened
+    col = AutoencoderColorizer(work / "ae.keras")
+    assert float(col.model.get_layer("annealed_mean").temperature.numpy()) == pytest.approx(0.5)
+    assert col.colorize(np.zeros((20, 30, 3), np.uint8)).shape == (20, 30, 3)
+
+
+def test_export_only_without_checkpoint(tmp_path, capsys, effnet_weights):
+    rc = train_main(["--data", str(tmp_path), "--export-only", "--out", str(tmp_path / "none.keras"),
+                     "--descriptor-weights", str(effnet_weights)])
+    assert rc == 2
+    assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_scratch_global_branch(tmp_path):
+    from core.colorizers.autoencoder import AutoencoderColorizer
+
+    data = _write_folder(tmp_path / "data", 8, seed=5)
+    rc, out = _run(["--data", data, "--size", 32, "--epochs", 1, "--steps-per-epoch", 1, "--batch", 4,
+                    "--width", 8, "--global-branch", "scratch", "--out", tmp_path / "s.keras"])
+    assert rc == 0, out
+    col = AutoencoderColorizer(tmp_path / "s.keras")
+    assert len(col.model.inputs) == 1
+    names = [layer.name for layer in col.model.layers]
+    assert "descriptor" not in names
+    assert any(layer.name == "colour_net_scratch" for layer in col.model.layers)
+    assert not list(tmp_path.glob(".desc-*"))                     # no descriptor, no cache
+    rows = _log_rows(tmp_path / "s.keras")
+    assert len(rows) == 1 and rows[0]["val_psnr"] == ""            # no --val given
+    assert col.colorize(np.zeros((33, 17, 3), np.uint8)).shape == (33, 17, 3)
+
+
+def test_only_grey_or_no_images(tmp_path, capsys):
+    d = tmp_path / "grey"
+    d.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((40, 40), 30 * i, np.uint8)).save(d / f"g{i}.png")
+    assert train_main(["--data", str(d), "--global-branch", "scratch", "--out", str(tmp_path / "x.keras")]) == 2
+    assert "no usable colour photos" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert train_main(["--data", str(empty), "--out", str(tmp_path / "x.keras")]) == 2
+    assert "no images found" in capsys.readouterr().err
+
+
+def test_size_must_be_a_multiple_of_8(tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        train_main(["--data", str(tmp_path), "--size", "30"])
+    assert exc.value.code == 2
+
+
+@pytest.mark.slow
+def test_descriptor_weights_extracted_from_the_shipped_model(tmp_path, monkeypatch, autoencoder_path):
+    """A clone has no efficientnet_lite0.weights.h5: training takes the descriptor from the shipped model."""
+    import keras
+
+    from core import network, train, weights
+    from core.colorizers.autoencoder import AutoencoderColorizer
+
+    ae = AutoencoderColorizer(autoencoder_path).model
+    if "descriptor" not in [layer.name for layer in ae.layers]:
+        pytest.skip("the shipped autoencoder is not here (a tiny stand-in without a descriptor is used)")
+    monkeypatch.setattr(weights, "effnet_weights_path", lambda: tmp_path / "absent.weights.h5")
+    monkeypatch.setenv("COLORIZER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLORIZER_AUTOENCODER", str(autoencoder_path))
+    path = train.descriptor_weights_file()
+    assert path == tmp_path / "home" / ".cache" / "efficientnet_lite0_from_autoencoder.weights.h5"
+    assert path.is_file()
+    assert train.descriptor_weights_file() == path                     # cached
+    desc = network.descriptor_model(str(path))
+    x = keras.ops.convert_to_tensor(np.linspace(-1, 1, 64 * 64, dtype=np.float32).reshape(1, 64, 64, 1))
+    want = ae.get_layer("descriptor")(x)
+    np.testing.assert_allclose(np.asarray(desc(x)), np.asarray(want), rtol=1e-4, atol=1e-4)
