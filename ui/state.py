@@ -25,8 +25,15 @@ MAX_RESULTS = 96                  # colorized images kept per session
 MAX_RESULT_BYTES = 512 * 2**20    # ... and at most this many bytes of them
 MAX_FILES = 64                    # PNG / ZIP files kept per session
 MAX_FILE_BYTES = 256 * 2**20
-# Long side of the built-in samples; smaller values make the app (and its tests) faster.
-SAMPLE_SIDE = int(os.environ.get("STUDIO_SAMPLE_SIDE", "512"))
+DEFAULT_SAMPLE_SIDE = 512
+
+
+def sample_side() -> int:
+    """Long side of the built-in samples: ``STUDIO_SAMPLE_SIDE`` (smaller = faster, e.g. for tests) or 512."""
+    try:
+        return max(16, int(os.environ.get("STUDIO_SAMPLE_SIDE", DEFAULT_SAMPLE_SIDE)))
+    except ValueError:
+        return DEFAULT_SAMPLE_SIDE
 
 DEFAULT_MODELS = ("autoencoder",)
 
@@ -166,7 +173,7 @@ def clear_photos() -> None:
 
 def sample_photo(name: str) -> Photo:
     s = views.SAMPLE_BY_NAME[name]
-    return photo_from_rgb(s.title, load_sample_cached(name, SAMPLE_SIDE), "sample")
+    return photo_from_rgb(s.title, load_sample_cached(name, sample_side()), "sample")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -176,7 +183,7 @@ def load_sample_cached(name: str, max_side: int) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def sample_thumbnail(name: str, side: int = 160) -> np.ndarray:
-    return views.desaturate(views.fit_within(load_sample_cached(name, SAMPLE_SIDE), side))
+    return views.desaturate(views.fit_within(load_sample_cached(name, sample_side()), side))
 
 
 def use_samples(names: Sequence[str]) -> None:

@@ -189,11 +189,12 @@ def photo_picker(batch: Sequence[state.Photo], key: str) -> state.Photo:
         return batch[0]
     focus = state.focus_photo()
     keys = [p.key for p in batch]
+    labels = [f"{i + 1}. {p.name}" for i, p in enumerate(batch)]
     index = keys.index(focus.key) if focus is not None and focus.key in keys else 0
-    names = {p.key: f"{i + 1}. {p.name}" for i, p in enumerate(batch)}
-    chosen = st.selectbox("Photo", keys, index=index, format_func=names.get, key=key)
-    st.session_state["focus_photo"] = chosen
-    return batch[keys.index(chosen)]
+    chosen = st.selectbox("Photo", labels, index=index, key=key)
+    photo = batch[labels.index(chosen)] if chosen in labels else batch[index]
+    st.session_state["focus_photo"] = photo.key
+    return photo
 
 
 class ProgressBar:

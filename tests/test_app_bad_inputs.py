@@ -1,0 +1,101 @@
+"""The Colorize page with every kind of bad or unusual file: a friendly message or a correct result,
+never an exception."""
+
+from __future__ import annotations
+
+import pytest
+from app_util import (
+    OURS,
+    animated_gif,
+    assert_clean,
+    bomb_png,
+    captions,
+    cmyk_jpeg,
+    encode,
+    open_page,
+    photo,
+    png16,
+    prepare,
+    rgba_png,
+    texts,
+    upload,
+)
+
+from core.views import SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _app(monkeypatch, use_autoencoder):
+    prepare(monkeypatch)
+
+
+def _jpeg() -> bytes:
+    return encode(photo("coffee", 96), "JPEG", quality=90)
+
+
+REJECTED = {
+    "empty": ("empty.jpg", lambda: b"", "empty"),
+    "truncated_jpeg": ("cut.jpg", lambda: _jpeg()[: len(_jpeg()) // 2], "damaged or incomplete"),
+    "text_renamed_png": ("notes.png", lambda: b"These are my lesson notes, not a picture.\n" * 20,
+                         "not an image file"),
+    "decompression_bomb": ("huge.png", bomb_png, "too large"),
+}
+
+ACCEPTED = {
+    # name: (file name, bytes, has a colour original)
+    "png_16_bit": ("scan16.png", png16, False),
+    "cmyk_jpeg": ("print.jpg", lambda: cmyk_jpeg(photo("chelsea", 80)), True),
+    "rgba_png": ("cutout.png", lambda: rgba_png(photo("astronaut", 80)), True),
+    "animated_gif": ("moving.gif", lambda: animated_gif(photo("coffee", 80)), True),
+}
+
+
+@pytest.mark.parametrize("case", list(REJECTED))
+def test_bad_file_gets_a_friendly_message(case):
+    name, make, words = REJECTED[case]
+    at = open_page()
+    upload(at, [(name, make())])
+    assert_clean(at)
+    errors = texts(at.error)
+    assert name in errors and words in errors.lower()
+    assert "Traceback" not in errors
+    assert captions(at) == [s.title for s in SAMPLES]            # nothing coloured, gallery still there
+
+
+@pytest.mark.parametrize("case", list(ACCEPTED))
+def test_unusual_file_is_coloured(case):
+    name, make, colour = ACCEPTED[case]
+    at = open_page()
+    upload(at, [(name, make())])
+    assert_clean(at)
+    assert not at.error
+    expected = ["Grey input", OURS] + (["Original"] if colour else [])
+    assert captions(at)[len(SAMPLES):] == expected
+
+
+def test_a_mix_of_good_and_bad_files_keeps_the_good_ones():
+    at = open_page()
+    upload(at, [("good.jpg", _jpeg()), ("empty.png", b""), ("huge.png", bomb_png()),
+                ("good2.png", encode(photo("chelsea", 64)))])
+    assert_clean(at)
+    assert captions(at)[len(SAMPLES):].count(OURS) == 2
+    errors = texts(at.error)
+    assert "empty.png" in errors and "huge.png" in errors
+    assert len(at.error) == 2
+
+
+def test_the_same_picture_twice_is_shown_once():
+    at = open_page()
+    data = encode(photo("coffee", 64))
+    upload(at, [("a.png", data), ("copy of a.png", data)])
+    assert_clean(at)
+    assert captions(at)[len(SAMPLES):].count(OURS) == 1
+    assert "uploaded twice" in texts(at.error)
+
+
+def test_too_many_megapixels_for_the_cap(monkeypatch):
+    monkeypatch.setenv("COLORIZER_MAX_PIXELS", "1000")
+    at = open_page()
+    upload(at, [("big.png", encode(photo("coffee", 96)))])
+    assert_clean(at)
+    assert "too large" in texts(at.error)

@@ -1,0 +1,78 @@
+"""The Channels page: L, a, b pictures, a/b histograms and the ab density, model vs original."""
+
+from __future__ import annotations
+
+import pytest
+from app_util import (
+    CHANNELS,
+    GREY_MODEL,
+    OURS,
+    assert_clean,
+    captions,
+    encode,
+    grey_of,
+    open_page,
+    photo,
+    prepare,
+    texts,
+    upload,
+    use_models,
+)
+
+
+@pytest.fixture(autouse=True)
+def _app(monkeypatch, use_autoencoder):
+    prepare(monkeypatch)
+
+
+def _plotly(at):
+    import json
+
+    return [json.loads(p.proto.spec) for p in at.get("plotly_chart")]
+
+
+def test_without_photos_it_offers_a_sample():
+    at = open_page(CHANNELS)
+    assert "No photo yet" in texts(at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_channels_of_original_and_model():
+    at = open_page(CHANNELS, sample=True)
+    caps = captions(at)
+    assert [c for c in caps if c.startswith(("L:", "a:", "b:"))] == [
+        "L: 0 black … 100 white", "a: -100 green … +100 red", "b: -100 blue … +100 yellow"]
+    for source in ("Original", OURS):
+        assert source in caps
+        assert [f"{source}: {ch}" for ch in "Lab"] == [c for c in caps if c.startswith(f"{source}: ")]
+    hist, density = _plotly(at)
+    names = {t["name"] for t in hist["data"] if t.get("showlegend", True)}
+    assert names == {"Original", OURS}
+    assert len(hist["data"]) == 4                                # a and b for each
+    assert [t["type"] for t in density["data"]] == ["heatmap", "heatmap"]
+    table = at.dataframe[0].value
+    assert list(table["picture"]) == ["Original", OURS]
+    assert table["share of the ab plane used (%)"].between(0, 100).all()
+
+
+def test_more_models_more_rows():
+    at = open_page(sample=True)
+    use_models(at, ["autoencoder", "grayscale"])
+    at.switch_page(CHANNELS).run()
+    assert_clean(at)
+    hist, density = _plotly(at)
+    assert len(density["data"]) == 3
+    table = at.dataframe[0].value
+    assert list(table["picture"]) == ["Original", OURS, GREY_MODEL]
+    grey_row = table[table["picture"] == GREY_MODEL].iloc[0]
+    assert grey_row["mean chroma"] < 1.0                          # no colour at all
+
+
+def test_grey_upload_shows_only_the_models():
+    at = open_page()
+    upload(at, [("old.png", encode(grey_of(photo("coffee", 64))))])
+    at.switch_page(CHANNELS).run()
+    assert_clean(at)
+    assert "already black-and-white" in texts(at.info)
+    assert "Original" not in captions(at)
+    assert list(at.dataframe[0].value["picture"]) == [OURS]

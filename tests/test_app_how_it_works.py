@@ -1,0 +1,59 @@
+"""The How it works page: built live from a sample with the app's own pictures and plots."""
+
+from __future__ import annotations
+
+import pytest
+from app_util import HOW, ZHANG, assert_clean, captions, open_page, prepare, texts
+
+from core.views import SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _app(monkeypatch, use_autoencoder):
+    prepare(monkeypatch)
+
+
+def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
+    at = open_page(HOW)
+    headers = [h.value for h in at.header]
+    assert headers == ["1 · Colour = lightness + two colour numbers", "2 · The pipeline", "3 · The render factor",
+                       "4 · The Caffe baseline (Zhang et al., 2016)", "5 · Honest limits"]
+    caps = captions(at)
+    assert "The colour photo" in caps and "L (0 black … 100 white)" in caps
+    assert "a (-100 green … +100 red)" in caps and "b (-100 blue … +100 yellow)" in caps
+    assert "① The grey photo" in caps and "⑤ Joined with the full-size L → RGB" in caps
+    assert "② Its L, shrunk to 256 px (the render size)" in caps
+    assert [c for c in caps if c.startswith("render factor")] == [
+        "render factor 4 → colour at 64 px", "render factor 16 → colour at 256 px (default)",
+        "render factor 40 → colour at 640 px"]
+    md = texts(at.markdown)
+    assert "EfficientNet-Lite0" in md and "Sepia tendency" in md and "cannot know" in md
+    assert "as colourful" in md and "ΔE2000" in md
+    assert len(at.get("plotly_chart")) == 1
+    assert "not downloaded yet" in texts(at.warning)             # the baseline needs its weights
+    assert at.button(key="fetch_eccv16_how").label.startswith("Download the Zhang et al. weights")
+
+
+def test_every_sample_can_be_used():
+    at = open_page(HOW)
+    for sample in SAMPLES[1:]:
+        at.selectbox(key="how_sample").set_value(sample.name).run()
+        assert_clean(at)
+        assert "Our guess" in captions(at)
+
+
+def test_baseline_shown_when_available(small_eccv16_home):
+    at = open_page(HOW)
+    assert ZHANG in captions(at)
+    assert "not downloaded" not in texts(at.warning)
+
+
+def test_presentation_mode_on_this_page():
+    from app_util import new_app
+
+    at = new_app()
+    at.session_state["presentation"] = True
+    at.run()
+    at.switch_page(HOW).run()
+    assert_clean(at)
+    assert at.header[0].value.startswith("1 ·")
