@@ -12,12 +12,14 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import streamlit as st  # noqa: E402
+from PIL import Image  # noqa: E402
 
+from core.views import app_icon  # noqa: E402
 from ui import widgets  # noqa: E402
 
 st.set_page_config(
     page_title="Colorization Studio",
-    page_icon=":material/palette:",
+    page_icon=Image.fromarray(app_icon()),   # drawn locally: a material icon would be fetched from a CDN
     layout="wide" if widgets.presentation_mode() else "centered",
     menu_items={"About": "Colorization Studio: an autoencoder that colours grey photos, for the classroom."},
 )

@@ -86,10 +86,26 @@ def desaturate(rgb: np.ndarray) -> np.ndarray:
     return lab.to_grey_rgb(rgb)
 
 
+def app_icon(size: int = 64) -> np.ndarray:
+    """The app's favicon, drawn here (no download): a colour wheel whose left half is grey."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    c = (size - 1) / 2.0
+    r = np.hypot(xx - c, yy - c) / c
+    theta = np.arctan2(c - yy, xx - c)
+    chroma = np.where(xx > c, 75.0 * np.clip(r, 0, 1), 0.0)
+    lab_img = np.stack([np.full_like(r, 65.0), chroma * np.cos(theta), chroma * np.sin(theta)], axis=-1)
+    rgb = lab.lab_to_rgb(lab_img)
+    rgb[r > 1.0] = 255
+    return rgb
+
+
 # --------------------------------------------------------------------------- channels
 
 CHANNEL_DISPLAY_L = 70.0    # lightness used to draw the a and b channels
+CHANNEL_GAIN = 2.0          # a and b pictures show each value twice as saturated, so colour is visible on a projector
 AB_LIMIT = 100.0            # axis range of the ab plots: -100 ... +100
+ANALYSIS_SIDE = 800         # histograms and densities look at a copy at most this big (same shares of colour)
+SCORE_MAX_PIXELS = 4_000_000  # bigger photos are scored on a shrunk copy (the same for every model)
 
 
 def split_lab(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,7 +121,7 @@ def l_image(L: np.ndarray) -> np.ndarray:
 
 
 def _axis_image(values: np.ndarray, axis: int, lightness: float = CHANNEL_DISPLAY_L) -> np.ndarray:
-    v = np.clip(np.asarray(values, np.float32), -AB_LIMIT, AB_LIMIT)
+    v = np.clip(np.asarray(values, np.float32) * CHANNEL_GAIN, -AB_LIMIT, AB_LIMIT)
     lab_img = np.zeros(v.shape + (3,), np.float32)
     lab_img[..., 0] = lightness
     lab_img[..., axis] = v
@@ -113,7 +129,9 @@ def _axis_image(values: np.ndarray, axis: int, lightness: float = CHANNEL_DISPLA
 
 
 def a_image(a: np.ndarray) -> np.ndarray:
-    """The a channel as colour: green (negative) - neutral grey (0) - red/magenta (positive)."""
+    """The a channel as colour: green (negative) - neutral grey (0) - red/magenta (positive).
+
+    Drawn as the Lab colour (70, CHANNEL_GAIN x a, 0): the true direction of a, twice as saturated."""
     return _axis_image(a, 1)
 
 
@@ -137,8 +155,8 @@ def channel_images(rgb: np.ndarray) -> dict[str, np.ndarray]:
 
 CHANNEL_LEGENDS = {
     "L": ("0 black", "100 white"),
-    "a": ("-100 green", "+100 red"),
-    "b": ("-100 blue", "+100 yellow"),
+    "a": (f"-{AB_LIMIT / CHANNEL_GAIN:.0f} green", f"+{AB_LIMIT / CHANNEL_GAIN:.0f} red"),
+    "b": (f"-{AB_LIMIT / CHANNEL_GAIN:.0f} blue", f"+{AB_LIMIT / CHANNEL_GAIN:.0f} yellow"),
 }
 
 
@@ -148,7 +166,8 @@ def channel_legend(channel: str, width: int = 256, height: int = 14) -> np.ndarr
         ramp = np.linspace(0, 100, width, dtype=np.float32)
         row = l_image(ramp[None, :])
     elif channel in ("a", "b"):
-        ramp = np.linspace(-AB_LIMIT, AB_LIMIT, width, dtype=np.float32)[None, :]
+        lim = AB_LIMIT / CHANNEL_GAIN
+        ramp = np.linspace(-lim, lim, width, dtype=np.float32)[None, :]
         row = a_image(ramp) if channel == "a" else b_image(ramp)
     else:
         raise ValueError(f"unknown channel {channel!r}")
@@ -162,10 +181,15 @@ def render_preview(rgb: np.ndarray, render_factor: int, stride: int = 8) -> np.n
     return l_image(lab.resize_l(L, h, w))
 
 
+def _analysis_ab(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    _, a, b = split_lab(fit_within(np.asarray(rgb, np.uint8), ANALYSIS_SIDE))
+    return a, b
+
+
 def ab_stats(rgb: np.ndarray) -> dict[str, float]:
     """Summary of the colour an image uses: mean chroma, mean a and b, and the
     share of the ab plane it covers (10 x 10 bins holding at least 0.1 % of the pixels)."""
-    _, a, b = split_lab(rgb)
+    a, b = _analysis_ab(rgb)
     chroma = np.sqrt(a * a + b * b)
     hist, _, _ = np.histogram2d(a.ravel(), b.ravel(), bins=22, range=[[-110, 110], [-110, 110]])
     used = float((hist >= max(1.0, 0.001 * a.size)).sum()) / hist.size
@@ -188,6 +212,9 @@ def ab_stats_table(sources: Mapping[str, np.ndarray]) -> list[dict]:
 _PALETTE = ("#222222", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
 
+FIGURE_FONT = {"size": 15}      # readable on a projector
+
+
 def _go():
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -203,7 +230,7 @@ def ab_histogram_figure(sources: Mapping[str, np.ndarray], bins: int = 64):
     edges = np.linspace(-AB_LIMIT, AB_LIMIT, bins + 1)
     centres = 0.5 * (edges[:-1] + edges[1:])
     for i, (label, rgb) in enumerate(sources.items()):
-        _, a, b = split_lab(rgb)
+        a, b = _analysis_ab(rgb)
         colour = _PALETTE[i % len(_PALETTE)]
         for col, ch in ((1, a), (2, b)):
             counts, _ = np.histogram(np.clip(ch, -AB_LIMIT, AB_LIMIT), bins=edges)
@@ -213,14 +240,14 @@ def ab_histogram_figure(sources: Mapping[str, np.ndarray], bins: int = 64):
                           row=1, col=col)
     fig.update_xaxes(range=[-AB_LIMIT, AB_LIMIT], zeroline=True, zerolinewidth=2)
     fig.update_yaxes(title_text="% of pixels", row=1, col=1)
-    fig.update_layout(height=360, margin={"l": 40, "r": 10, "t": 40, "b": 40},
+    fig.update_layout(font=FIGURE_FONT, height=360, margin={"l": 40, "r": 10, "t": 40, "b": 40},
                       legend={"orientation": "h", "y": -0.2})
     return fig
 
 
 def ab_density(rgb: np.ndarray, bins: int = 44) -> tuple[np.ndarray, np.ndarray]:
     """2-D histogram of (a, b) as a share of pixels; returns (density[b, a], bin centres)."""
-    _, a, b = split_lab(rgb)
+    a, b = _analysis_ab(rgb)
     edges = np.linspace(-AB_LIMIT, AB_LIMIT, bins + 1)
     hist, _, _ = np.histogram2d(np.clip(b.ravel(), -AB_LIMIT, AB_LIMIT), np.clip(a.ravel(), -AB_LIMIT, AB_LIMIT),
                                 bins=[edges, edges])
@@ -241,9 +268,10 @@ def ab_density_figure(sources: Mapping[str, np.ndarray], bins: int = 44):
                                  showscale=i == n, colorbar={"title": "log10 %"},
                                  hovertemplate="a %{x:.0f}, b %{y:.0f}<extra></extra>"), row=1, col=i)
         fig.update_xaxes(title_text="a (green → red)", range=[-AB_LIMIT, AB_LIMIT], row=1, col=i)
-    fig.update_yaxes(title_text="b (blue → yellow)", range=[-AB_LIMIT, AB_LIMIT], row=1, col=1)
-    fig.update_yaxes(scaleanchor="x", scaleratio=1, row=1, col=1)
-    fig.update_layout(height=max(300, int(900 / n) + 60), margin={"l": 50, "r": 10, "t": 40, "b": 50})
+    fig.update_yaxes(range=[-AB_LIMIT, AB_LIMIT])
+    fig.update_yaxes(title_text="b (blue → yellow)", row=1, col=1)
+    fig.update_layout(font=FIGURE_FONT, height=max(280, min(480, int(700 / n) + 90)),
+                      margin={"l": 50, "r": 10, "t": 40, "b": 50})
     return fig
 
 
@@ -253,19 +281,40 @@ METRIC_ORDER = ("mse", "psnr", "ssim", "delta_e2000", "colorfulness_ratio")
 LOWER_IS_BETTER = {"mse", "delta_e2000"}
 
 
-def metric_rows(photo: str, reference: np.ndarray, outputs: Mapping[str, np.ndarray]) -> list[dict]:
-    """One row per model: {"photo", "model", mse, psnr, ssim, delta_e2000, colorfulness_ratio}."""
+def scoring_copy(rgb: np.ndarray, max_pixels: int = SCORE_MAX_PIXELS) -> np.ndarray:
+    """``rgb`` itself, or an area-shrunk copy when it has more than ``max_pixels`` pixels."""
+    h, w = rgb.shape[:2]
+    if h * w <= max_pixels:
+        return rgb
+    scale = math.sqrt(max_pixels / float(h * w))
+    return lab.resize_rgb(rgb, max(1, int(h * scale)), max(1, int(w * scale)))
+
+
+def scored_shrunk(rgb: np.ndarray, max_pixels: int = SCORE_MAX_PIXELS) -> bool:
+    """Whether :func:`metric_rows` scores this picture on a shrunk copy."""
+    return rgb.shape[0] * rgb.shape[1] > max_pixels
+
+
+def metric_rows(photo: str, reference: np.ndarray, outputs: Mapping[str, np.ndarray],
+                max_pixels: int = SCORE_MAX_PIXELS) -> list[dict]:
+    """One row per model: {"photo", "model", mse, psnr, ssim, delta_e2000, colorfulness_ratio}.
+
+    Photos over ``max_pixels`` are scored on shrunk copies of the reference and
+    of every output alike (full-size CIEDE2000 of a 40 MP photo needs gigabytes).
+    """
+    ref = scoring_copy(reference, max_pixels)
     rows = []
     for model, out in outputs.items():
         row = {"photo": photo, "model": model}
-        row.update(compare(reference, out))
+        row.update(compare(ref, scoring_copy(out, max_pixels)))
         rows.append(row)
     return rows
 
 
 def colourfulness_rows(photo: str, outputs: Mapping[str, np.ndarray]) -> list[dict]:
     """Colourfulness only (no reference): one row per model."""
-    return [{"photo": photo, "model": model, "colourfulness": colorfulness(out)} for model, out in outputs.items()]
+    return [{"photo": photo, "model": model, "colourfulness": colorfulness(scoring_copy(out))}
+            for model, out in outputs.items()]
 
 
 def _finite_mean(values: Sequence[float]) -> float:
@@ -331,7 +380,7 @@ def metric_bar_figure(rows: Sequence[dict], key: str, title: str | None = None):
                                                               for i in range(len(models))]))
     if key == "colorfulness_ratio":
         fig.add_hline(y=1.0, line_dash="dash", annotation_text="as vivid as the original")
-    fig.update_layout(title=title or f"{label} ({direction})", height=300,
+    fig.update_layout(font=FIGURE_FONT, title=title or f"{label} ({direction})", height=300,
                       margin={"l": 40, "r": 10, "t": 50, "b": 40}, yaxis_title=label)
     return fig
 
@@ -343,7 +392,7 @@ def colourfulness_figure(rows: Sequence[dict]):
     values = [r["colourfulness"] for r in rows]
     fig = go.Figure(go.Bar(x=models, y=values, text=[f"{v:.1f}" for v in values], textposition="auto",
                            marker_color=[_PALETTE[(i + 1) % len(_PALETTE)] for i in range(len(models))]))
-    fig.update_layout(title="Colourfulness (0 = grey; higher = more vivid)", height=300,
+    fig.update_layout(font=FIGURE_FONT, title="Colourfulness (0 = grey; higher = more vivid)", height=300,
                       margin={"l": 40, "r": 10, "t": 50, "b": 40}, yaxis_title="colourfulness")
     return fig
 

@@ -45,11 +45,8 @@ if batch:
 
 # ----------------------------------------------------------------------------- 2. models
 st.subheader("2 · Choose models")
-col_models, col_rf = st.columns(2, gap="large")
-with col_models:
-    chosen = widgets.model_picker()
-with col_rf:
-    rf = widgets.render_factor_picker(chosen)
+chosen = widgets.model_picker()
+rf = widgets.render_factor_picker(chosen)
 ready = widgets.model_notices(chosen, key="colorize")
 
 # ----------------------------------------------------------------------------- 3. results

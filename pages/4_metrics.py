@@ -36,9 +36,15 @@ scored = [p for p in batch if p.has_reference]
 unscored = [p for p in batch if not p.has_reference]
 
 if scored:
-    rows = []
+    rows: list[dict] = []
     for p in scored:
-        rows.extend(state.metric_rows(p.name, p.reference, outputs_of(p, with_baseline=True)))
+        try:
+            rows.extend(state.metric_rows(p.name, p.reference, outputs_of(p, with_baseline=True)))
+        except MemoryError:
+            st.warning(f"**{p.name}** is too large to score on this computer; it is left out of the table.")
+    if any(views.scored_shrunk(p.reference) for p in scored):
+        st.caption(f"Photos over {views.SCORE_MAX_PIXELS / 1e6:.0f} megapixels are scored on a shrunk copy "
+                   "(the same for every model).")
     means = views.mean_rows(rows)
     n = len(scored)
     st.subheader("Scores" + (f": mean of {n} photos" if n > 1 else f" for {scored[0].name}"))

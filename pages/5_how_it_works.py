@@ -45,21 +45,23 @@ else:
     st.markdown(
         "**grey photo → L → encoder → fusion with a global image descriptor → decoder → a, b → join with L "
         "→ colour photo**")
-    stages = st.columns(5)
+    stages = st.columns([1, 1, 0.7, 1, 1], vertical_alignment="center")
     stages[0].image(photo.grey, caption="① The grey photo", width="stretch")
     stages[1].image(views.render_preview(photo.grey, rf_default), width="stretch",
                     caption=f"② Its L, shrunk to {16 * rf_default} px (the render size)")
-    with stages[2].container(border=True):
-        st.markdown("**③ The network**\n\n"
-                    "*Encoder*: layers of small filters find edges, textures and shapes.\n\n"
-                    "*Global descriptor*: a frozen **EfficientNet-Lite0**, trained on ImageNet's 1.2 million "
-                    "photos, sums up the whole scene in 1280 numbers (\"outdoors, a cat, grass…\").\n\n"
-                    "*Fusion*: that summary is given to every position.\n\n"
-                    "*Decoder*: for each spot, scores a few hundred possible (a, b) colours and blends "
-                    "the likely ones.")
+    stages[2].markdown("→ **③ the network** (below) →")
     if result is not None:
         stages[3].image(views.ab_image(result), caption="④ The guessed a, b (colour only)", width="stretch")
         stages[4].image(result, caption="⑤ Joined with the full-size L → RGB", width="stretch")
+    with st.container(border=True):
+        st.markdown("**③ Inside the network**")
+        parts = st.columns(4)
+        parts[0].markdown("**Encoder**  \nLayers of small filters find edges, textures and shapes in L.")
+        parts[1].markdown("**Global descriptor**  \nA frozen **EfficientNet-Lite0**, trained on ImageNet's "
+                          "1.2 million photos, sums up the whole scene in 1280 numbers (\"a cat, indoors…\").")
+        parts[2].markdown("**Fusion**  \nThat summary is handed to every position of the encoder's map.")
+        parts[3].markdown("**Decoder**  \nFor each spot it scores a few hundred possible (a, b) colours and "
+                          "blends the likely ones.")
     st.caption("The detail you see in ⑤ comes from the grey photo itself (step ①); the network only adds colour.")
 
 # ----------------------------------------------------------------------------- render factor

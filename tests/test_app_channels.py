@@ -41,7 +41,7 @@ def test_channels_of_original_and_model():
     at = open_page(CHANNELS, sample=True)
     caps = captions(at)
     assert [c for c in caps if c.startswith(("L:", "a:", "b:"))] == [
-        "L: 0 black … 100 white", "a: -100 green … +100 red", "b: -100 blue … +100 yellow"]
+        "L: 0 black … 100 white", "a: -50 green … +50 red", "b: -50 blue … +50 yellow"]
     for source in ("Original", OURS):
         assert source in caps
         assert [f"{source}: {ch}" for ch in "Lab"] == [c for c in caps if c.startswith(f"{source}: ")]

@@ -250,6 +250,17 @@ def test_upload_limit_is_enforced(monkeypatch):
     assert "Only the first 2 photos" in texts(at.error)
 
 
+def test_upload_total_size_is_bounded(monkeypatch):
+    import ui.state
+
+    monkeypatch.setattr(ui.state, "MAX_BATCH_PIXELS", 48 * 48 * 2)
+    at = open_page()
+    upload(at, [(f"{n}.png", encode(photo(n, 48))) for n in ("coffee", "chelsea", "astronaut")])
+    assert_clean(at)
+    assert 1 <= captions(at)[len(SAMPLES):].count(OURS) <= 2
+    assert "second round" in texts(at.error)
+
+
 def test_session_result_cache_is_bounded(monkeypatch):
     import ui.state
 

@@ -20,7 +20,7 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
                        "4 · The Caffe baseline (Zhang et al., 2016)", "5 · Honest limits"]
     caps = captions(at)
     assert "The colour photo" in caps and "L (0 black … 100 white)" in caps
-    assert "a (-100 green … +100 red)" in caps and "b (-100 blue … +100 yellow)" in caps
+    assert "a (-50 green … +50 red)" in caps and "b (-50 blue … +50 yellow)" in caps
     assert "① The grey photo" in caps and "⑤ Joined with the full-size L → RGB" in caps
     assert "② Its L, shrunk to 256 px (the render size)" in caps
     assert [c for c in caps if c.startswith("render factor")] == [

@@ -120,6 +120,18 @@ def test_metric_rows_means_and_table(coffee):
     assert len(views.colourfulness_figure(views.mean_rows(c_rows, ("colourfulness",))).data) == 1
 
 
+def test_big_photos_are_scored_on_a_shrunk_copy(coffee):
+    big = lab.resize_rgb(coffee, coffee.shape[0] * 4, coffee.shape[1] * 4)
+    grey = views.desaturate(big)
+    limit = coffee.shape[0] * coffee.shape[1] * 2
+    assert views.scored_shrunk(big, limit) and not views.scored_shrunk(coffee, limit)
+    small = views.scoring_copy(big, limit)
+    assert small.shape[0] * small.shape[1] <= limit
+    rows = views.metric_rows("big", big, {"grey": grey}, max_pixels=limit)
+    full = views.metric_rows("big", big, {"grey": grey}, max_pixels=10**9)
+    assert rows[0]["delta_e2000"] == pytest.approx(full[0]["delta_e2000"], rel=0.1)
+
+
 def test_stamp_only_touches_the_corner(coffee):
     big = views.fit_within(views.load_sample("astronaut", 256), 256)
     stamped = views.stamp_label(big)

@@ -21,10 +21,9 @@ from core import ImageError, ModelUnavailable, load_image, views
 from core.images import is_grey
 
 MAX_PHOTOS = 24                   # photos kept from one upload
+MAX_BATCH_PIXELS = 120_000_000    # ... and at most this many pixels in all (3 photos at the 40 MP cap)
 MAX_RESULTS = 96                  # colorized images kept per session
 MAX_RESULT_BYTES = 512 * 2**20    # ... and at most this many bytes of them
-MAX_FILES = 64                    # PNG / ZIP files kept per session
-MAX_FILE_BYTES = 256 * 2**20
 DEFAULT_SAMPLE_SIDE = 512
 
 
@@ -135,13 +134,6 @@ def results() -> BoundedCache:
     return ss["results_cache"]
 
 
-def files_cache() -> BoundedCache:
-    ss = _ss()
-    if "files_cache" not in ss:
-        ss["files_cache"] = BoundedCache(MAX_FILES, MAX_FILE_BYTES)
-    return ss["files_cache"]
-
-
 def photos() -> list[Photo]:
     return list(_ss().get("photos", []))
 
@@ -163,7 +155,6 @@ def set_photos(new: Sequence[Photo], rejects: Sequence[tuple[str, str]] = (), or
     ss["batch_origin"] = origin
     keep = {p.key for p in ss["photos"]}
     results().discard_where(lambda k: k[0] not in keep)
-    files_cache().clear()
 
 
 def clear_photos() -> None:
@@ -209,6 +200,7 @@ def take_uploads(files, progress: Callable[[float, str], None] | None = None) ->
     good: list[Photo] = []
     bad: list[tuple[str, str]] = []
     seen: set[str] = set()
+    pixels = 0
     for i, f in enumerate(files):
         if progress:
             progress(i / len(files), f"Reading {f.name} ({i + 1} of {len(files)})")
@@ -229,6 +221,12 @@ def take_uploads(files, progress: Callable[[float, str], None] | None = None) ->
         if photo.key in seen:
             bad.append((f.name, "The same picture was uploaded twice; it is shown once."))
             continue
+        size = photo.grey.shape[0] * photo.grey.shape[1]
+        if good and pixels + size > MAX_BATCH_PIXELS:
+            bad.append((f.name, f"Skipped: this upload already holds {pixels / 1e6:.0f} megapixels of photos. "
+                                "Colorize this one in a second round."))
+            continue
+        pixels += size
         seen.add(photo.key)
         good.append(photo)
     set_photos(good, bad, "upload")
@@ -308,16 +306,6 @@ def metric_rows(photo: str, reference: np.ndarray, outputs: dict[str, np.ndarray
 @st.cache_data(show_spinner=False, max_entries=256)
 def colourfulness_rows(photo: str, outputs: dict[str, np.ndarray]) -> list[dict]:
     return views.colourfulness_rows(photo, outputs)
-
-
-def cached_file(key: Hashable, make: Callable[[], bytes]) -> bytes:
-    """Bytes of a download (PNG/ZIP), made once per key and kept in a bounded cache."""
-    cache = files_cache()
-    data = cache.get(key)
-    if data is None:
-        data = make()
-        cache.put(key, data)
-    return data
 
 
 # --------------------------------------------------------------------------- settings shared by the pages

@@ -57,7 +57,7 @@ def _model_label(name: str) -> str:
     info = ui_models.infos().get(name)
     if info is None:
         return name
-    return info.title if info.available else f"{info.title} — not downloaded yet"
+    return info.title if info.available else f"{info.title} (not downloaded)"
 
 
 def model_picker() -> list[str]:
@@ -132,10 +132,11 @@ def model_notice(name: str, key: str = "") -> None:
     if name == "eccv16":
         st.warning(
             f"**{info.title} is not downloaded yet.** It is the classic colorization network by Zhang, Isola "
-            f"& Efros (ECCV 2016), used here as a baseline. Its weights (about 129 MB) are not shipped with "
-            f"the app; details: {info.reason}. Everything else keeps working without it.",
+            "& Efros (ECCV 2016), used here as a baseline. Its weights (about 129 MB) are not shipped with "
+            "the app. Everything else keeps working without it.",
             icon=":material/download:",
         )
+        st.caption(f"Details: {info.reason}.")
         k = f"fetch_{name}_{key}"
         if st.button("Download the Zhang et al. weights (about 129 MB)", key=k):
             _fetch_weights(name, k)
