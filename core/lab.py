@@ -14,6 +14,8 @@ network sees, is defined here and nowhere else.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from skimage import color
 
@@ -47,7 +49,10 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     one-level tint (e.g. 228, 228, 229) in the "grey" output.
     """
     lab = np.asarray(lab, dtype=np.float64)
-    rgb = color.lab2rgb(lab)
+    with warnings.catch_warnings():
+        # predicted colours outside the sRGB gamut are clipped, as intended
+        warnings.filterwarnings("ignore", message=".*negative Z values.*", category=UserWarning)
+        rgb = color.lab2rgb(lab)
     neutral = (lab[..., 1] == 0) & (lab[..., 2] == 0)
     if neutral.any():
         rgb[neutral] = _neutral_srgb(lab[..., 0][neutral])[:, None]

@@ -84,33 +84,49 @@ class ResizeLike(layers.Layer):
 
 @keras.saving.register_keras_serializable(package="colorizer")
 class AnnealedMeanAB(layers.Layer):
-    """Logits over Q ab bins -> normalised ab by the annealed mean:
-    ``softmax(logits / T) @ centres``. T -> 0 gives the mode (vivid), T = 1 the
-    mean (desaturated). ``centres`` are the bins' ab values divided by 110."""
+    """Logits over Q ab bins -> normalised ab by the annealed mean (Zhang et al. 2016),
+    with an optional prior correction at decoding time:
 
-    def __init__(self, centres, temperature=0.38, **kwargs):
+        p ~ softmax((logits - prior_strength * log(prior)) / T),   ab = p @ centres
+
+    T -> 0 gives the mode (vivid), T = 1 the mean (desaturated). Dividing by the
+    training prior (``prior_strength`` > 0) is class rebalancing moved from the
+    loss to the decoder: rare, saturated colours get their fair chance while the
+    network itself stays a calibrated classifier. ``centres`` are the bins' ab
+    values divided by 110; ``prior`` is the bins' smoothed frequency in the
+    training photos."""
+
+    def __init__(self, centres, temperature=0.38, prior=None, prior_strength=0.0, **kwargs):
         super().__init__(**kwargs)
         self.centres = np.asarray(centres, dtype="float32").tolist()
+        q = len(self.centres)
+        self.prior = (np.full(q, 1.0 / q) if prior is None else np.asarray(prior, "float64")).tolist()
         self._init_t = float(temperature)
+        self._init_beta = float(prior_strength)
 
     def build(self, input_shape):
-        self.temperature = self.add_weight(
-            name="temperature", shape=(), initializer=keras.initializers.Constant(self._init_t), trainable=False
-        )
-        self.centres_w = self.add_weight(
-            name="centres", shape=(len(self.centres), 2),
-            initializer=keras.initializers.Constant(np.asarray(self.centres, "float32")), trainable=False,
-        )
+        const = keras.initializers.Constant
+        self.temperature = self.add_weight(name="temperature", shape=(), initializer=const(self._init_t),
+                                           trainable=False)
+        self.prior_strength = self.add_weight(name="prior_strength", shape=(), initializer=const(self._init_beta),
+                                              trainable=False)
+        self.centres_w = self.add_weight(name="centres", shape=(len(self.centres), 2), trainable=False,
+                                         initializer=const(np.asarray(self.centres, "float32")))
+        log_prior = np.log(np.maximum(np.asarray(self.prior, "float64"), 1e-12)).astype("float32")
+        self.log_prior = self.add_weight(name="log_prior", shape=(len(self.centres),), trainable=False,
+                                         initializer=const(log_prior))
 
     def call(self, logits):
-        p = ops.softmax(logits / self.temperature, axis=-1)
+        z = (logits - self.prior_strength * self.log_prior) / self.temperature
+        p = ops.softmax(z, axis=-1)
         return ops.einsum("bhwq,qc->bhwc", p, self.centres_w)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:3], 2)
 
     def get_config(self):
-        return {**super().get_config(), "centres": self.centres, "temperature": self._init_t}
+        return {**super().get_config(), "centres": self.centres, "temperature": self._init_t,
+                "prior": self.prior, "prior_strength": self._init_beta}
 
 
 CUSTOM_OBJECTS = {
@@ -176,12 +192,12 @@ def descriptor_model(weights_path: str | None = None) -> keras.Model:
 
 
 def inference_model(cnet: keras.Model, centres: np.ndarray, temperature: float,
-                    descriptor: keras.Model | None) -> keras.Model:
+                    descriptor: keras.Model | None, prior=None, prior_strength: float = 0.0) -> keras.Model:
     """L_norm -> ab_norm at 1/4 resolution (the model that is saved and shipped)."""
     l_in = keras.Input((None, None, 1), name="l_norm")
     if descriptor is not None:
         logits = cnet([l_in, descriptor(l_in)])
     else:
         logits = cnet(l_in)
-    ab = AnnealedMeanAB(centres, temperature, name="annealed_mean")(logits)
+    ab = AnnealedMeanAB(centres, temperature, prior, prior_strength, name="annealed_mean")(logits)
     return keras.Model(l_in, ab, name="autoencoder")

@@ -52,18 +52,29 @@ class Quantizer:
         c = _cell(ab)
         return self.lut[c[..., 0], c[..., 1]]
 
-    def rebalance_weights(self, counts: np.ndarray, lam: float = 0.5, sigma: float = 5.0) -> np.ndarray:
-        """Zhang et al.'s class rebalancing: w ~ ((1 - lam) * p_smooth + lam / Q)^-1,
-        normalised so that the expected weight under p is 1."""
+    def smoothed_prior(self, counts: np.ndarray, sigma: float = 5.0) -> np.ndarray:
+        """Bin frequencies smoothed on the ab grid (Gaussian, sigma in ab units), summing to 1."""
         p = np.asarray(counts, np.float64)
         p = p / max(p.sum(), 1.0)
-        # smooth on the grid (sigma in ab units)
         grid = np.zeros((N_CELLS, N_CELLS))
         cells = _cell(self.centres)
         grid[cells[:, 0], cells[:, 1]] = p
         grid = gaussian_filter(grid, sigma / GRID, mode="constant")
         ps = grid[cells[:, 0], cells[:, 1]]
-        ps = ps / max(ps.sum(), 1e-12)
+        return ps / max(ps.sum(), 1e-12)
+
+    def rebalance_weights(self, counts: np.ndarray, lam: float = 0.5, sigma: float = 5.0) -> np.ndarray:
+        """Zhang et al.'s class rebalancing: w ~ ((1 - lam) * p_smooth + lam / Q)^-1,
+        normalised so that the expected weight under p is 1."""
+        p = np.asarray(counts, np.float64)
+        p = p / max(p.sum(), 1.0)
+        ps = self.smoothed_prior(counts, sigma)
         w = 1.0 / ((1 - lam) * ps + lam / len(p))
         w = w / (p * w).sum()
         return w.astype(np.float32)
+
+    def decoding_prior(self, counts: np.ndarray, sigma: float = 5.0, floor: float = 0.01) -> np.ndarray:
+        """The prior stored in the decoder: smoothed frequencies mixed with a little
+        of the uniform distribution so that never-seen bins are not boosted without bound."""
+        ps = self.smoothed_prior(counts, sigma)
+        return (1 - floor) * ps + floor / len(ps)

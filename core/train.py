@@ -210,13 +210,14 @@ def descriptor_weights_file():
     return cached
 
 
-def export(cnet, centres, temperature, descriptor, out, global_branch, width):
+def export(cnet, centres, temperature, descriptor, out, global_branch, width, prior=None, prior_strength=0.0):
     """Save the inference model (no optimizer state) atomically to ``out``."""
     from core import network
 
     clean = network.colour_net(len(centres), global_branch, width)
     clean.set_weights(cnet.get_weights())
-    model = network.inference_model(clean, np.asarray(centres) / lab.AB_SCALE, temperature, descriptor)
+    model = network.inference_model(clean, np.asarray(centres) / lab.AB_SCALE, temperature, descriptor,
+                                    prior, prior_strength)
     tmp = str(out) + ".tmp.keras"
     model.save(tmp)
     os.replace(tmp, out)
@@ -240,8 +241,11 @@ def parse_args(argv=None):
     ap.add_argument("--descriptor-weights", default=None,
                     help="EfficientNet-Lite0 weights (default: models/efficientnet_lite0.weights.h5)")
     ap.add_argument("--width", type=int, default=32, help="base number of channels")
-    ap.add_argument("--rebalance", type=float, default=0.5, help="class rebalancing lambda (1 = none)")
+    ap.add_argument("--rebalance", type=float, default=1.0,
+                    help="class rebalancing lambda in the loss (1 = none, the default; 0.5 = Zhang et al.)")
     ap.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature saved in the model")
+    ap.add_argument("--prior-strength", type=float, default=0.0,
+                    help="decoding-time prior correction saved in the model (0 = none; see core.network)")
     ap.add_argument("--render-factor", type=int, default=16, help="render factor for validation")
     ap.add_argument("--exclude", action="append", default=[], help="file name pattern to leave out (repeatable)")
     ap.add_argument("--limit", type=int, default=0, help="use at most this many training photos")
@@ -275,8 +279,15 @@ def main(argv=None):
         desc = network.descriptor_model(str(args.descriptor_weights or descriptor_weights_file())) \
             if branch == "effnet" else None
         width = cnet.get_layer("enc1a").filters
-        export(cnet, gamut_bins(), args.temperature, desc, args.out, branch, width)
-        log(f"exported {args.out} (temperature {args.temperature})")
+        rng = np.random.default_rng(args.seed)
+        files = list_images(args.data, args.exclude)
+        files = list(rng.choice(files, size=min(args.limit or 2000, len(files)), replace=False)) if files else []
+        photos, _ = load_photos(files, args.size, log)
+        quant = Quantizer(gamut_bins())
+        prior = quant.decoding_prior(ab_prior(photos, quant, rng)) if photos else None
+        export(cnet, quant.centres, args.temperature, desc, args.out, branch, width, prior, args.prior_strength)
+        log(f"exported {args.out} (temperature {args.temperature}, prior strength {args.prior_strength}, "
+            f"prior from {len(photos)} photos)")
         return 0
 
     keras.utils.set_random_seed(args.seed)
@@ -346,7 +357,8 @@ def main(argv=None):
         hist = cnet.fit(ds, steps_per_epoch=steps, epochs=epoch + 1, initial_epoch=epoch, verbose=2)
         loss = float(hist.history["loss"][-1])
         cnet.save(ckpt)
-        model = export(cnet, centres, args.temperature, descriptor, args.out, args.global_branch, args.width)
+        model = export(cnet, centres, args.temperature, descriptor, args.out, args.global_branch, args.width,
+                       quant.decoding_prior(counts), args.prior_strength)
         row = {"epoch": epoch + 1, "loss": round(loss, 5), "seconds": round(time.time() - t0, 1)}
         if val_files:
             m = validate(model, val_files, args.render_factor)

@@ -27,6 +27,7 @@ def main(argv=None):
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--temperatures", default="0.38")
     ap.add_argument("--render-factors", default="16")
+    ap.add_argument("--prior-strengths", default="0")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -41,16 +42,18 @@ def main(argv=None):
     _, base, _ = evaluate(files, ["grayscale"])
     g = base["grayscale"]
     print(f"{len(files)} photos; grayscale: PSNR {g['psnr']:.2f}, ΔE2000 {g['delta_e2000']:.2f}\n")
-    print("| T | render factor | PSNR (dB) | ΔPSNR vs grey | ΔE2000 | ΔE / grey | colourfulness ratio | s / image |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for t in [float(x) for x in args.temperatures.split(",")]:
-        col.set_temperature(t)
-        for rf in [int(x) for x in args.render_factors.split(",")]:
-            _, s, _ = evaluate(files, ["autoencoder"], rf, colorizers={"autoencoder": col})
-            s = s["autoencoder"]
-            print(f"| {t:.2f} | {rf} | {s['psnr']:.2f} | {s['psnr'] - g['psnr']:+.2f} | {s['delta_e2000']:.2f} | "
-                  f"{s['delta_e2000'] / g['delta_e2000']:.3f} | {s['colorfulness_ratio']:.2f} | {s['seconds']:.3f} |",
-                  flush=True)
+    print("| T | prior strength | render factor | PSNR (dB) | ΔPSNR vs grey | ΔE2000 | ΔE / grey "
+          "| colourfulness ratio | s / image |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    combos = [(float(t), float(b), int(rf)) for t in args.temperatures.split(",")
+              for b in args.prior_strengths.split(",") for rf in args.render_factors.split(",")]
+    for t, b, rf in combos:
+        col.set_decoding(temperature=t, prior_strength=b)
+        _, s, _ = evaluate(files, ["autoencoder"], rf, colorizers={"autoencoder": col})
+        s = s["autoencoder"]
+        print(f"| {t:.2f} | {b:.2f} | {rf} | {s['psnr']:.2f} | {s['psnr'] - g['psnr']:+.2f} | "
+              f"{s['delta_e2000']:.2f} | {s['delta_e2000'] / g['delta_e2000']:.3f} | "
+              f"{s['colorfulness_ratio']:.2f} | {s['seconds']:.3f} |", flush=True)
     return 0
 
 

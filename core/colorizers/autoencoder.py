@@ -42,5 +42,13 @@ class AutoencoderColorizer(Colorizer):
         return lab.denormalize_ab(ab_norm)
 
     def set_temperature(self, t: float):
+        self.set_decoding(temperature=t)
+
+    def set_decoding(self, temperature: float | None = None, prior_strength: float | None = None):
+        """Change the annealed-mean decoding of this instance (used to tune it by measurement)."""
         layer = self.model.get_layer("annealed_mean")
-        layer.temperature.assign(float(t))
+        with self._lock:
+            if temperature is not None:
+                layer.temperature.assign(float(temperature))
+            if prior_strength is not None:
+                layer.prior_strength.assign(float(prior_strength))
