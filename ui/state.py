@@ -23,7 +23,7 @@ from core.images import is_grey
 MAX_PHOTOS = 24                   # photos kept from one upload
 MAX_BATCH_PIXELS = 120_000_000    # ... and at most this many pixels in all (3 photos at the 40 MP cap)
 MAX_RESULTS = 96                  # colorized images kept per session
-MAX_RESULT_BYTES = 512 * 2**20    # ... and at most this many bytes of them
+MAX_RESULT_BYTES = 192 * 2**20    # ... and at most this many bytes of them (10 sessions < 2 GB)
 DEFAULT_SAMPLE_SIDE = 512
 
 
