@@ -1,0 +1,351 @@
+"""The app in a real browser: Chromium (``/usr/bin/chromium``) driven by Playwright against ``streamlit run``.
+
+One server for the module (empty ``COLORIZER_HOME``, so the Zhang et al. model shows its "not downloaded"
+notice), one browser, a new browser context (= a new visitor) per test. Every test fails on a browser
+console error, an uncaught page error, or any request to a host other than this computer.
+
+Screenshots of every page go to ``test-artifacts/screenshots/`` (git-ignored).
+Without Chromium the module is skipped; with ``COLORIZER_REQUIRE_BROWSER=1`` (CI) that is a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from browser_util import (
+    LAUNCH,
+    NAV_LINK,
+    SLIDER,
+    UPLOAD_INPUT,
+    VIEWPORT,
+    AppServer,
+    Watch,
+    assert_no_exception,
+    require_browser,
+    screenshot,
+    server_env,
+    settle,
+)
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+OURS = "Autoencoder (ours)"
+ZHANG = "Zhang et al. 2016 (Caffe)"
+TIMEOUT_MS = 180_000          # model loading and colouring are slow on a busy 2-core machine
+
+# (screenshot number, slug, URL path, title in the sidebar and the page heading)
+PAGES = [
+    (1, "colorize", "/", "Colorize"),
+    (2, "compare", "/compare", "Compare"),
+    (3, "channels", "/channels", "Channels"),
+    (4, "metrics", "/metrics", "Metrics"),
+    (5, "how_it_works", "/how-it-works", "How it works"),
+]
+UPLOAD_SIZE = (240, 160)      # width, height of the uploaded test photo
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory, request):
+    require_browser()
+    autoencoder_path = request.getfixturevalue("autoencoder_path")   # after the skip: it may build a model
+    home = tmp_path_factory.mktemp("browser_home")          # empty: no eccv16 weights
+    server = AppServer(tmp_path_factory.mktemp("browser_log") / "streamlit.log", server_env(home, autoencoder_path))
+    try:
+        server.wait_healthy(timeout=90)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    try:
+        b = pw.chromium.launch(**LAUNCH)
+        try:
+            yield b
+        finally:
+            b.close()
+    finally:
+        pw.stop()
+
+
+@dataclass
+class Tab:
+    page: object
+    watch: Watch
+    url: str
+
+
+@pytest.fixture
+def tab(browser, app_server):
+    """A new visitor: a fresh browser context with one page, watched for errors and external requests."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, base_url=app_server.url)
+    context.set_default_timeout(60_000)
+    watch = Watch()
+    watch.attach(context)
+    page = context.new_page()
+    try:
+        yield Tab(page, watch, app_server.url)
+    finally:
+        context.close()
+    assert app_server.alive(), "the app died during the test:\n" + app_server.log_tail()
+
+
+@pytest.fixture(scope="module")
+def upload_photo(tmp_path_factory):
+    """A small colour JPEG (scikit-image's coffee cup, 240 x 160)."""
+    from skimage import data
+
+    rgb = Image.fromarray(np.asarray(data.coffee())[..., :3]).resize(UPLOAD_SIZE, Image.LANCZOS)
+    path = tmp_path_factory.mktemp("upload") / "coffee cup.jpg"
+    rgb.save(path, format="JPEG", quality=92)
+    return path
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def heading(page, title: str):
+    return page.get_by_role("heading", level=1, name=title, exact=True)
+
+
+def open_app(page, path: str = "/", title: str = "Colorize") -> None:
+    page.goto(path)
+    heading(page, title).wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+
+
+def go_to(page, title: str) -> None:
+    """Move to another page through the sidebar (the same session, like a visitor)."""
+    page.locator(NAV_LINK, has_text=title).click()
+    heading(page, title).wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert_no_exception(page)
+
+
+def image_with_caption(page, caption: str):
+    return page.locator('[data-testid="stImage"]').filter(
+        has=page.locator('[data-testid="stImageCaption"]', has_text=re.compile(f"^{re.escape(caption)}$")))
+
+
+def wait_loaded(img_locator) -> tuple[int, int]:
+    """Wait until the <img> has decoded; return its natural (width, height)."""
+    img = img_locator.locator("img").first
+    img.wait_for(timeout=TIMEOUT_MS)
+    img.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle(),
+                               timeout=TIMEOUT_MS)
+    return tuple(img.evaluate("img => [img.naturalWidth, img.naturalHeight]"))
+
+
+def wait_for_result(page) -> None:
+    result = image_with_caption(page, OURS)
+    result.first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert_no_exception(page)
+    assert result.count() >= 1
+    wait_loaded(result.first)
+
+
+def upload(page, path) -> None:
+    page.locator(UPLOAD_INPUT).set_input_files(str(path))
+    wait_for_result(page)
+
+
+def split_of(slider) -> float:
+    return float(slider.get_attribute("data-split"))
+
+
+def drag(page, slider, to_fraction: float) -> None:
+    """Press on the handle, move the mouse in steps to ``to_fraction`` of the width, release."""
+    box = slider.bounding_box()
+    handle = slider.get_by_role("slider").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(handle["x"] + handle["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + to_fraction * box["width"], y, steps=12)
+    page.mouse.up()
+
+
+def assert_split_consistent(slider) -> float:
+    """data-split, --split and aria-valuenow all tell the same position."""
+    split = split_of(slider)
+    css = slider.evaluate("e => e.style.getPropertyValue('--split')")
+    now = slider.get_by_role("slider").get_attribute("aria-valuenow")
+    assert css == f"{split:g}%", (css, split)
+    assert int(now) == round(split), (now, split)
+    return split
+
+
+# --------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("number,slug,path,title", PAGES, ids=[p[1] for p in PAGES])
+def test_page_opens(tab, number, slug, path, title):
+    """Each page opened by its URL in a fresh session: heading, its first content, no exception."""
+    page = tab.page
+    if path != "/":
+        tab.watch.allow_deep_link_probe(tab.url, path)
+    open_app(page, path, title)
+    assert "Colorization Studio" in page.title() or title in page.title(), page.title()
+    assert_no_exception(page)
+    # the sidebar lists all five pages, the current one marked
+    links = page.locator(NAV_LINK)
+    assert links.count() == 5
+    assert page.locator(f'{NAV_LINK}[aria-current="page"]', has_text=title).count() == 1
+    if slug == "colorize":
+        assert page.get_by_role("button", name="Try a sample photo").is_visible()
+        assert page.locator(UPLOAD_INPUT).count() == 1
+        assert page.get_by_text("No photo yet: press").is_visible()
+    elif slug == "how_it_works":
+        page.get_by_role("heading", name="5 · Honest limits").wait_for()
+        # COLORIZER_HOME is empty: the Zhang et al. notice with its download button, and our own pipeline
+        assert page.get_by_text(f"{ZHANG} is not downloaded yet").is_visible()
+        assert page.get_by_role("button", name=re.compile("Download the Zhang et al. weights")).count() == 1
+        wait_loaded(image_with_caption(page, "⑤ Joined with the full-size L → RGB"))
+    else:
+        assert page.get_by_text("No photo yet. Pick a sample").is_visible()
+        assert page.get_by_role("button", name="Try a sample photo").is_visible()
+    tab.watch.assert_clean()
+
+
+def test_upload_colorize_and_download(tab, upload_photo, tmp_path):
+    """Upload a JPEG through the file input, see the result, download its PNG and the ZIP."""
+    page = tab.page
+    open_app(page)
+    upload(page, upload_photo)
+
+    captions = page.locator('[data-testid="stImageCaption"]').all_inner_texts()
+    assert ["Grey input", OURS, "Original"] == [c for c in captions if c in ("Grey input", OURS, "Original")]
+    assert page.get_by_text(re.compile(r"Coloured 1 image\(s\) in [\d.]+ s")).is_visible()
+    assert page.get_by_text("coffee cup.jpg").count() >= 1              # the expander of the photo
+    assert wait_loaded(image_with_caption(page, OURS)) == UPLOAD_SIZE   # shown at its own size (< 1024)
+    assert page.get_by_text("This is a colour photo, so it is treated as a test").is_visible()
+
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.get_by_role("button", name="Download PNG").click()
+    dl = info.value
+    assert dl.failure() is None
+    assert dl.suggested_filename == "coffee_cup_autoencoder_rf16.png"
+    path = tmp_path / dl.suggested_filename
+    dl.save_as(path)
+    raw = path.read_bytes()
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(path) as png:
+        assert png.format == "PNG"
+        assert png.size == UPLOAD_SIZE
+        assert png.mode == "RGB"
+
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.get_by_role("button", name="Download all 1 as ZIP").click()
+    zdl = info.value
+    assert zdl.suggested_filename == "colorized.zip"
+    zpath = tmp_path / "colorized.zip"
+    zdl.save_as(zpath)
+    with zipfile.ZipFile(zpath) as zf:
+        names = zf.namelist()
+        assert "coffee_cup_autoencoder_rf16.png" in names, names
+        assert zf.read("coffee_cup_autoencoder_rf16.png") == raw        # the same picture as the PNG button
+        assert any(n.lower().startswith("readme") for n in names), names
+    with Image.open(io.BytesIO(raw)) as png:
+        assert png.size == UPLOAD_SIZE
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
+def test_compare_slider_drag(tab, upload_photo):
+    """Compare page: drag the handle with the mouse both ways, then nudge it with the keyboard."""
+    page = tab.page
+    open_app(page)
+    upload(page, upload_photo)
+    go_to(page, "Compare")
+
+    slider = page.locator(SLIDER)
+    slider.wait_for(timeout=TIMEOUT_MS)
+    assert slider.get_attribute("data-left-label") == "Grey input"
+    assert slider.get_attribute("data-right-label") == OURS
+    for side in ("cs-left", "cs-right"):
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                               arg=slider.locator(f"img.{side}").element_handle(), timeout=TIMEOUT_MS)
+    start = assert_split_consistent(slider)
+    assert start == 50
+
+    drag(page, slider, 0.25)
+    left = assert_split_consistent(slider)
+    assert left < start and abs(left - 25) <= 2, left
+
+    drag(page, slider, 0.80)
+    right = assert_split_consistent(slider)
+    assert right > left and abs(right - 80) <= 2, right
+
+    # the handle keeps the focus after a drag: arrow keys move it by 1 %, End to 100 %
+    page.keyboard.press("ArrowLeft")
+    assert assert_split_consistent(slider) == pytest.approx(right - 1, abs=0.05)
+    page.keyboard.press("End")
+    assert assert_split_consistent(slider) == 100
+    assert slider.get_by_role("slider").get_attribute("aria-valuetext") == "100% Grey input"
+
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
+def test_tour_of_every_page_with_screenshots(tab):
+    """"Try a sample photo", then every page through the sidebar, a screenshot of each."""
+    page = tab.page
+    open_app(page)
+    page.get_by_role("button", name="Try a sample photo").click()
+    wait_for_result(page)
+    image_with_caption(page, OURS).first.scroll_into_view_if_needed()
+    screenshot(page, "1_colorize")
+
+    go_to(page, "Compare")
+    page.locator(SLIDER).wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=compare-slider] img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=TIMEOUT_MS)
+    screenshot(page, "2_compare")
+
+    go_to(page, "Channels")
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts.nth(1).locator(".main-svg").first.wait_for(timeout=TIMEOUT_MS)
+    assert charts.count() == 2
+    screenshot(page, "3_channels")
+
+    go_to(page, "Metrics")
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text(f"{OURS}: ΔE2000").count() == 1
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=TIMEOUT_MS)
+    screenshot(page, "4_metrics")
+
+    go_to(page, "How it works")
+    page.get_by_role("heading", name="5 · Honest limits").wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text(f"{ZHANG} is not downloaded yet").is_visible()
+    screenshot(page, "5_how_it_works")
+
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
+def test_watch_catches_problems(tab):
+    """The safety net itself: an external request is aborted and recorded, console and page errors are seen."""
+    page = tab.page
+    open_app(page)
+    page.evaluate("""async () => {
+        try { await fetch('http://example.invalid/tracker.js'); } catch (e) { /* aborted */ }
+        console.error('deliberate console error');
+        setTimeout(() => { throw new Error('deliberate page error'); }, 0);
+    }""")
+    page.wait_for_timeout(500)
+    assert any("example.invalid/tracker.js" in m for m in tab.watch.external), tab.watch.external
+    assert any("deliberate console error" in m for m in tab.watch.console_errors), tab.watch.console_errors
+    assert any("deliberate page error" in m for m in tab.watch.page_errors), tab.watch.page_errors
+    with pytest.raises(AssertionError, match="external request: GET http://example.invalid/tracker.js"):
+        tab.watch.assert_clean()
