@@ -90,7 +90,7 @@ for i, photo in enumerate(batch):
                     fname = views.result_filename(photo.name, model, rf)
                     zip_entries.append((fname, img))
                     st.download_button(
-                        "Download PNG", data=lambda img=img: views.png_bytes(img, stamp), file_name=fname,
+                        "Download PNG", data=state.download_png(photo.key, model, rf, img, stamp), file_name=fname,
                         mime="image/png", key=f"dl_{photo.key}_{model}_{rf}", on_click="ignore",
                         icon=":material/download:",
                     )
@@ -100,7 +100,7 @@ if zip_entries:
     readme = (f"Coloured by Colorization Studio (render factor {rf}). These colours were guessed by a neural "
               "network from grey pictures; they are not the real colours.\n")
     st.download_button(
-        f"Download all {len(entries)} as ZIP", data=lambda: views.build_zip(entries, stamp, readme),
+        f"Download all {len(entries)} as ZIP", data=state.download_zip(entries, rf, stamp, readme),
         file_name="colorized.zip", mime="application/zip", key="dl_zip", on_click="ignore", type="primary",
         icon=":material/folder_zip:",
     )

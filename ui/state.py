@@ -23,7 +23,9 @@ from core.images import is_grey
 MAX_PHOTOS = 24                   # photos kept from one upload
 MAX_BATCH_PIXELS = 120_000_000    # ... and at most this many pixels in all (3 photos at the 40 MP cap)
 MAX_RESULTS = 96                  # colorized images kept per session
-MAX_RESULT_BYTES = 192 * 2**20    # ... and at most this many bytes of them (10 sessions < 2 GB)
+MAX_RESULT_BYTES = 192 * 2**20    # ... and at most this many bytes of them
+MAX_DOWNLOAD_BYTES = 128 * 2**20  # encoded PNG/ZIP files kept for the download buttons (with the
+                                  # results: < 320 MB per session, ~3 GB for a class of 10 at worst)
 DEFAULT_SAMPLE_SIDE = 512
 
 
@@ -134,6 +136,41 @@ def results() -> BoundedCache:
     return ss["results_cache"]
 
 
+def downloads() -> BoundedCache:
+    """Encoded files (PNG, ZIP) ready for the download buttons, bounded like the results."""
+    ss = _ss()
+    if "downloads_cache" not in ss:
+        ss["downloads_cache"] = BoundedCache(MAX_RESULTS, MAX_DOWNLOAD_BYTES)
+    return ss["downloads_cache"]
+
+
+def download_png(photo_key: str, model: str, render_factor: int, img, stamp: bool) -> bytes:
+    """The PNG bytes of one result, encoded once per session and kept with the results.
+
+    The bytes (not a callable) go to st.download_button: Streamlit then ties the
+    file to this session. A callable is only run at click time and its file is not
+    tied to any session, so another session's rerun can delete it before the browser
+    fetches it (a "canceled" download when a class works at once)."""
+    cache = downloads()
+    key = (photo_key, "png", model, int(render_factor), bool(stamp))
+    data = cache.get(key)
+    if data is None:
+        data = views.png_bytes(img, stamp)
+        cache.put(key, data)
+    return data
+
+
+def download_zip(entries, render_factor: int, stamp: bool, readme: str) -> bytes:
+    """The ZIP of all results of the batch, built once per (batch, settings); see :func:`download_png`."""
+    cache = downloads()
+    key = ("zip", tuple(name for name, _ in entries), int(render_factor), bool(stamp))
+    data = cache.get(key)
+    if data is None:
+        data = views.build_zip(entries, stamp, readme)
+        cache.put(key, data)
+    return data
+
+
 def photos() -> list[Photo]:
     return list(_ss().get("photos", []))
 
@@ -155,6 +192,7 @@ def set_photos(new: Sequence[Photo], rejects: Sequence[tuple[str, str]] = (), or
     ss["batch_origin"] = origin
     keep = {p.key for p in ss["photos"]}
     results().discard_where(lambda k: k[0] not in keep)
+    downloads().discard_where(lambda k: k[0] not in keep)
 
 
 def clear_photos() -> None:
