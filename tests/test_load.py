@@ -140,15 +140,14 @@ async def settle(page, timeout: float = 240.0, quiet: float = 0.8) -> None:
 
 
 class Phases:
-    """Barriers all sessions pass together: opened, results shown, downloads done."""
+    """Barriers all sessions pass together: opened (so the uploads start at once), downloads done."""
 
     def __init__(self, n: int):
         self.opened = asyncio.Barrier(n)
-        self.coloured = asyncio.Barrier(n)
         self.downloaded = asyncio.Barrier(n)
 
     async def abort(self) -> None:
-        for b in (self.opened, self.coloured, self.downloaded):
+        for b in (self.opened, self.downloaded):
             await b.abort()
 
     @staticmethod
@@ -157,15 +156,13 @@ class Phases:
 
 
 async def one_session(browser, url: str, upload: dict, phases: Phases, out_dir: Path) -> dict:
-    """Open the app; upload at the same moment as the others; wait for the result; download its PNG.
+    """Open the app; upload at the same moment as the others; wait for the result; download its PNG
+    right away, while the other sessions are still colouring.
 
-    The downloads start only when every session shows its result, and no session closes before every
-    download is saved. Reason (Streamlit 1.67): a deferred download (``data=`` a callable, as the app
-    uses) is generated on click and stored *without* a reference from any session, and every script-run
-    end or session close, in any session, sweeps unreferenced downloadables (the second sweep deletes).
-    So two other sessions finishing a run or closing between the click and the browser's GET turn that
-    download into a 404 ("canceled"). This test measures concurrent colouring and session isolation;
-    that race is reported separately.
+    That download used to race (Streamlit 1.67): a deferred download (``data=`` a callable) is stored
+    without a reference from any session, and any other session's script-run end sweeps it, so the
+    browser's GET could get a 404 ("canceled"). The app now hands Streamlit the encoded bytes
+    (ui.state.download_png), which ties the file to its session; this test keeps that fixed.
     """
     context = await browser.new_context(viewport=VIEWPORT, accept_downloads=True, base_url=url)
     context.set_default_timeout(SESSION_TIMEOUT_MS)
@@ -191,7 +188,6 @@ async def one_session(browser, url: str, upload: dict, phases: Phases, out_dir: 
         t_result = time.monotonic()
         await settle(page)
         t_settled = time.monotonic()
-        await phases.meet(phases.coloured)
 
         async with page.expect_download() as info:
             await page.get_by_role("button", name="Download PNG").click()
