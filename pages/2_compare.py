@@ -4,21 +4,13 @@ import streamlit as st
 
 from core import views
 from ui import models as ui_models
-from ui import state, widgets
+from ui import widgets
 from ui.compare_slider import compare_slider
 
 st.title("Compare")
 st.write("Drag the handle (or click it and use the arrow keys) to wipe between two versions of the photo.")
 
-batch = state.photos()
-if not batch:
-    widgets.need_photos("compare")
-    st.stop()
-
-chosen = state.models()
-rf = state.render_factor()
-widgets.settings_caption(chosen, rf)
-ready = widgets.model_notices(chosen, key="compare")
+batch, ready, rf = widgets.page_inputs("compare")
 photo = widgets.photo_picker(batch, key="compare_photo")
 outcome = widgets.compute([photo], ready, rf)
 

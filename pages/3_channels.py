@@ -4,21 +4,13 @@ import streamlit as st
 
 from core import views
 from ui import models as ui_models
-from ui import state, widgets
+from ui import widgets
 
 st.title("Channels")
 st.write("Every colour can be split into **L** (lightness), **a** (green ↔ red) and **b** (blue ↔ yellow). "
          "The models keep L from the grey photo and only guess a and b.")
 
-batch = state.photos()
-if not batch:
-    widgets.need_photos("channels")
-    st.stop()
-
-chosen = state.models()
-rf = state.render_factor()
-widgets.settings_caption(chosen, rf)
-ready = widgets.model_notices(chosen, key="channels")
+batch, ready, rf = widgets.page_inputs("channels")
 photo = widgets.photo_picker(batch, key="channels_photo")
 outcome = widgets.compute([photo], ready, rf)
 

@@ -13,15 +13,7 @@ st.title("Metrics")
 st.write("Scores compare a model's colours with the **original colour photo**. They only exist for colour "
          "photos (samples, or colour uploads that were made grey first).")
 
-batch = state.photos()
-if not batch:
-    widgets.need_photos("metrics")
-    st.stop()
-
-chosen = state.models()
-rf = state.render_factor()
-widgets.settings_caption(chosen, rf)
-ready = widgets.model_notices(chosen, key="metrics")
+batch, ready, rf = widgets.page_inputs("metrics")
 outcome = widgets.compute(batch, ready, rf)
 
 

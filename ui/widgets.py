@@ -223,3 +223,17 @@ def compute(batch: Sequence[state.Photo], chosen: Sequence[str], rf: int) -> sta
     for msg in outcome.errors:
         st.error(msg)
     return outcome
+
+
+def page_inputs(key: str) -> tuple[list[state.Photo], list[str], int]:
+    """The shared top of the Compare, Channels and Metrics pages: the current batch, the
+    models that are ready (with their notices shown) and the render factor. Stops the
+    page with a pointer to the Colorize page when there is no photo yet."""
+    batch = state.photos()
+    if not batch:
+        need_photos(key)
+        st.stop()
+    chosen = state.models()
+    rf = state.render_factor()
+    settings_caption(chosen, rf)
+    return batch, model_notices(chosen, key=key), rf
