@@ -290,6 +290,7 @@ def main(argv=None):
             f"prior from {len(photos)} photos)")
         return 0
 
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     files = list_images(args.data, args.exclude)
