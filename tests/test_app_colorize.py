@@ -68,8 +68,11 @@ def test_first_visit_offers_samples_and_nothing_is_preselected():
     ms = at.multiselect(key="models")
     assert ms.value == ["autoencoder"]
     assert set(ms.options) >= {OURS, GREY_MODEL} and any(o.startswith(ZHANG) for o in ms.options)
-    assert at.select_slider(key="render_factor").value == 16
-    assert "256 px" in texts(at.caption)
+    from core.colorizers.autoencoder import AutoencoderColorizer
+
+    default = AutoencoderColorizer.default_render_factor
+    assert at.select_slider(key="render_factor").value == default
+    assert f"{16 * default} px" in texts(at.caption)
 
 
 def test_try_a_sample_shows_the_result_and_downloads():

@@ -33,6 +33,8 @@ from browser_util import (
 )
 from PIL import Image
 
+from core.colorizers.autoencoder import AutoencoderColorizer
+
 pytestmark = pytest.mark.browser
 
 OURS = "Autoencoder (ours)"
@@ -48,6 +50,8 @@ PAGES = [
     (5, "how_it_works", "/how-it-works", "How it works"),
 ]
 UPLOAD_SIZE = (240, 160)      # width, height of the uploaded test photo
+# the download's name carries the default render factor of our model
+EXPECTED_PNG = f"coffee_cup_autoencoder_rf{AutoencoderColorizer.default_render_factor}.png"
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +239,7 @@ def test_upload_colorize_and_download(tab, upload_photo, tmp_path):
         page.get_by_role("button", name="Download PNG").click()
     dl = info.value
     assert dl.failure() is None
-    assert dl.suggested_filename == "coffee_cup_autoencoder_rf16.png"
+    assert dl.suggested_filename == EXPECTED_PNG
     path = tmp_path / dl.suggested_filename
     dl.save_as(path)
     raw = path.read_bytes()
@@ -253,8 +257,8 @@ def test_upload_colorize_and_download(tab, upload_photo, tmp_path):
     zdl.save_as(zpath)
     with zipfile.ZipFile(zpath) as zf:
         names = zf.namelist()
-        assert "coffee_cup_autoencoder_rf16.png" in names, names
-        assert zf.read("coffee_cup_autoencoder_rf16.png") == raw        # the same picture as the PNG button
+        assert EXPECTED_PNG in names, names
+        assert zf.read(EXPECTED_PNG) == raw        # the same picture as the PNG button
         assert any(n.lower().startswith("readme") for n in names), names
     with Image.open(io.BytesIO(raw)) as png:
         assert png.size == UPLOAD_SIZE
