@@ -40,17 +40,16 @@ def _neutral_srgb(L: np.ndarray) -> np.ndarray:
     return np.where(y > 0.0031308, 1.055 * np.power(y, 1.0 / 2.4) - 0.055, 12.92 * y)
 
 
-def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
-    """float Lab (H, W, 3) -> uint8 RGB (rounded, clipped to the sRGB gamut).
+CHUNK_PIXELS = 1 << 20   # large images are converted in strips of about a megapixel (bounded memory)
 
-    Pixels with a = b = 0 exactly become exact greys (R = G = B). scikit-image's
-    D65 white point and its XYZ -> RGB matrix differ slightly, so its neutral
-    axis is off by up to ~0.01 of a code value, which rounding could turn into a
-    one-level tint (e.g. 228, 228, 229) in the "grey" output.
-    """
-    # float32 keeps scikit-image's formulas and halves the time of this, the costliest step of
-    # colorizing; the rounding to uint8 below hides the precision difference.
-    lab = np.asarray(lab, dtype=np.float32)
+
+def _row_strips(height: int, width: int):
+    rows = max(1, CHUNK_PIXELS // max(width, 1))
+    for y in range(0, height, rows):
+        yield slice(y, min(height, y + rows))
+
+
+def _lab_to_rgb_strip(lab: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         # predicted colours outside the sRGB gamut are clipped, as intended
         warnings.filterwarnings("ignore", message=".*negative Z values.*", category=UserWarning)
@@ -59,6 +58,28 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     if neutral.any():
         rgb[neutral] = _neutral_srgb(lab[..., 0][neutral])[:, None]
     return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """float Lab (H, W, 3) -> uint8 RGB (rounded, clipped to the sRGB gamut).
+
+    Pixels with a = b = 0 exactly become exact greys (R = G = B). scikit-image's
+    D65 white point and its XYZ -> RGB matrix differ slightly, so its neutral
+    axis is off by up to ~0.01 of a code value, which rounding could turn into a
+    one-level tint (e.g. 228, 228, 229) in the "grey" output.
+
+    float32 keeps scikit-image's formulas and halves the time of this, the
+    costliest step of colorizing (rounding to uint8 hides the precision
+    difference); big images go in strips so that scikit-image's temporaries stay
+    around a megapixel instead of growing with the photo.
+    """
+    lab = np.asarray(lab, dtype=np.float32)
+    if lab.ndim != 3 or lab.shape[0] * lab.shape[1] <= CHUNK_PIXELS:
+        return _lab_to_rgb_strip(lab)
+    out = np.empty(lab.shape[:2] + (3,), np.uint8)
+    for rows in _row_strips(*lab.shape[:2]):
+        out[rows] = _lab_to_rgb_strip(lab[rows])
+    return out
 
 
 _GREY_L = None
@@ -83,6 +104,11 @@ def lightness(rgb: np.ndarray) -> np.ndarray:
         r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
         if np.array_equal(r, g) and np.array_equal(g, b):
             return _grey_l_table()[r]
+    if rgb.ndim == 3 and rgb.shape[0] * rgb.shape[1] > CHUNK_PIXELS:
+        out = np.empty(rgb.shape[:2], np.float32)
+        for rows in _row_strips(*rgb.shape[:2]):
+            out[rows] = rgb_to_lab(rgb[rows])[..., 0]
+        return out
     return rgb_to_lab(rgb)[..., 0]
 
 
@@ -135,8 +161,10 @@ def join_l_ab(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
     L = np.asarray(L, np.float32)
     h, w = L.shape
     ab = resize_ab(ab, h, w)
-    lab = np.concatenate([L[..., None], ab], axis=-1)
-    return lab_to_rgb(lab)
+    out = np.empty((h, w, 3), np.uint8)
+    for rows in _row_strips(h, w):
+        out[rows] = lab_to_rgb(np.concatenate([L[rows, :, None], ab[rows]], axis=-1))
+    return out
 
 
 def resize_rgb(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
