@@ -184,3 +184,22 @@ def test_render_size_properties(stride):
 def test_render_size_rejects_invalid_factor(bad):
     with pytest.raises(ValueError, match="render_factor"):
         lab.render_size(100, 100, bad, 8)
+
+
+def test_strips_give_the_same_result_as_one_piece(monkeypatch):
+    """Big photos are converted in strips (bounded memory); the result must not change."""
+    from core import lab
+
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    L = lab.lightness(rgb)
+    ab = rng.normal(0, 30, (10, 14, 2)).astype(np.float32)
+    whole = lab.join_l_ab(L, ab)
+    monkeypatch.setattr(lab, "CHUNK_PIXELS", 200)          # strips of 3 rows
+    assert np.array_equal(lab.lightness(rgb), L)
+    assert np.array_equal(lab.join_l_ab(L, ab), whole)
+    labimg = np.concatenate([L[..., None], lab.resize_ab(ab, 37, 53)], -1)
+    monkeypatch.setattr(lab, "CHUNK_PIXELS", 1 << 20)
+    one = lab.lab_to_rgb(labimg)
+    monkeypatch.setattr(lab, "CHUNK_PIXELS", 100)
+    assert np.array_equal(lab.lab_to_rgb(labimg), one)
