@@ -8,7 +8,6 @@ from ui import models as ui_models
 from ui import state, widgets
 
 OURS = "autoencoder"
-FACTORS = (4, 16, 40)
 
 st.title("How it works")
 names = [s.name for s in views.SAMPLES]
@@ -18,6 +17,7 @@ photo = state.sample_photo(sample)
 infos = ui_models.infos()
 ours_ready = infos[OURS].available
 rf_default = infos[OURS].default_render_factor
+FACTORS = (4, rf_default, 40)           # low, our default, high
 result = None
 
 # ----------------------------------------------------------------------------- Lab

@@ -22,9 +22,12 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
     assert "The colour photo" in caps and "L (0 black … 100 white)" in caps
     assert "a (-50 green … +50 red)" in caps and "b (-50 blue … +50 yellow)" in caps
     assert "① The grey photo" in caps and "⑤ Joined with the full-size L → RGB" in caps
-    assert "② Its L, shrunk to 256 px (the render size)" in caps
+    from core.colorizers.autoencoder import AutoencoderColorizer
+
+    rf = AutoencoderColorizer.default_render_factor
+    assert f"② Its L, shrunk to {16 * rf} px (the render size)" in caps
     assert [c for c in caps if c.startswith("render factor")] == [
-        "render factor 4 → colour at 64 px", "render factor 16 → colour at 256 px (default)",
+        "render factor 4 → colour at 64 px", f"render factor {rf} → colour at {16 * rf} px (default)",
         "render factor 40 → colour at 640 px"]
     md = texts(at.markdown)
     assert "EfficientNet-Lite0" in md and "Sepia tendency" in md and "cannot know" in md
