@@ -78,6 +78,9 @@ def load_image(src, max_pixels_: int | None = None) -> np.ndarray:
         raise ImageError("Unsupported input: give a file path, bytes or an uploaded file")
     if not data:
         raise ImageError("The file is empty (0 bytes)")
+    if Image.MAX_IMAGE_PIXELS is not None and cap > Image.MAX_IMAGE_PIXELS:
+        # a cap set above Pillow's own bomb guard (~89 MP) must not be refused by Pillow first
+        Image.MAX_IMAGE_PIXELS = cap
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

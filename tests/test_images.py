@@ -376,3 +376,14 @@ def test_is_grey():
     assert is_grey(img) and not is_grey(img, tol=1)
     img[1, 1, 2] = 60
     assert not is_grey(img)
+
+
+def test_a_cap_above_pillows_own_guard_is_honoured(monkeypatch):
+    """With COLORIZER_MAX_PIXELS above Pillow's ~89 MP bomb guard, our cap decides, not Pillow's."""
+    from PIL import Image as PILImage
+
+    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 1000)          # stand-in for Pillow's guard
+    data = _encode(Image.fromarray(np.zeros((40, 40, 3), np.uint8)), "PNG")   # 1,600 px
+    assert load_image(data, max_pixels_=2000).shape == (40, 40, 3)
+    with pytest.raises(ImageError, match="too large"):
+        load_image(data, max_pixels_=1500)
