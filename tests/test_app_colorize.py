@@ -22,7 +22,10 @@ from app_util import (
     use_models,
 )
 
+from core.colorizers.autoencoder import AutoencoderColorizer
 from core.views import SAMPLES
+
+OUR_DEFAULT_RF = AutoencoderColorizer.default_render_factor
 
 
 @pytest.fixture(autouse=True)
@@ -68,11 +71,8 @@ def test_first_visit_offers_samples_and_nothing_is_preselected():
     ms = at.multiselect(key="models")
     assert ms.value == ["autoencoder"]
     assert set(ms.options) >= {OURS, GREY_MODEL} and any(o.startswith(ZHANG) for o in ms.options)
-    from core.colorizers.autoencoder import AutoencoderColorizer
-
-    default = AutoencoderColorizer.default_render_factor
-    assert at.select_slider(key="render_factor").value == default
-    assert f"{16 * default} px" in texts(at.caption)
+    assert at.select_slider(key="render_factor").value == OUR_DEFAULT_RF
+    assert f"{16 * OUR_DEFAULT_RF} px" in texts(at.caption)
 
 
 def test_try_a_sample_shows_the_result_and_downloads():
@@ -81,7 +81,7 @@ def test_try_a_sample_shows_the_result_and_downloads():
     assert shown == ["Grey input", OURS, "Original"]
     assert "treated as a **test**" in texts(at.info)
     keys = [d.key for d in at.get("download_button")]
-    assert any(k.startswith("dl_") and k.endswith("_autoencoder_16") for k in keys)
+    assert any(k.startswith("dl_") and k.endswith(f"_autoencoder_{OUR_DEFAULT_RF}") for k in keys)
     assert "dl_zip" in keys
     assert "Coloured 1 image" in texts(at.caption)
     assert at.toggle(key="stamp").value is False              # the AI-coloured label is off by default
@@ -126,7 +126,7 @@ def test_many_uploads_show_progress_and_results_are_cached(progress_log):
     assert any(t and "(3 of 3)" in t for _, t in progress_log)
     assert len(result_state(at)) == 6
     progress_log.clear()
-    at.select_slider(key="render_factor").set_value(16).run()    # back: cached
+    at.select_slider(key="render_factor").set_value(OUR_DEFAULT_RF).run()    # back: cached
     assert not [t for _, t in progress_log if t and t.startswith("Colorizing")]
     assert captions(at)[len(SAMPLES):].count(OURS) == 3
 

@@ -130,7 +130,7 @@ def test_resize_ab_shape_and_identity():
 def test_checkerboard_stays_sharp_after_autoencoder(autoencoder):
     grey = _checkerboard(96, 128)                  # 1-pixel cells: the finest detail there is
     rgb = np.repeat(grey[..., None], 3, axis=2)
-    out = autoencoder.colorize(rgb)                # colour is rendered at 256 px then resized
+    out = autoencoder.colorize(rgb)                # colour is rendered at 16 x default px, then resized
     assert out.shape == rgb.shape
     L_in, L_out = lab.lightness(rgb), lab.lightness(out)
     assert np.abs(L_out - L_in).mean() < 0.5
