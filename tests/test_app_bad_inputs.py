@@ -99,3 +99,42 @@ def test_too_many_megapixels_for_the_cap(monkeypatch):
     upload(at, [("big.png", encode(photo("coffee", 96)))])
     assert_clean(at)
     assert "too large" in texts(at.error)
+
+
+# ---------------------------------------------------------------- the whole hostile corpus (hardening issue)
+def _corpus():
+    """Written at collection time (the parametrisation needs the names); removed at exit."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from hostile_corpus import write_corpus
+
+    folder = Path(tempfile.mkdtemp(prefix="app-hostile-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder, write_corpus(folder)
+
+
+_CORPUS_DIR, _CORPUS = _corpus()
+
+
+@pytest.mark.parametrize("name", sorted(_CORPUS))
+def test_every_file_of_the_hostile_corpus_on_the_colorize_page(name, monkeypatch):
+    """Each corpus file through the upload widget: its result, or a message naming the problem."""
+    from hostile_corpus import CORPUS_CAP
+
+    monkeypatch.setenv("COLORIZER_MAX_PIXELS", str(CORPUS_CAP))
+    case = _CORPUS[name]
+    at = open_page()
+    upload(at, [(name, (_CORPUS_DIR / name).read_bytes())])
+    assert_clean(at)
+    if case.ok:
+        assert not at.error, texts(at.error)
+        shown = captions(at)[len(SAMPLES):]
+        assert shown[:2] == ["Grey input", OURS], shown
+    else:
+        errors = texts(at.error)
+        assert name in errors and case.message in errors.lower(), errors
+        assert "Traceback" not in errors
+        assert captions(at) == [s.title for s in SAMPLES]
