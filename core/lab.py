@@ -14,6 +14,7 @@ network sees, is defined here and nowhere else.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -43,10 +44,20 @@ def _neutral_srgb(L: np.ndarray) -> np.ndarray:
 CHUNK_PIXELS = 1 << 20   # large images are converted in strips of about a megapixel (bounded memory)
 
 
-def _row_strips(height: int, width: int):
-    rows = max(1, CHUNK_PIXELS // max(width, 1))
-    for y in range(0, height, rows):
-        yield slice(y, min(height, y + rows))
+def _in_strips(fn, channels: int, dtype, *arrays: np.ndarray) -> np.ndarray:
+    """``fn(*arrays)`` computed on strips of rows of about CHUNK_PIXELS each, so that
+    scikit-image's temporaries stay around a megapixel instead of growing with the
+    photo. The arrays share height and width; ``fn`` maps each strip to ``channels``
+    values per pixel (0 = a 2-D result) of ``dtype``."""
+    h, w = arrays[0].shape[:2]
+    if h * w <= CHUNK_PIXELS:
+        return fn(*arrays)
+    out = np.empty((h, w, channels) if channels else (h, w), dtype)
+    rows = max(1, CHUNK_PIXELS // max(w, 1))
+    for y in range(0, h, rows):
+        strip = slice(y, min(h, y + rows))
+        out[strip] = fn(*(a[strip] for a in arrays))
+    return out
 
 
 def _lab_to_rgb_strip(lab: np.ndarray) -> np.ndarray:
@@ -74,24 +85,16 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     around a megapixel instead of growing with the photo.
     """
     lab = np.asarray(lab, dtype=np.float32)
-    if lab.ndim != 3 or lab.shape[0] * lab.shape[1] <= CHUNK_PIXELS:
+    if lab.ndim != 3:          # a list of colours (N, 3) and the like: small, in one piece
         return _lab_to_rgb_strip(lab)
-    out = np.empty(lab.shape[:2] + (3,), np.uint8)
-    for rows in _row_strips(*lab.shape[:2]):
-        out[rows] = _lab_to_rgb_strip(lab[rows])
-    return out
+    return _in_strips(_lab_to_rgb_strip, 3, np.uint8, lab)
 
 
-_GREY_L = None
-
-
+@functools.cache
 def _grey_l_table() -> np.ndarray:
     """L of the 256 grey levels (R = G = B = v), computed once by scikit-image."""
-    global _GREY_L
-    if _GREY_L is None:
-        levels = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
-        _GREY_L = rgb_to_lab(levels)[0, :, 0].copy()
-    return _GREY_L
+    levels = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
+    return rgb_to_lab(levels)[0, :, 0].copy()
 
 
 def lightness(rgb: np.ndarray) -> np.ndarray:
@@ -104,12 +107,7 @@ def lightness(rgb: np.ndarray) -> np.ndarray:
         r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
         if np.array_equal(r, g) and np.array_equal(g, b):
             return _grey_l_table()[r]
-    if rgb.ndim == 3 and rgb.shape[0] * rgb.shape[1] > CHUNK_PIXELS:
-        out = np.empty(rgb.shape[:2], np.float32)
-        for rows in _row_strips(*rgb.shape[:2]):
-            out[rows] = rgb_to_lab(rgb[rows])[..., 0]
-        return out
-    return rgb_to_lab(rgb)[..., 0]
+    return _in_strips(lambda part: rgb_to_lab(part)[..., 0], 0, np.float32, rgb)
 
 
 def to_grey_rgb(rgb: np.ndarray) -> np.ndarray:
@@ -161,10 +159,8 @@ def join_l_ab(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
     L = np.asarray(L, np.float32)
     h, w = L.shape
     ab = resize_ab(ab, h, w)
-    out = np.empty((h, w, 3), np.uint8)
-    for rows in _row_strips(h, w):
-        out[rows] = lab_to_rgb(np.concatenate([L[rows, :, None], ab[rows]], axis=-1))
-    return out
+    return _in_strips(lambda l_part, ab_part: _lab_to_rgb_strip(np.concatenate([l_part[..., None], ab_part], -1)),
+                      3, np.uint8, L, ab)
 
 
 def resize_rgb(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
