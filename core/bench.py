@@ -39,11 +39,6 @@ def bench(models, repeats=7, render_factor=None):
     from core.lab import to_grey_rgb
 
     grey = to_grey_rgb(synthetic_photo())
-    t0 = time.perf_counter()
-    import cv2  # noqa: F401  (library imports are not part of a model's load time)
-    import tensorflow  # noqa: F401
-
-    import_s = time.perf_counter() - t0
     results = {}
     for m in models:
         t0 = time.perf_counter()
@@ -57,7 +52,6 @@ def bench(models, repeats=7, render_factor=None):
             times.append(time.perf_counter() - t0)
         rf = col.check_render_factor(render_factor)
         results[m] = {"load_s": load, "median_s": float(np.median(times)), "render_factor": rf}
-    results["_import_s"] = import_s
     return results
 
 
@@ -90,8 +84,12 @@ def main(argv=None) -> int:
             why = avail[m].reason if m in avail else "unknown model"
             print(f"error: {m} cannot be timed: {why}", file=sys.stderr)
             return 2
+    t0 = time.perf_counter()
+    import cv2  # noqa: F401  (library imports are not part of a model's load time)
+    import tensorflow  # noqa: F401
+
+    import_s = time.perf_counter() - t0
     res = bench(models, args.repeats, args.render_factor)
-    import_s = res.pop("_import_s")
     print(f"768 x 512 synthetic photo, median of {args.repeats} runs, {os.cpu_count()} CPU threads "
           f"(importing TensorFlow + OpenCV: {import_s:.1f} s, not counted in load)\n")
     print("| model | render factor | load (s) | median per image (s) |")

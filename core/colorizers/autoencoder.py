@@ -41,9 +41,6 @@ class AutoencoderColorizer(Colorizer):
         ab_norm = self._fn(tf.constant(x)).numpy()[0]
         return lab.denormalize_ab(ab_norm)
 
-    def set_temperature(self, t: float):
-        self.set_decoding(temperature=t)
-
     def set_decoding(self, temperature: float | None = None, prior_strength: float | None = None):
         """Change the annealed-mean decoding of this instance (used to tune it by measurement)."""
         layer = self.model.get_layer("annealed_mean")
