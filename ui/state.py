@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
-from core import ImageError, ModelUnavailable, load_image, views
+from core import ImageError, ModelUnavailable, available_models, load_image, views
 from core.images import is_grey
 
 MAX_PHOTOS = 24                   # photos kept from one upload
@@ -83,6 +83,14 @@ class BoundedCache:
         while len(self._data) > 1 and (len(self._data) > self.max_entries or self.nbytes > self.max_bytes):
             old, _ = self._data.popitem(last=False)
             self.nbytes -= self._sizes.pop(old)
+
+    def get_or_put(self, key, make: Callable[[], object]):
+        """The cached value of ``key``, computed by ``make()`` and kept on a miss."""
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
 
     def discard_where(self, predicate: Callable[[Hashable], bool]) -> None:
         for k in [k for k in self._data if predicate(k)]:
@@ -151,24 +159,14 @@ def download_png(photo_key: str, model: str, render_factor: int, img, stamp: boo
     file to this session. A callable is only run at click time and its file is not
     tied to any session, so another session's rerun can delete it before the browser
     fetches it (a "canceled" download when a class works at once)."""
-    cache = downloads()
     key = (photo_key, "png", model, int(render_factor), bool(stamp))
-    data = cache.get(key)
-    if data is None:
-        data = views.png_bytes(img, stamp)
-        cache.put(key, data)
-    return data
+    return downloads().get_or_put(key, lambda: views.png_bytes(img, stamp))
 
 
 def download_zip(entries, render_factor: int, stamp: bool, readme: str) -> bytes:
     """The ZIP of all results of the batch, built once per (batch, settings); see :func:`download_png`."""
-    cache = downloads()
     key = ("zip", tuple(name for name, _ in entries), int(render_factor), bool(stamp))
-    data = cache.get(key)
-    if data is None:
-        data = views.build_zip(entries, stamp, readme)
-        cache.put(key, data)
-    return data
+    return downloads().get_or_put(key, lambda: views.build_zip(entries, stamp, readme))
 
 
 def photos() -> list[Photo]:
@@ -355,8 +353,14 @@ def models() -> list[str]:
     return list(DEFAULT_MODELS if value is None else value)
 
 
-def render_factor(default: int = 16) -> int:
-    return int(_ss().get("render_factor", default))
+def render_factor() -> int:
+    """The render factor set on the Colorize page; before that, the first chosen model's default."""
+    value = _ss().get("render_factor")
+    if value is not None:
+        return int(value)
+    infos = available_models()
+    first = next((m for m in models() if m in infos), DEFAULT_MODELS[0])
+    return infos[first].default_render_factor
 
 
 def stamp_downloads() -> bool:
