@@ -73,6 +73,14 @@ def use_autoencoder(monkeypatch, autoencoder_path) -> Path:
 
 
 @pytest.fixture
+def app_env(monkeypatch, use_autoencoder):
+    """The AppTest pages (tests/test_app_*.py): the shipped model and small built-in samples."""
+    from app_util import prepare
+
+    prepare(monkeypatch)
+
+
+@pytest.fixture
 def empty_home(tmp_path, monkeypatch) -> Path:
     """``COLORIZER_HOME`` = an empty folder (so eccv16 is not available)."""
     import core

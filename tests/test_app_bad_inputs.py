@@ -15,7 +15,6 @@ from app_util import (
     open_page,
     photo,
     png16,
-    prepare,
     rgba_png,
     texts,
     upload,
@@ -23,10 +22,7 @@ from app_util import (
 
 from core.views import SAMPLES
 
-
-@pytest.fixture(autouse=True)
-def _app(monkeypatch, use_autoencoder):
-    prepare(monkeypatch)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def _jpeg() -> bytes:

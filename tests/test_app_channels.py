@@ -13,16 +13,12 @@ from app_util import (
     grey_of,
     open_page,
     photo,
-    prepare,
     texts,
     upload,
     use_models,
 )
 
-
-@pytest.fixture(autouse=True)
-def _app(monkeypatch, use_autoencoder):
-    prepare(monkeypatch)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def _plotly(at):

@@ -16,7 +16,6 @@ from app_util import (
     new_app,
     open_page,
     photo,
-    prepare,
     texts,
     upload,
     use_models,
@@ -28,9 +27,7 @@ from core.views import SAMPLES
 OUR_DEFAULT_RF = AutoencoderColorizer.default_render_factor
 
 
-@pytest.fixture(autouse=True)
-def _app(monkeypatch, use_autoencoder):
-    prepare(monkeypatch)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 @pytest.fixture

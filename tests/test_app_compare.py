@@ -17,17 +17,13 @@ from app_util import (
     grey_of,
     open_page,
     photo,
-    prepare,
     texts,
     upload,
     use_models,
 )
 from PIL import Image
 
-
-@pytest.fixture(autouse=True)
-def _app(monkeypatch, use_autoencoder):
-    prepare(monkeypatch)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def _decode(uri: str) -> Image.Image:

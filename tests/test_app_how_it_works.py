@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from app_util import HOW, ZHANG, assert_clean, captions, open_page, prepare, texts
+from app_util import HOW, ZHANG, assert_clean, captions, open_page, texts
 
 from core.views import SAMPLES
 
-
-@pytest.fixture(autouse=True)
-def _app(monkeypatch, use_autoencoder):
-    prepare(monkeypatch)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def test_explains_lab_pipeline_render_factor_and_limits(empty_home):

@@ -13,7 +13,6 @@ from app_util import (
     grey_of,
     open_page,
     photo,
-    prepare,
     texts,
     upload,
     use_models,
@@ -25,9 +24,7 @@ from core.metrics import METRICS
 BASELINE = "Grey input (no colour)"
 
 
-@pytest.fixture(autouse=True)
-def _app(monkeypatch, use_autoencoder):
-    prepare(monkeypatch)
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def _float(s: str) -> float:
