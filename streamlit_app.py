@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import streamlit as st  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from core.views import app_icon  # noqa: E402
+from core.figures.samples import app_icon  # noqa: E402
 from ui import widgets  # noqa: E402
 
 st.set_page_config(

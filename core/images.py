@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
 import io
 import os
 import warnings
@@ -9,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from core.lab import resize_rgb
 
 DEFAULT_MAX_PIXELS = 40_000_000
 SUPPORTED = "JPEG, PNG, TIFF, BMP, WebP or GIF"
@@ -134,3 +138,36 @@ def encode_png(rgb: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, format="PNG", optimize=False)
     return buf.getvalue()
+
+
+def fit_within(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    """Shrink (never enlarge) so that the long side is at most ``max_side`` pixels."""
+    h, w = rgb.shape[:2]
+    if max(h, w) <= max_side:
+        return rgb
+    scale = max_side / float(max(h, w))
+    return resize_rgb(rgb, max(1, round(h * scale)), max(1, round(w * scale)))
+
+
+def image_key(rgb: np.ndarray) -> str:
+    """A short content hash of an image (shape and pixels): the cache key of its results."""
+    arr = np.ascontiguousarray(rgb)
+    h = hashlib.sha1(repr((arr.shape, str(arr.dtype))).encode())
+    h.update(arr.tobytes())
+    return h.hexdigest()[:16]
+
+
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
+
+
+def list_images(folders, exclude=()) -> list[str]:
+    """Every image file (by extension) under ``folders``, sorted; names matching an ``exclude``
+    pattern (fnmatch, on the file name) are left out."""
+    files = []
+    for d in folders:
+        for root, _, names in os.walk(d):
+            for n in sorted(names):
+                if n.lower().endswith(IMAGE_EXTS) and not any(fnmatch.fnmatch(n, p) for p in exclude):
+                    files.append(os.path.join(root, n))
+    return sorted(files)

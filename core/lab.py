@@ -32,13 +32,15 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     return color.rgb2lab(rgb.astype(np.float32) / 255.0).astype(np.float32)
 
 
-def _neutral_srgb(L: np.ndarray) -> np.ndarray:
-    """sRGB value in [0, 1] of the neutral grey (a = b = 0) of lightness L: Y from L, then the sRGB curve."""
-    L = np.asarray(L, np.float64)
+def neutral_srgb(L, xp=np):
+    """sRGB value in [0, 1] of the neutral grey (a = b = 0) of lightness L: Y from L, then the sRGB curve.
+
+    The one L -> grey sRGB formula (scikit-image's constants). ``xp`` is ``numpy`` or ``keras.ops``, so the
+    networks compute exactly this inside the graph (:class:`core.training.network.LToGreyRGB`)."""
     fy = (L + 16.0) / 116.0
-    y = np.where(fy > 6.0 / 29.0, fy ** 3, (fy - 16.0 / 116.0) / 7.787)
-    y = np.clip(y, 0.0, 1.0)
-    return np.where(y > 0.0031308, 1.055 * np.power(y, 1.0 / 2.4) - 0.055, 12.92 * y)
+    y = xp.where(fy > 6.0 / 29.0, fy * fy * fy, (fy - 16.0 / 116.0) / 7.787)
+    y = xp.clip(y, 0.0, 1.0)
+    return xp.where(y > 0.0031308, 1.055 * xp.power(xp.maximum(y, 1e-8), 1.0 / 2.4) - 0.055, 12.92 * y)
 
 
 CHUNK_PIXELS = 1 << 20   # large images are converted in strips of about a megapixel (bounded memory)
@@ -67,7 +69,7 @@ def _lab_to_rgb_strip(lab: np.ndarray) -> np.ndarray:
         rgb = color.lab2rgb(lab)
     neutral = (lab[..., 1] == 0) & (lab[..., 2] == 0)
     if neutral.any():
-        rgb[neutral] = _neutral_srgb(lab[..., 0][neutral])[:, None]
+        rgb[neutral] = neutral_srgb(lab[..., 0][neutral].astype(np.float64))[:, None]
     return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
 
 
@@ -132,6 +134,11 @@ def denormalize_l(L_norm: np.ndarray) -> np.ndarray:
     return (np.asarray(L_norm, np.float32) + 1.0) * (L_MAX / 2.0)
 
 
+def denormalize_l_ops(L_norm):
+    """:func:`denormalize_l` for tensors (any array type with arithmetic): L_norm -> L in [0, 100]."""
+    return (L_norm + 1.0) * (L_MAX / 2.0)
+
+
 def normalize_ab(ab: np.ndarray) -> np.ndarray:
     return np.asarray(ab, np.float32) / AB_SCALE
 
@@ -184,12 +191,20 @@ def resize_l(L: np.ndarray, height: int, width: int) -> np.ndarray:
     return cv2.resize(L, (width, height), interpolation=interp)
 
 
+RENDER_UNIT = 16    # the render factor counts steps of this many pixels on the long side
+
+
+def render_long_side(render_factor: int) -> int:
+    """The long side, in pixels, at which colour is rendered: RENDER_UNIT x render_factor."""
+    return RENDER_UNIT * int(render_factor)
+
+
 def render_size(height: int, width: int, render_factor: int, stride: int = 1) -> tuple[int, int]:
-    """Render resolution: 16 x render_factor pixels on the long side, aspect kept,
+    """Render resolution: :func:`render_long_side` pixels on the long side, aspect kept,
     each side rounded to a multiple of ``stride`` (at least one stride)."""
     if render_factor < 1:
         raise ValueError("render_factor must be >= 1")
-    target = 16 * int(render_factor)
+    target = render_long_side(render_factor)
     scale = target / float(max(height, width))
     h = max(stride, int(round(height * scale / stride)) * stride)
     w = max(stride, int(round(width * scale / stride)) * stride)

@@ -23,6 +23,8 @@ METRICS = {
                            "Colourfulness of the result divided by the original's: 1 = as vivid, "
                            "0 = grey. Closest to 1 is best."),
 }
+METRIC_NAMES = tuple(METRICS)               # the order of every table, chart and CSV
+LOWER_IS_BETTER = frozenset({"mse", "delta_e2000"})
 
 
 def colorfulness(rgb: np.ndarray) -> float:

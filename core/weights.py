@@ -1,7 +1,6 @@
-"""Where model weights live, and the hash-checked eccv16 download.
+"""Where model weights live, the hash-checked eccv16 download, and how commands are spelled for users.
 
-    python -m core.weights fetch eccv16     # download + verify (about 129 MB)
-    python -m core.weights status           # what is where
+The command line is ``python -m core weights fetch eccv16`` / ``... weights status`` (:mod:`core.cli.weights`).
 
 The eccv16 files are stored as
 ``$COLORIZER_HOME/eccv16/{colorization_deploy_v2.prototxt,
@@ -13,11 +12,9 @@ a bad hash or a broken connection leaves nothing behind.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +34,11 @@ def autoencoder_path() -> Path:
 
 def effnet_weights_path() -> Path:
     return SHIPPED_DIR / "efficientnet_lite0.weights.h5"
+
+
+def effnet_classifier_path() -> Path:
+    """The whole ImageNet classifier (made by tools/convert_efficientnet.py; dev only, for the semantic check)."""
+    return SHIPPED_DIR / "efficientnet_lite0_classifier.weights.h5"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,22 @@ ECCV16 = [
            "21e61293a3fa6747308171c11b6dd18a68a26e7f", 129.0),
 ]
 REMOTES = {"eccv16": ECCV16}
+
+PYTHON = ".venv/bin/python"     # the interpreter the README's set-up creates
+
+
+def command(args: str) -> str:
+    """How a user runs an engine command, spelled the same everywhere (README, CLI, app)."""
+    return f"{PYTHON} -m core {args}"
+
+
+def fetch_command(name: str) -> str:
+    return command(f"weights fetch {name}")
+
+
+def download_mb(name: str) -> float:
+    """Size in MB of the files :func:`fetch` downloads for ``name``."""
+    return float(sum(r.size_mb for r in REMOTES[name]))
 
 
 class FetchError(RuntimeError):
@@ -158,48 +176,3 @@ def fetch(name: str = "eccv16", folder: Path | None = None, progress=None, force
             if tmp.exists():
                 tmp.unlink()
     return folder
-
-
-def _tqdm_progress():
-    from tqdm import tqdm
-
-    bars = {}
-
-    def cb(filename, done, total):
-        bar = bars.get(filename)
-        if bar is None:
-            bar = bars[filename] = tqdm(total=total or None, unit="B", unit_scale=True, desc=filename)
-        bar.update(done - bar.n)
-        if total and done >= total:
-            bar.close()
-
-    return cb
-
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m core.weights", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    f = sub.add_parser("fetch", help="download and verify a model's weights")
-    f.add_argument("name", choices=sorted(REMOTES))
-    f.add_argument("--force", action="store_true", help="download again even if present")
-    sub.add_parser("status", help="show which models are available")
-    args = ap.parse_args(argv)
-    if args.cmd == "status":
-        from core import available_models
-
-        for info in available_models().values():
-            print(f"{info.name:12s} {'ready' if info.available else 'missing':8s} {info.reason}"
-                  + (f"  ->  {info.how_to_get}" if info.how_to_get else ""))
-        return 0
-    try:
-        folder = fetch(args.name, progress=_tqdm_progress(), force=args.force)
-    except FetchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    print(f"{args.name} weights ready in {folder}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

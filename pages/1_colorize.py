@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from core import views
+from core import images
+from core.figures import export, samples
 from ui import models as ui_models
-from ui import state, widgets
+from ui import photos, results, widgets
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "gif"]
 DISPLAY_SIDE = 1024       # pictures on screen are shrunk to this; downloads keep the full size
@@ -16,15 +17,15 @@ st.write("Bring colour to black-and-white photos. Start with a sample, or upload
 st.subheader("1 · Choose photos")
 widgets.try_sample_button("try_sample")
 
-with st.expander("Sample gallery (colour photos, shown here in grey)", expanded=not state.photos()):
-    cols = st.columns(len(views.SAMPLES))
-    for col, sample in zip(cols, views.SAMPLES, strict=True):
+with st.expander("Sample gallery (colour photos, shown here in grey)", expanded=not photos.photos()):
+    cols = st.columns(len(samples.SAMPLES))
+    for col, sample in zip(cols, samples.SAMPLES, strict=True):
         with col:
-            st.image(state.sample_thumbnail(sample.name), caption=sample.title, width="stretch")
-            st.button("Use this", key=f"sample_{sample.name}", on_click=state.use_samples, args=([sample.name],),
+            st.image(photos.sample_thumbnail(sample.name), caption=sample.title, width="stretch")
+            st.button("Use this", key=f"sample_{sample.name}", on_click=photos.use_samples, args=([sample.name],),
                       width="stretch")
-    st.button("Use all samples", key="sample_all", on_click=state.use_samples,
-              args=([s.name for s in views.SAMPLES],))
+    st.button("Use all samples", key="sample_all", on_click=photos.use_samples,
+              args=([s.name for s in samples.SAMPLES],))
 
 uploads = st.file_uploader(
     "Or upload photos (JPEG, PNG, TIFF, BMP, WebP; several at once is fine)",
@@ -34,14 +35,14 @@ uploads = st.file_uploader(
 )
 if uploads:
     reading = widgets.ProgressBar()
-    state.take_uploads(uploads, reading if len(uploads) > 1 else None)
+    photos.take_uploads(uploads, reading if len(uploads) > 1 else None)
     reading.done()
 
-batch = state.photos()
-for name, message in state.rejected():
+batch = photos.photos()
+for name, message in photos.rejected():
     st.error(f"**{name}**: {message}", icon=":material/block:")
 if batch:
-    st.button(f"Clear the {len(batch)} photo(s)", key="clear_photos", on_click=state.clear_photos)
+    st.button(f"Clear the {len(batch)} photo(s)", key="clear_photos", on_click=photos.clear_photos)
 
 # ----------------------------------------------------------------------------- 2. models
 st.subheader("2 · Choose models")
@@ -75,22 +76,18 @@ for i, photo in enumerate(batch):
             st.info("This is a colour photo, so it is treated as a **test**: it was made grey, the grey version "
                     "was coloured, and the original is kept to score the result on the **Metrics** page.",
                     icon=":material/science:")
-        shown = [("Grey input", photo.grey, None)]
-        for m in ready:
-            img = outcome.get(photo, m)
-            if img is not None:
-                shown.append((ui_models.title(m), img, m))
-        if photo.has_reference:
-            shown.append(("Original", photo.reference, None))
+        shown = widgets.versions(photo, outcome, ready, grey="Grey input")
+        model_of = {ui_models.title(m): m for m in ready}
         cols = st.columns(len(shown))
-        for col, (caption, img, model) in zip(cols, shown, strict=True):
+        for col, (caption, img) in zip(cols, shown.items(), strict=True):
+            model = model_of.get(caption)
             with col:
-                st.image(views.fit_within(img, DISPLAY_SIDE), caption=caption, width="stretch")
+                st.image(images.fit_within(img, DISPLAY_SIDE), caption=caption, width="stretch")
                 if model is not None:
-                    fname = views.result_filename(photo.name, model, rf)
+                    fname = export.result_filename(photo.name, model, rf)
                     zip_entries.append((fname, img))
                     st.download_button(
-                        "Download PNG", data=state.download_png(photo.key, model, rf, img, stamp), file_name=fname,
+                        "Download PNG", data=results.download_png(photo.key, model, rf, img, stamp), file_name=fname,
                         mime="image/png", key=f"dl_{photo.key}_{model}_{rf}", on_click="ignore",
                         icon=":material/download:",
                     )
@@ -100,7 +97,7 @@ if zip_entries:
     readme = (f"Coloured by Colorization Studio (render factor {rf}). These colours were guessed by a neural "
               "network from grey pictures; they are not the real colours.\n")
     st.download_button(
-        f"Download all {len(entries)} as ZIP", data=state.download_zip(entries, rf, stamp, readme),
+        f"Download all {len(entries)} as ZIP", data=results.download_zip(entries, rf, stamp, readme),
         file_name="colorized.zip", mime="application/zip", key="dl_zip", on_click="ignore", type="primary",
         icon=":material/folder_zip:",
     )

@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from core import views
-from ui import models as ui_models
+from core import images
 from ui import widgets
 from ui.compare_slider import compare_slider
 
@@ -14,13 +13,7 @@ batch, ready, rf = widgets.page_inputs("compare")
 photo = widgets.photo_picker(batch, key="compare_photo")
 outcome = widgets.compute([photo], ready, rf)
 
-versions = {"Grey input": photo.grey}
-for m in ready:
-    img = outcome.get(photo, m)
-    if img is not None:
-        versions[ui_models.title(m)] = img
-if photo.has_reference:
-    versions["Original"] = photo.reference
+versions = widgets.versions(photo, outcome, ready, grey="Grey input")
 names = list(versions)
 outputs = [n for n in names if n not in ("Grey input", "Original")]
 
@@ -38,4 +31,4 @@ st.subheader("Side by side")
 cols = st.columns(min(4, len(names)))
 for i, name in enumerate(names):
     with cols[i % len(cols)]:
-        st.image(views.fit_within(versions[name], 1024), caption=name, width="stretch")
+        st.image(images.fit_within(versions[name], 1024), caption=name, width="stretch")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core import views
-from ui import models as ui_models
+from core import images
+from core.figures import channels, charts
 from ui import widgets
 
 st.title("Channels")
@@ -14,13 +14,7 @@ batch, ready, rf = widgets.page_inputs("channels")
 photo = widgets.photo_picker(batch, key="channels_photo")
 outcome = widgets.compute([photo], ready, rf)
 
-sources = {}
-if photo.has_reference:
-    sources["Original"] = photo.reference
-for m in ready:
-    img = outcome.get(photo, m)
-    if img is not None:
-        sources[ui_models.title(m)] = img
+sources = widgets.versions(photo, outcome, ready, original_first=True)
 if not sources:
     sources["Grey input"] = photo.grey
 if not photo.has_reference:
@@ -31,24 +25,24 @@ st.subheader("L, a and b as pictures")
 legend_cols = st.columns([1, 1, 1, 1])
 legend_cols[0].markdown("**Colour map**")
 for col, ch in zip(legend_cols[1:], "Lab", strict=True):
-    low, high = views.CHANNEL_LEGENDS[ch]
-    col.image(views.channel_legend(ch), caption=f"{ch}: {low} … {high}", width="stretch")
+    low, high = channels.CHANNEL_LEGENDS[ch]
+    col.image(channels.channel_legend(ch), caption=f"{ch}: {low} … {high}", width="stretch")
 
 for label, rgb in sources.items():
-    channels = views.channel_images(views.fit_within(rgb, 640))
+    pictures = channels.channel_images(images.fit_within(rgb, 640))
     cols = st.columns(4)
-    cols[0].image(views.fit_within(rgb, 640), caption=label, width="stretch")
+    cols[0].image(images.fit_within(rgb, 640), caption=label, width="stretch")
     for col, ch in zip(cols[1:], "Lab", strict=True):
-        col.image(channels[ch], caption=f"{label}: {ch}", width="stretch")
+        col.image(pictures[ch], caption=f"{label}: {ch}", width="stretch")
 
 st.subheader("How much of each colour?")
 st.caption("Share of pixels at each value of a and b. A curve squeezed around 0 means dull colours; the "
            "original's curve (thick) shows what the real photo uses.")
-st.plotly_chart(views.ab_histogram_figure(sources), key="ab_hist", config={"displaylogo": False})
+st.plotly_chart(charts.ab_histogram_figure(sources), key="ab_hist", config={"displaylogo": False})
 
 st.subheader("Which colours are used? (the ab plane)")
 st.caption("Each map is the a-b colour plane: bright cells are colours many pixels use. A model that plays safe "
            "uses a small patch near the centre (greys and browns); the original may spread much wider.")
-st.plotly_chart(views.ab_density_figure(sources), key="ab_density", config={"displaylogo": False})
+st.plotly_chart(charts.ab_density_figure(sources), key="ab_density", config={"displaylogo": False})
 
-st.dataframe(views.ab_stats_table(sources), hide_index=True, key="ab_stats")
+st.dataframe(channels.ab_stats_table(sources), hide_index=True, key="ab_stats")

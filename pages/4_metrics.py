@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core import views
+from core import metrics
+from core.figures import charts, tables
 from core.metrics import METRICS
-from ui import models as ui_models
-from ui import state, widgets
+from ui import photos, results, widgets
 
 BASELINE = "Grey input (no colour)"
 
@@ -17,8 +17,8 @@ batch, ready, rf = widgets.page_inputs("metrics")
 outcome = widgets.compute(batch, ready, rf)
 
 
-def outputs_of(photo: state.Photo, with_baseline: bool) -> dict:
-    outs = {ui_models.title(m): outcome.get(photo, m) for m in ready if outcome.get(photo, m) is not None}
+def outputs_of(photo: photos.Photo, with_baseline: bool) -> dict:
+    outs = widgets.versions(photo, outcome, ready, original=None)
     if with_baseline and "grayscale" not in ready:
         outs[BASELINE] = photo.grey
     return outs
@@ -31,31 +31,31 @@ if scored:
     rows: list[dict] = []
     for p in scored:
         try:
-            rows.extend(state.metric_rows(p.name, p.reference, outputs_of(p, with_baseline=True)))
+            rows.extend(results.metric_rows(p.name, p.reference, outputs_of(p, with_baseline=True)))
         except MemoryError:
             st.warning(f"**{p.name}** is too large to score on this computer; it is left out of the table.")
-    if any(views.scored_shrunk(p.reference) for p in scored):
-        st.caption(f"Photos over {views.SCORE_MAX_PIXELS / 1e6:.0f} megapixels are scored on a shrunk copy "
+    if any(tables.scored_shrunk(p.reference) for p in scored):
+        st.caption(f"Photos over {tables.SCORE_MAX_PIXELS / 1e6:.0f} megapixels are scored on a shrunk copy "
                    "(the same for every model).")
-    means = views.mean_rows(rows)
+    means = tables.mean_rows(rows)
     n = len(scored)
     st.subheader("Scores" + (f": mean of {n} photos" if n > 1 else f" for {scored[0].name}"))
 
     cols = st.columns(max(1, len(means)))
     for col, r in zip(cols, means, strict=True):
-        col.metric(f"{r['model']}: ΔE2000", views.format_metric("delta_e2000", r["delta_e2000"]),
+        col.metric(f"{r['model']}: ΔE2000", tables.format_metric("delta_e2000", r["delta_e2000"]),
                    help=METRICS["delta_e2000"][1], border=True)
 
-    st.markdown("\n".join(f"- **{METRICS[k][0]}**: {METRICS[k][1]}" for k in views.METRIC_ORDER))
+    st.markdown("\n".join(f"- **{METRICS[k][0]}**: {METRICS[k][1]}" for k in metrics.METRIC_NAMES))
     st.caption(f"“{BASELINE}” is the photo with no colour at all: a model should beat it, especially on ΔE2000.")
 
     chart_cols = st.columns(2)
-    for i, key in enumerate(views.METRIC_ORDER):
+    for i, key in enumerate(metrics.METRIC_NAMES):
         with chart_cols[i % 2]:
-            st.plotly_chart(views.metric_bar_figure(means, key), key=f"bar_{key}", config={"displaylogo": False})
+            st.plotly_chart(charts.metric_bar_figure(means, key), key=f"bar_{key}", config={"displaylogo": False})
 
     st.markdown("**Table**" + (": one row per photo and model, then the means" if n > 1 else ""))
-    table = views.metrics_table(rows + means if n > 1 else rows)
+    table = tables.metrics_table(rows + means if n > 1 else rows)
     st.dataframe(table, hide_index=True, key="metrics_table")
 
 if unscored:
@@ -67,8 +67,8 @@ if unscored:
             icon=":material/info:")
     c_rows = []
     for p in unscored:
-        c_rows.extend(state.colourfulness_rows(p.name, outputs_of(p, with_baseline=False)))
-    c_means = views.mean_rows(c_rows, columns=("colourfulness",))
-    st.plotly_chart(views.colourfulness_figure(c_means), key="bar_colourfulness", config={"displaylogo": False})
-    st.dataframe(views.round_rows(c_rows + (c_means if len(unscored) > 1 else [])), hide_index=True,
+        c_rows.extend(results.colourfulness_rows(p.name, outputs_of(p, with_baseline=False)))
+    c_means = tables.mean_rows(c_rows, columns=("colourfulness",))
+    st.plotly_chart(charts.colourfulness_figure(c_means), key="bar_colourfulness", config={"displaylogo": False})
+    st.dataframe(tables.round_rows(c_rows + (c_means if len(unscored) > 1 else [])), hide_index=True,
                  key="colourfulness_table")

@@ -1,19 +1,19 @@
-"""How it works: Lab colour, the network's pipeline, the render factor, the baseline and the limits,
-all drawn live from a sample photo."""
+"""How it works: Lab, the pipeline, the render factor, the baseline and the limits, live from a sample."""
 
 import streamlit as st
 
-from core import views
+from core import lab
+from core.figures import channels, charts, samples
 from ui import models as ui_models
-from ui import state, widgets
+from ui import photos, results, widgets
 
 OURS = "autoencoder"
 
 st.title("How it works")
-names = [s.name for s in views.SAMPLES]
+names = [s.name for s in samples.SAMPLES]
 sample = st.selectbox("Sample photo used on this page", names, key="how_sample",
-                      format_func=lambda n: views.SAMPLE_BY_NAME[n].title)
-photo = state.sample_photo(sample)
+                      format_func=lambda n: samples.SAMPLE_BY_NAME[n].title)
+photo = photos.sample_photo(sample)
 infos = ui_models.infos()
 ours_ready = infos[OURS].available
 rf_default = infos[OURS].default_render_factor
@@ -28,13 +28,13 @@ st.markdown("Computers usually store red, green and blue. Colorization uses the 
             "- **a**: from green (negative) through grey (0) to red (positive).\n"
             "- **b**: from blue (negative) through grey (0) to yellow (positive).\n\n"
             "So the network never has to invent the picture, only **two numbers per pixel**: a and b.")
-channels = views.channel_images(photo.reference)
+pictures = channels.channel_images(photo.reference)
 cols = st.columns(4)
 cols[0].image(photo.reference, caption="The colour photo", width="stretch")
 for col, ch in zip(cols[1:], "Lab", strict=True):
-    low, high = views.CHANNEL_LEGENDS[ch]
-    col.image(channels[ch], caption=f"{ch} ({low} … {high})", width="stretch")
-    col.image(views.channel_legend(ch), width="stretch")
+    low, high = channels.CHANNEL_LEGENDS[ch]
+    col.image(pictures[ch], caption=f"{ch} ({low} … {high})", width="stretch")
+    col.image(channels.channel_legend(ch), width="stretch")
 
 # ----------------------------------------------------------------------------- pipeline
 st.header("2 · The pipeline")
@@ -47,11 +47,11 @@ else:
         "→ colour photo**")
     stages = st.columns([1, 1, 0.7, 1, 1], vertical_alignment="center")
     stages[0].image(photo.grey, caption="① The grey photo", width="stretch")
-    stages[1].image(views.render_preview(photo.grey, rf_default), width="stretch",
-                    caption=f"② Its L, shrunk to {16 * rf_default} px (the render size)")
+    stages[1].image(channels.render_preview(photo.grey, rf_default, infos[OURS].stride), width="stretch",
+                    caption=f"② Its L, shrunk to {lab.render_long_side(rf_default)} px (the render size)")
     stages[2].markdown("→ **③ the network** (below) →")
     if result is not None:
-        stages[3].image(views.ab_image(result), caption="④ The guessed a, b (colour only)", width="stretch")
+        stages[3].image(channels.ab_image(result), caption="④ The guessed a, b (colour only)", width="stretch")
         stages[4].image(result, caption="⑤ Joined with the full-size L → RGB", width="stretch")
     with st.container(border=True):
         st.markdown("**③ Inside the network**")
@@ -66,7 +66,8 @@ else:
 
 # ----------------------------------------------------------------------------- render factor
 st.header("3 · The render factor")
-st.markdown("The colour is worked out on a **small copy**: 16 × render factor pixels on its long side. Then the "
+st.markdown(f"The colour is worked out on a **small copy**: {lab.RENDER_UNIT} × render factor pixels on its long "
+            "side. Then the "
             "colour is stretched over the full-size photo. Small factors give blurry, blotchy colour; large ones "
             "give finer colour but are slower, and can get patchy because the network was trained on "
             "small pictures.")
@@ -75,9 +76,9 @@ if ours_ready:
     for col, rf in zip(cols, FACTORS, strict=True):
         img = widgets.compute([photo], [OURS], rf).get(photo, OURS)
         if img is not None:
+            default = " (default)" if rf == rf_default else ""
             col.image(img, width="stretch",
-                      caption=f"render factor {rf} → colour at {16 * rf} px" + (" (default)" if rf == rf_default
-                                                                                else ""))
+                      caption=f"render factor {rf} → colour at {lab.render_long_side(rf)} px{default}")
 
 # ----------------------------------------------------------------------------- baseline
 st.header("4 · The Caffe baseline (Zhang et al., 2016)")
@@ -104,11 +105,11 @@ if ours_ready and result is not None:
     cols = st.columns(2)
     cols[0].image(photo.reference, caption="The real colours", width="stretch")
     cols[1].image(result, caption="Our guess", width="stretch")
-    scores = state.metric_rows(photo.name, photo.reference, {"ours": result})[0]
+    scores = results.metric_rows(photo.name, photo.reference, {"ours": result})[0]
     st.markdown(f"On this photo our colours are **{scores['colorfulness_ratio']:.0%} as colourful** as the "
                 f"original, and differ from it by **ΔE2000 = {scores['delta_e2000']:.1f}** on average "
                 "(about 2 is just noticeable).")
-    st.plotly_chart(views.ab_density_figure({"Original": photo.reference, "Our guess": result}),
+    st.plotly_chart(charts.ab_density_figure({"Original": photo.reference, "Our guess": result}),
                     key="how_density", config={"displaylogo": False})
     st.caption("The colours each picture uses, on the a-b plane: the guess usually covers a smaller patch "
                "nearer the centre (duller), and sometimes in the wrong direction.")

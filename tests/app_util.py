@@ -95,7 +95,7 @@ def photo(name: str = "coffee", side: int = 96) -> np.ndarray:
     """A small colour photo from scikit-image."""
     from skimage import data
 
-    from core.views import fit_within
+    from core.images import fit_within
 
     return np.ascontiguousarray(fit_within(np.asarray(getattr(data, name)())[..., :3], side))
 

@@ -33,8 +33,9 @@ SHARED = ROOT.parent / "shared"
 
 def build_tiny_autoencoder(path, width: int = 8, temperature: float = 0.38) -> Path:
     """An untrained autoencoder with the project's architecture (scratch global branch), saved to ``path``."""
-    from core import lab, network
-    from core.quantize import gamut_bins
+    from core import lab
+    from core.training import network
+    from core.training.quantize import gamut_bins
 
     centres = gamut_bins()
     cnet = network.colour_net(len(centres), "scratch", width)

@@ -20,7 +20,7 @@ from app_util import (
     upload,
 )
 
-from core.views import SAMPLES
+from core.figures.samples import SAMPLES
 
 pytestmark = pytest.mark.usefixtures("app_env")
 

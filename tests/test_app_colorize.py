@@ -22,7 +22,7 @@ from app_util import (
 )
 
 from core.colorizers.autoencoder import AutoencoderColorizer
-from core.views import SAMPLES
+from core.figures.samples import SAMPLES
 
 OUR_DEFAULT_RF = AutoencoderColorizer.default_render_factor
 
@@ -177,8 +177,8 @@ def test_eccv16_notice_when_its_weights_are_missing(empty_home):
     assert_clean(at)
     warning = texts(at.warning)
     assert "not downloaded yet" in warning and "129 MB" in warning
-    assert at.button(key="fetch_eccv16_colorize").label.startswith("Download the Zhang et al. weights")
-    assert any("python -m core.weights fetch eccv16" in c.value for c in at.code)
+    assert at.button(key="fetch_eccv16_colorize").label.startswith("Download the Zhang et al. 2016 (Caffe) weights")
+    assert any(".venv/bin/python -m core weights fetch eccv16" in c.value for c in at.code)
     assert captions(at)[len(SAMPLES):] == ["Grey input", OURS, "Original"]     # the rest keeps working
     assert not at.error
 
@@ -240,9 +240,10 @@ def test_use_all_samples_and_clear():
 
 
 def test_upload_limit_is_enforced(monkeypatch):
-    import ui.state
+    import ui.photos
+    import ui.results
 
-    monkeypatch.setattr(ui.state, "MAX_PHOTOS", 2)
+    monkeypatch.setattr(ui.photos, "MAX_PHOTOS", 2)
     at = open_page()
     upload(at, [(f"{n}.png", encode(photo(n, 48))) for n in ("coffee", "chelsea", "astronaut")])
     assert_clean(at)
@@ -251,9 +252,10 @@ def test_upload_limit_is_enforced(monkeypatch):
 
 
 def test_upload_total_size_is_bounded(monkeypatch):
-    import ui.state
+    import ui.photos
+    import ui.results
 
-    monkeypatch.setattr(ui.state, "MAX_BATCH_PIXELS", 48 * 48 * 2)
+    monkeypatch.setattr(ui.photos, "MAX_BATCH_PIXELS", 48 * 48 * 2)
     at = open_page()
     upload(at, [(f"{n}.png", encode(photo(n, 48))) for n in ("coffee", "chelsea", "astronaut")])
     assert_clean(at)
@@ -262,9 +264,10 @@ def test_upload_total_size_is_bounded(monkeypatch):
 
 
 def test_session_result_cache_is_bounded(monkeypatch):
-    import ui.state
+    import ui.photos
+    import ui.results
 
-    monkeypatch.setattr(ui.state, "MAX_RESULTS", 2)
+    monkeypatch.setattr(ui.results, "MAX_RESULTS", 2)
     at = new_app().run()
     upload(at, [(f"{n}.png", encode(photo(n, 48))) for n in ("coffee", "chelsea", "astronaut")])
     assert_clean(at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from app_util import HOW, ZHANG, assert_clean, captions, open_page, texts
 
-from core.views import SAMPLES
+from core.figures.samples import SAMPLES
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -31,7 +31,7 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
     assert "as colourful" in md and "ΔE2000" in md
     assert len(at.get("plotly_chart")) == 1
     assert "not downloaded yet" in texts(at.warning)             # the baseline needs its weights
-    assert at.button(key="fetch_eccv16_how").label.startswith("Download the Zhang et al. weights")
+    assert at.button(key="fetch_eccv16_how").label.startswith("Download the Zhang et al. 2016 (Caffe) weights")
 
 
 def test_every_sample_can_be_used():

@@ -214,7 +214,8 @@ def test_page_opens(tab, number, slug, path, title):
         page.get_by_role("heading", name="5 · Honest limits").wait_for()
         # COLORIZER_HOME is empty: the Zhang et al. notice with its download button, and our own pipeline
         assert page.get_by_text(f"{ZHANG} is not downloaded yet").is_visible()
-        assert page.get_by_role("button", name=re.compile("Download the Zhang et al. weights")).count() == 1
+        fetch = re.compile(r"Download the Zhang et al\. 2016 \(Caffe\) weights")
+        assert page.get_by_role("button", name=fetch).count() == 1
         wait_loaded(image_with_caption(page, "⑤ Joined with the full-size L → RGB"))
     else:
         assert page.get_by_text("No photo yet. Pick a sample").is_visible()

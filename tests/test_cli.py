@@ -1,4 +1,4 @@
-"""The command-line tools, run as ``python -m core.<tool>`` on temporary folders."""
+"""The command line, run as ``python -m core <command>`` on temporary folders."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from conftest import ROOT, cli_env
 from PIL import Image
 
 from core import load_image
-from core.cli import colorize_main
+from core.cli.colorize import main as colorize_main
 from core.lab import to_grey_rgb
 
-TOOLS = ["core.colorize", "core.evaluate", "core.bench", "core.train", "core.weights"]
+TOOLS = ["colorize", "evaluate", "bench", "train", "weights"]
 
 
 def run(args, timeout=300, **env):
-    return subprocess.run([sys.executable, "-m", *map(str, args)], cwd=ROOT, env=cli_env(**env),
+    return subprocess.run([sys.executable, "-m", "core", *map(str, args)], cwd=ROOT, env=cli_env(**env),
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -44,13 +44,13 @@ def folder(tmp_path, photos):
 def test_help(tool):
     r = run([tool, "--help"], timeout=120)
     assert r.returncode == 0, r.stderr
-    assert f"python -m {tool}" in r.stdout
+    assert f"python -m core {tool}" in r.stdout
     assert "usage" in r.stdout.lower()
 
 
 def test_colorize_folder_with_a_bad_file(folder, tmp_path):
     out = tmp_path / "out"
-    r = run(["core.colorize", folder, "--model", "grayscale", "--out", out])
+    r = run(["colorize", folder, "--model", "grayscale", "--out", out])
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["cat_grayscale.png", "mug_grayscale.png"]
     assert "broken.png" in r.stderr and "not an image file" in r.stderr
@@ -61,7 +61,7 @@ def test_colorize_folder_with_a_bad_file(folder, tmp_path):
 
 def test_colorize_single_file_with_the_autoencoder(folder, tmp_path, autoencoder_path):
     out = tmp_path / "out"
-    r = run(["core.colorize", folder / "cat.png", "--render-factor", "8", "--out", out],
+    r = run(["colorize", folder / "cat.png", "--render-factor", "8", "--out", out],
             COLORIZER_AUTOENCODER=autoencoder_path)
     assert r.returncode == 0, r.stderr
     dest = out / "cat_autoencoder.png"
@@ -76,7 +76,7 @@ def test_colorize_exits_non_zero_when_nothing_succeeded(tmp_path):
     (d / "a.png").write_bytes(b"")
     (d / "b.jpg").write_bytes(b"<html></html>")
     out = tmp_path / "out"
-    r = run(["core.colorize", d, "--model", "grayscale", "--out", out])
+    r = run(["colorize", d, "--model", "grayscale", "--out", out])
     assert r.returncode != 0
     assert "0 colorized, 2 skipped" in r.stderr
     assert not out.exists() or not list(out.iterdir())
@@ -84,7 +84,7 @@ def test_colorize_exits_non_zero_when_nothing_succeeded(tmp_path):
 
 def test_colorize_missing_input_and_empty_folder(tmp_path):
     (tmp_path / "empty").mkdir()
-    r = run(["core.colorize", tmp_path / "nope.png", tmp_path / "empty", "--model", "grayscale",
+    r = run(["colorize", tmp_path / "nope.png", tmp_path / "empty", "--model", "grayscale",
              "--out", tmp_path / "out"])
     assert r.returncode == 1
     assert "no such file or folder" in r.stderr and "no images in this folder" in r.stderr
@@ -92,7 +92,7 @@ def test_colorize_missing_input_and_empty_folder(tmp_path):
 
 
 def test_colorize_unknown_model(folder, tmp_path):
-    r = run(["core.colorize", folder, "--model", "deoldify", "--out", tmp_path / "out"])
+    r = run(["colorize", folder, "--model", "deoldify", "--out", tmp_path / "out"])
     assert r.returncode == 2
     assert "unknown model 'deoldify'" in r.stderr
     assert "Traceback" not in r.stderr
@@ -100,11 +100,11 @@ def test_colorize_unknown_model(folder, tmp_path):
 
 
 def test_colorize_unavailable_model_and_bad_render_factor(folder, tmp_path):
-    r = run(["core.colorize", folder, "--model", "eccv16", "--out", tmp_path / "out"],
+    r = run(["colorize", folder, "--model", "eccv16", "--out", tmp_path / "out"],
             COLORIZER_HOME=tmp_path / "empty_home")
     assert r.returncode == 2
-    assert "python -m core.weights fetch eccv16" in r.stderr and "Traceback" not in r.stderr
-    r = run(["core.colorize", folder, "--model", "grayscale", "--render-factor", "0", "--out", tmp_path / "out"])
+    assert "-m core weights fetch eccv16" in r.stderr and "Traceback" not in r.stderr
+    r = run(["colorize", folder, "--model", "grayscale", "--render-factor", "0", "--out", tmp_path / "out"])
     assert r.returncode == 2
     assert "render_factor for grayscale must be between 1 and 64" in r.stderr
 
@@ -115,7 +115,7 @@ def test_colorize_never_overwrites_an_input(tmp_path, photos):
     _save(d / "cat.png", photos["chelsea"])
     _save(d / "cat_grayscale.png", photos["coffee"])        # an input already named like an output
     before = {p.name: p.read_bytes() for p in d.iterdir()}
-    r = run(["core.colorize", d, "--model", "grayscale", "--out", d])
+    r = run(["colorize", d, "--model", "grayscale", "--out", d])
     assert r.returncode == 0, r.stderr
     for name, data in before.items():
         assert (d / name).read_bytes() == data, f"{name} was overwritten"
@@ -160,7 +160,7 @@ def colour_folder(tmp_path, photos):
 
 def test_evaluate(colour_folder, tmp_path, autoencoder_path):
     report = tmp_path / "report.csv"
-    r = run(["core.evaluate", "--data", colour_folder, "--models", "grayscale,autoencoder", "--out", report],
+    r = run(["evaluate", "--data", colour_folder, "--models", "grayscale,autoencoder", "--out", report],
             COLORIZER_AUTOENCODER=autoencoder_path)
     assert r.returncode == 0, r.stderr
     table = [line for line in r.stdout.splitlines() if line.startswith("|")]
@@ -186,18 +186,18 @@ def test_evaluate(colour_folder, tmp_path, autoencoder_path):
 
 
 def test_evaluate_errors(tmp_path, colour_folder):
-    r = run(["core.evaluate", "--data", colour_folder, "--models", "grayscale,nope"])
+    r = run(["evaluate", "--data", colour_folder, "--models", "grayscale,nope"])
     assert r.returncode == 2 and "unknown model 'nope'" in r.stderr
-    r = run(["core.evaluate", "--data", tmp_path / "missing", "--models", "grayscale"])
+    r = run(["evaluate", "--data", tmp_path / "missing", "--models", "grayscale"])
     assert r.returncode == 2 and "is not a folder" in r.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
-    r = run(["core.evaluate", "--data", empty, "--models", "grayscale"])
+    r = run(["evaluate", "--data", empty, "--models", "grayscale"])
     assert r.returncode == 1 and "no images" in r.stderr
 
 
 def test_bench(autoencoder_path):
-    r = run(["core.bench", "--repeats", "1", "--models", "grayscale,autoencoder"],
+    r = run(["bench", "--repeats", "1", "--models", "grayscale,autoencoder"],
             COLORIZER_AUTOENCODER=autoencoder_path)
     assert r.returncode == 0, r.stderr
     assert "768 x 512 synthetic photo, median of 1 runs" in r.stdout
@@ -212,7 +212,7 @@ def test_bench(autoencoder_path):
 
 
 def test_bench_refuses_an_unavailable_model(tmp_path):
-    r = run(["core.bench", "--repeats", "1", "--models", "eccv16"], COLORIZER_HOME=tmp_path)
+    r = run(["bench", "--repeats", "1", "--models", "eccv16"], COLORIZER_HOME=tmp_path)
     assert r.returncode == 2
     assert "eccv16 cannot be timed" in r.stderr and "not downloaded" in r.stderr
 
@@ -221,34 +221,44 @@ def test_bench_with_an_eccv16_folder(tmp_path):
     from caffe_net import write_small_eccv16
 
     net = write_small_eccv16(tmp_path / "net")
-    r = run(["core.bench", "--repeats", "1", "--models", "eccv16,grayscale", "--eccv16-dir", net],
+    r = run(["bench", "--repeats", "1", "--models", "eccv16,grayscale", "--eccv16-dir", net],
             TMPDIR=tmp_path)    # bench links the folder into a temporary home
     assert r.returncode == 0, r.stderr
     assert "| eccv16 | 14 |" in r.stdout
 
 
 def test_weights_status(tmp_path, autoencoder_path):
-    r = run(["core.weights", "status"], COLORIZER_HOME=tmp_path, COLORIZER_AUTOENCODER=autoencoder_path)
+    r = run(["weights", "status"], COLORIZER_HOME=tmp_path, COLORIZER_AUTOENCODER=autoencoder_path)
     assert r.returncode == 0, r.stderr
     lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()}
     assert set(lines) == {"autoencoder", "eccv16", "grayscale"}
     assert lines["autoencoder"].split()[1] == "ready"
     assert lines["grayscale"].split()[1] == "ready"
     assert lines["eccv16"].split()[1] == "missing"
-    assert "->  python -m core.weights fetch eccv16" in lines["eccv16"]
+    assert "->  .venv/bin/python -m core weights fetch eccv16" in lines["eccv16"]
 
 
 def test_weights_status_with_eccv16(tmp_path):
     from caffe_net import write_small_eccv16
 
     write_small_eccv16(tmp_path / "eccv16")
-    r = run(["core.weights", "status"], COLORIZER_HOME=tmp_path)
+    r = run(["weights", "status"], COLORIZER_HOME=tmp_path)
     assert r.returncode == 0
     eccv16 = next(line for line in r.stdout.splitlines() if line.startswith("eccv16"))
     assert eccv16.split()[1] == "ready" and "fetch" not in eccv16
 
 
 def test_weights_fetch_rejects_unknown_names():
-    r = run(["core.weights", "fetch", "autoencoder"])
+    r = run(["weights", "fetch", "autoencoder"])
     assert r.returncode == 2
     assert "invalid choice" in r.stderr
+
+
+def test_one_entry_lists_every_command():
+    r = run(["--help"], timeout=60)
+    assert r.returncode == 0
+    for tool in TOOLS:
+        assert f"  {tool} " in r.stdout
+    r = run(["frobnicate"], timeout=60)
+    assert r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr and "Traceback" not in r.stderr
+    assert run([], timeout=60).returncode == 2

@@ -120,7 +120,7 @@ def test_forward_is_deterministic_and_depends_on_the_input(tmp_path, photos):
 def test_missing_files_give_model_unavailable(tmp_path):
     folder = write_small_eccv16(tmp_path / "net")
     (folder / HULL).unlink()
-    with pytest.raises(ModelUnavailable, match=r"pts_in_hull\.npy.*python -m core\.weights fetch eccv16"):
+    with pytest.raises(ModelUnavailable, match=r"pts_in_hull\.npy.*python -m core weights fetch eccv16"):
         Eccv16Colorizer(folder)
 
 
@@ -143,7 +143,7 @@ def test_corrupt_caffemodel_gives_a_clear_error(tmp_path, damage):
     assert isinstance(exc.value, ModelLoadError)
     msg = str(exc.value)
     assert str(folder) in msg
-    assert "python -m core.weights fetch eccv16" in msg
+    assert ".venv/bin/python -m core weights fetch eccv16" in msg
     assert "Traceback" not in msg and len(msg.splitlines()) == 1
 
 

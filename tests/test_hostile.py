@@ -73,7 +73,7 @@ def test_corpus_through_the_cli(corpus, tmp_path, project_root, autoencoder_path
     folder, cases = corpus
     out = tmp_path / "out"
     env = cli_env(COLORIZER_MAX_PIXELS=str(CORPUS_CAP), COLORIZER_AUTOENCODER=str(autoencoder_path))
-    proc = subprocess.run([sys.executable, "-m", "core.colorize", str(folder), "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "core", "colorize", str(folder), "--out", str(out)],
                           cwd=project_root, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
@@ -93,7 +93,7 @@ def test_corpus_through_the_cli(corpus, tmp_path, project_root, autoencoder_path
 def test_cli_fails_when_nothing_succeeds(corpus, tmp_path, project_root, autoencoder_path):
     folder, cases = corpus
     bad = [str(folder / n) for n, c in cases.items() if not c.ok]
-    proc = subprocess.run([sys.executable, "-m", "core.colorize", *bad, "--out", str(tmp_path / "o"),
+    proc = subprocess.run([sys.executable, "-m", "core", "colorize", *bad, "--out", str(tmp_path / "o"),
                            "--model", "grayscale"], cwd=project_root,
                           env=cli_env(COLORIZER_MAX_PIXELS=str(CORPUS_CAP)), capture_output=True, text=True,
                           timeout=300)

@@ -162,7 +162,7 @@ async def one_session(browser, url: str, upload: dict, phases: Phases, out_dir: 
     That download used to race (Streamlit 1.67): a deferred download (``data=`` a callable) is stored
     without a reference from any session, and any other session's script-run end sweeps it, so the
     browser's GET could get a 404 ("canceled"). The app now hands Streamlit the encoded bytes
-    (ui.state.download_png), which ties the file to its session; this test keeps that fixed.
+    (ui.results.download_png), which ties the file to its session; this test keeps that fixed.
     """
     context = await browser.new_context(viewport=VIEWPORT, accept_downloads=True, base_url=url)
     context.set_default_timeout(SESSION_TIMEOUT_MS)
@@ -296,7 +296,7 @@ def test_ten_concurrent_sessions(tmp_path_factory, request, record_property, cap
     assert "Traceback" not in log, log[-6000:]
 
     # Each session saw exactly its own photo and result.
-    from ui.state import photo_from_upload
+    from ui.photos import photo_from_upload
 
     autoencoder = request.getfixturevalue("autoencoder")
     names = [u["name"] for u in uploads]

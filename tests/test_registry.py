@@ -20,7 +20,8 @@ def _use(model, request):
         request.getfixturevalue("small_eccv16_home")
 
 
-FIELDS = {"name", "title", "available", "reason", "how_to_get", "default_render_factor", "render_factor_range"}
+FIELDS = {"name", "title", "available", "reason", "how_to_get", "default_render_factor", "render_factor_range",
+          "description", "stride", "download_mb"}
 
 
 def test_available_models_keys_and_fields():
@@ -52,7 +53,7 @@ def test_eccv16_unavailable_with_empty_home(empty_home):
     for f in ("colorization_deploy_v2.prototxt", "colorization_release_v2.caffemodel", "pts_in_hull.npy"):
         assert f in info.reason
     assert str(empty_home / "eccv16") in info.reason
-    assert info.how_to_get == "python -m core.weights fetch eccv16"
+    assert info.how_to_get == ".venv/bin/python -m core weights fetch eccv16"
 
 
 def test_colorize_with_missing_eccv16_raises_a_readable_error(empty_home, photos):
@@ -60,7 +61,7 @@ def test_colorize_with_missing_eccv16_raises_a_readable_error(empty_home, photos
         colorize(photos["coffee"], model="eccv16")
     msg = str(exc.value)
     assert "eccv16" in msg and "not available" in msg
-    assert "python -m core.weights fetch eccv16" in msg
+    assert ".venv/bin/python -m core weights fetch eccv16" in msg
     assert "cv2" not in msg and "error:" not in msg and "Traceback" not in msg
     with pytest.raises(ModelUnavailable):
         get_colorizer("eccv16")
@@ -99,7 +100,7 @@ def test_corrupt_eccv16_files_raise_model_unavailable(small_eccv16_home, photos)
     assert available_models()["eccv16"].available          # the files are there...
     with pytest.raises(ModelUnavailable) as exc:            # ...but they do not load: a clear error, not cv2's
         colorize(photos["coffee"], model="eccv16")
-    assert "python -m core.weights fetch eccv16" in str(exc.value)
+    assert ".venv/bin/python -m core weights fetch eccv16" in str(exc.value)
     assert len(str(exc.value).splitlines()) == 1
 
 
@@ -123,7 +124,7 @@ def test_autoencoder_missing_file(monkeypatch, tmp_path):
     info = available_models()["autoencoder"]
     assert not info.available
     assert "nope.keras" in info.reason
-    assert info.how_to_get.startswith("python -m core.train")
+    assert info.how_to_get.startswith(".venv/bin/python -m core train")
     with pytest.raises(ModelUnavailable, match="autoencoder"):
         colorize(np.zeros((8, 8, 3), np.uint8), model="autoencoder")
 
@@ -182,3 +183,45 @@ def test_colorize_input_forms(model, request, photos):
 def test_colorize_rejects_bad_arrays(bad):
     with pytest.raises(ValueError):
         colorize(bad, model="grayscale")
+
+
+SEPIA_MODEL = """
+import numpy as np
+
+from core.colorizers.base import Colorizer
+
+
+class SepiaColorizer(Colorizer):
+    name = "sepia"
+    title = "Sepia tone"
+    description = "A constant brown tint."
+    order = 50
+    default_render_factor = 8
+    render_factor_range = (1, 32)
+
+    def predict_ab(self, L_small):
+        ab = np.zeros(L_small.shape + (2,), np.float32)
+        ab[..., 0], ab[..., 1] = 8.0, 20.0
+        return ab
+"""
+
+
+def test_a_new_model_is_one_file(tmp_path, monkeypatch, photos):
+    """Adding a model = dropping one module into core/colorizers/: the registry finds it, lists it by its
+    ``order`` with its declared facts, and colorize() runs it through the shared Lab pipeline."""
+    import core.colorizers as registry
+
+    extra = tmp_path / "more_models"
+    extra.mkdir()
+    (extra / "sepia.py").write_text(SEPIA_MODEL)
+    monkeypatch.setattr(registry, "__path__", [*registry.__path__, str(extra)])
+    monkeypatch.setattr(registry, "CLASSES", registry._discover())
+    infos = available_models()
+    assert list(infos) == ["autoencoder", "eccv16", "sepia", "grayscale"]
+    info = infos["sepia"]
+    assert (info.title, info.available, info.default_render_factor, info.render_factor_range, info.download_mb) \
+        == ("Sepia tone", True, 8, (1, 32), 0.0)
+    out = colorize(photos["chelsea"], model="sepia")
+    assert out.shape == photos["chelsea"].shape
+    assert (out[..., 0].astype(int) - out[..., 2]).mean() > 10        # brownish: more red than blue
+    core.clear_cache()

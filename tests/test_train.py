@@ -1,4 +1,4 @@
-"""core.train: a tiny real training run (2 steps), resume, re-export, the scratch global branch."""
+"""core.training (python -m core train): a tiny real run (2 steps), resume, re-export, the scratch branch."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 
 from core import lab
+from core.images import list_images
 from core.metrics import colorfulness
-from core.train import GREY_COLOURFULNESS, list_images, load_photos
-from core.train import main as train_main
+from core.training.data import GREY_COLOURFULNESS, load_photos
+from core.training.train import main as train_main
 
 N_COLOUR = 12
 
@@ -59,7 +60,7 @@ def effnet_weights(tmp_path_factory):
     """Random EfficientNet-Lite0 weights (the real ones are not part of a clone)."""
     import keras
 
-    from core import effnet
+    from core.training import effnet
 
     keras.utils.set_random_seed(0)
     path = tmp_path_factory.mktemp("effnet") / "effnet_random.weights.h5"
@@ -172,6 +173,32 @@ def test_scratch_global_branch(tmp_path):
     assert col.colorize(np.zeros((33, 17, 3), np.uint8)).shape == (33, 17, 3)
 
 
+def test_pyramid_arch_trains_only_the_decoder(tmp_path, effnet_weights):
+    """--arch pyramid: the frozen EfficientNet-Lite0 is the encoder (its weights stay those of the file),
+    the U-Net decoder learns; the saved model renders at multiples of 32 and colours any size."""
+    from core.colorizers.autoencoder import AutoencoderColorizer
+    from core.training import effnet, pyramid
+
+    data = _write_folder(tmp_path / "data", 8, seed=7)
+    val = _write_folder(tmp_path / "val", 2, seed=8)
+    rc, out = _run(["--data", data, "--val", val, "--val-limit", 2, "--size", 64, "--epochs", 1,
+                    "--steps-per-epoch", 2, "--batch", 4, "--arch", "pyramid", "--augment", "--render-factor", 4,
+                    "--descriptor-weights", effnet_weights, "--out", tmp_path / "p.keras"])
+    assert rc == 0, out
+    col = AutoencoderColorizer(tmp_path / "p.keras")
+    assert col.stride == pyramid.STRIDE == 32
+    assert col.colorize(np.zeros((33, 17, 3), np.uint8)).shape == (33, 17, 3)
+    rows = _log_rows(tmp_path / "p.keras")
+    assert len(rows) == 1 and float(rows[0]["val_delta_e2000"]) > 0
+    ref = effnet.efficientnet_lite0(include_top=False)
+    ref.load_weights(str(effnet_weights))
+    cnet = next(layer for layer in col.model.layers if layer.name == "colour_net_pyramid")
+    enc = cnet.get_layer("effnet_pyramid")
+    stem = next(layer for layer in enc.layers if layer.name == "_conv_stem")
+    assert np.array_equal(stem.get_weights()[0], ref.get_layer("_conv_stem").get_weights()[0])   # frozen
+    assert "colour_net_pyramid" in out or "trained of" in out
+
+
 def test_only_grey_or_no_images(tmp_path, capsys):
     d = tmp_path / "grey"
     d.mkdir()
@@ -196,8 +223,9 @@ def test_descriptor_weights_extracted_from_the_shipped_model(tmp_path, monkeypat
     """A clone has no efficientnet_lite0.weights.h5: training takes the descriptor from the shipped model."""
     import keras
 
-    from core import network, train, weights
+    from core import weights
     from core.colorizers.autoencoder import AutoencoderColorizer
+    from core.training import network, train
 
     ae = AutoencoderColorizer(autoencoder_path).model
     if "descriptor" not in [layer.name for layer in ae.layers]:

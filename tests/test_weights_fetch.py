@@ -152,10 +152,12 @@ def test_fetch_into_an_explicit_folder(server, tmp_path, monkeypatch):
 def test_weights_main_fetch(server, home, monkeypatch, capsys):
     base, served, _ = server
     monkeypatch.setitem(weights.REMOTES, "eccv16", _remotes(base, served))
-    assert weights.main(["fetch", "eccv16"]) == 0
+    from core.cli.weights import main as weights_main
+
+    assert weights_main(["fetch", "eccv16"]) == 0
     assert "eccv16 weights ready in" in capsys.readouterr().out
     monkeypatch.setitem(weights.REMOTES, "eccv16", _remotes(base, served, bad_sha1_for=CAFFEMODEL))
-    assert weights.main(["fetch", "eccv16", "--force"]) == 1
+    assert weights_main(["fetch", "eccv16", "--force"]) == 1
     assert "error:" in capsys.readouterr().err
 
 

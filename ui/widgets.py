@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core import views
+from core import lab
 from core import weights as core_weights
+from core.figures import samples
 from ui import models as ui_models
-from ui import state
+from ui import photos, results, settings
 
 # One render-factor scale for every model: the range all of them accept.
 RF_MIN, RF_MAX = 4, 48
@@ -64,7 +65,7 @@ def model_picker() -> list[str]:
     """Multiselect of every model (eccv16 included, marked when its weights are missing)."""
     names = list(ui_models.infos())
     if st.session_state.get("models") is None:
-        st.session_state["models"] = list(state.DEFAULT_MODELS)
+        st.session_state["models"] = list(settings.DEFAULT_MODELS)
     chosen = st.multiselect(
         "Models", names, format_func=_model_label, key="models", persist_state="session",
         help="Pick one or more. Autoencoder (ours) is this project's network; Zhang et al. 2016 is the classic "
@@ -81,13 +82,12 @@ def render_factor_picker(chosen: Sequence[str]) -> int:
     """Render-factor slider (4 … 48) with a one-line explanation; ★ marks the chosen models' defaults."""
     infos = ui_models.infos()
     defaults: dict[int, list[str]] = {}
-    for m in chosen or state.DEFAULT_MODELS:
+    for m in chosen or settings.DEFAULT_MODELS:
         if m in infos:
             defaults.setdefault(infos[m].default_render_factor, []).append(infos[m].title)
-    first_default = next(iter(defaults), 16)
     current = st.session_state.get("render_factor")
     if not isinstance(current, int) or not RF_MIN <= current <= RF_MAX:
-        st.session_state["render_factor"] = min(max(first_default, RF_MIN), RF_MAX)
+        st.session_state["render_factor"] = min(max(settings.default_render_factor(chosen), RF_MIN), RF_MAX)
     rf = st.select_slider(
         "Render factor", options=list(range(RF_MIN, RF_MAX + 1)), key="render_factor", persist_state="session",
         format_func=lambda v: _rf_label(v, defaults),
@@ -95,7 +95,8 @@ def render_factor_picker(chosen: Sequence[str]) -> int:
              "the full-size photo. The detail always comes from your photo.",
     )
     marks = "; ".join(f"{v} for {', '.join(t)}" for v, t in defaults.items())
-    st.caption(f"Colour is computed at 16 × {rf} = **{16 * rf} px** on the long side, then stretched over "
+    st.caption(f"Colour is computed at {lab.RENDER_UNIT} × {rf} = **{lab.render_long_side(rf)} px** on the long "
+               "side, then stretched over "
                f"your full-size photo: higher = finer colour but slower. ★ default: {marks}.")
     return int(rf)
 
@@ -129,16 +130,15 @@ def model_notice(name: str, key: str = "") -> None:
     info = ui_models.infos().get(name)
     if info is None or info.available:
         return
-    if name == "eccv16":
+    if info.download_mb:
+        size = f"about {info.download_mb:.0f} MB"
         st.warning(
-            f"**{info.title} is not downloaded yet.** It is the classic colorization network by Zhang, Isola "
-            "& Efros (ECCV 2016), used here as a baseline. Its weights (about 129 MB) are not shipped with "
-            "the app. Everything else keeps working without it.",
+            f"**{info.title} is not downloaded yet.** {info.description} Its weights ({size}) are not shipped "
+            "with the app. Everything else keeps working without it.",
             icon=":material/download:",
         )
-        st.caption(f"Details: {info.reason}.")
         k = f"fetch_{name}_{key}"
-        if st.button("Download the Zhang et al. weights (about 129 MB)", key=k):
+        if st.button(f"Download the {info.title} weights ({size})", key=k):
             _fetch_weights(name, k)
         err = st.session_state.get(f"fetch_error_{k}")
         if err:
@@ -168,8 +168,8 @@ def model_notices(chosen: Sequence[str], key: str = "") -> list[str]:
 
 def try_sample_button(key: str, label: str = "Try a sample photo") -> None:
     """One obvious button that loads the first built-in sample (before the page is drawn)."""
-    st.button(label, key=key, type="primary", icon=":material/auto_awesome:", on_click=state.use_samples,
-              args=([views.SAMPLES[0].name],))
+    st.button(label, key=key, type="primary", icon=":material/auto_awesome:", on_click=photos.use_samples,
+              args=([samples.SAMPLES[0].name],))
 
 
 def need_photos(key: str) -> None:
@@ -184,11 +184,11 @@ def settings_caption(chosen: Sequence[str], rf: int) -> None:
     st.caption(f"Models: **{names}** · render factor **{rf}** (change them on the Colorize page).")
 
 
-def photo_picker(batch: Sequence[state.Photo], key: str) -> state.Photo:
+def photo_picker(batch: Sequence[photos.Photo], key: str) -> photos.Photo:
     """Choose one photo of the batch (only shown when there are several); remembered across pages."""
     if len(batch) == 1:
         return batch[0]
-    focus = state.focus_photo()
+    focus = photos.focus_photo()
     keys = [p.key for p in batch]
     labels = [f"{i + 1}. {p.name}" for i, p in enumerate(batch)]
     index = keys.index(focus.key) if focus is not None and focus.key in keys else 0
@@ -215,25 +215,35 @@ class ProgressBar:
             self.bar = None
 
 
-def compute(batch: Sequence[state.Photo], chosen: Sequence[str], rf: int) -> state.Outcome:
+def compute(batch: Sequence[photos.Photo], chosen: Sequence[str], rf: int) -> results.Outcome:
     """Colour the batch with the chosen models (cached), with a progress bar while there is work to do."""
     bar = ProgressBar()
-    outcome = state.colorize_many(batch, chosen, rf, ui_models.colorize, bar)
+    outcome = results.colorize_many(batch, chosen, rf, ui_models.colorize, bar)
     bar.done()
     for msg in outcome.errors:
         st.error(msg)
     return outcome
 
 
-def page_inputs(key: str) -> tuple[list[state.Photo], list[str], int]:
+def page_inputs(key: str) -> tuple[list[photos.Photo], list[str], int]:
     """The shared top of the Compare, Channels and Metrics pages: the current batch, the
     models that are ready (with their notices shown) and the render factor. Stops the
     page with a pointer to the Colorize page when there is no photo yet."""
-    batch = state.photos()
+    batch = photos.photos()
     if not batch:
         need_photos(key)
         st.stop()
-    chosen = state.models()
-    rf = state.render_factor()
+    chosen = settings.models()
+    rf = settings.render_factor()
     settings_caption(chosen, rf)
     return batch, model_notices(chosen, key=key), rf
+
+
+def versions(photo: photos.Photo, outcome: results.Outcome, models: Sequence[str], grey: str | None = None,
+             original: str | None = "Original", original_first: bool = False) -> dict:
+    """One photo's pictures by label (grey input, each model's result, the colour original), see
+    :func:`ui.results.versions`; ``original_first`` puts the original before the models' results."""
+    out = results.versions(photo, outcome, models, ui_models.title, grey, original)
+    if original_first and original in out:
+        out = {original: out.pop(original), **out}
+    return out

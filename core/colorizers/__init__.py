@@ -1,19 +1,20 @@
-"""Registry of colorizers: one small module per model, created once per process."""
+"""Registry of colorizers: every model is one file in this folder that declares its own facts.
+
+The registry imports each module here, finds its :class:`~core.colorizers.base.Colorizer`
+subclass and lists it by the class's ``order``; adding a model means adding one file.
+Instances are created once per process and per source of weights.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from core import weights
-from core.colorizers.autoencoder import AutoencoderColorizer
 from core.colorizers.base import Colorizer, ModelUnavailable
-from core.colorizers.eccv16 import Eccv16Colorizer, missing_files
-from core.colorizers.grayscale import GrayscaleColorizer
-
-FETCH_ECCV16 = "python -m core.weights fetch eccv16"
 
 
 @dataclass(frozen=True)
@@ -25,44 +26,41 @@ class ModelInfo:
     how_to_get: str                 # a command, or "" when nothing is needed
     default_render_factor: int
     render_factor_range: tuple[int, int]
+    description: str = ""
+    stride: int = 1
+    download_mb: float = 0.0        # > 0: the app can download the weights (core.weights.fetch)
 
 
-CLASSES: dict[str, type[Colorizer]] = {
-    "autoencoder": AutoencoderColorizer,
-    "eccv16": Eccv16Colorizer,
-    "grayscale": GrayscaleColorizer,
-}
+def _discover() -> dict[str, type[Colorizer]]:
+    found: dict[str, type[Colorizer]] = {}
+    for mod in pkgutil.iter_modules(__path__):
+        if mod.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{mod.name}")
+        for obj in vars(module).values():
+            if (isinstance(obj, type) and issubclass(obj, Colorizer) and obj is not Colorizer
+                    and obj.__module__ == module.__name__):
+                found[obj.name] = obj
+    return dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+
+CLASSES: dict[str, type[Colorizer]] = _discover()
 
 _cache: dict[tuple, Colorizer] = {}
 _cache_lock = threading.Lock()
 
 
-def _source(name: str):
-    if name == "autoencoder":
-        return weights.autoencoder_path()
-    if name == "eccv16":
-        return weights.home() / "eccv16"
-    return None
+def source_of(name: str) -> str:
+    """Where the files of model ``name`` are ("" if it needs none): part of every cache key."""
+    src = CLASSES[name].source()
+    return "" if src is None else str(src)
 
 
 def _info(name: str) -> ModelInfo:
     cls = CLASSES[name]
-    src = _source(name)
-    available, reason, how = True, "ready", ""
-    if name == "autoencoder" and not src.is_file():
-        available, reason = False, f"the model file {src} is missing (it ships with the project; re-clone or train one)"
-        how = "python -m core.train --data DIR --val DIR --out models/autoencoder.keras"
-    elif name == "eccv16":
-        missing = missing_files(src)
-        if missing:
-            available = False
-            reason = f"weights not downloaded yet ({', '.join(missing)} missing in {src}); about 129 MB"
-            how = FETCH_ECCV16
-        else:
-            reason = f"weights in {src}"
-    elif name == "grayscale":
-        reason = "no weights needed (a = b = 0)"
-    return ModelInfo(name, cls.title, available, reason, how, cls.default_render_factor, cls.render_factor_range)
+    available, reason, how = cls.availability()
+    return ModelInfo(name, cls.title, available, reason, how, cls.default_render_factor, cls.render_factor_range,
+                     cls.description, cls.stride, cls.download_mb)
 
 
 def available_models() -> dict[str, ModelInfo]:
@@ -74,8 +72,7 @@ def get_colorizer(name: str) -> Colorizer:
     """The process-wide instance of a model (created on first use, thread-safe)."""
     if name not in CLASSES:
         raise ValueError(f"unknown model {name!r}; choose from {', '.join(CLASSES)}")
-    src = _source(name)
-    key = (name, str(src))
+    key = (name, source_of(name))
     with _cache_lock:
         inst = _cache.get(key)
         if inst is None:
@@ -83,7 +80,7 @@ def get_colorizer(name: str) -> Colorizer:
             if not info.available:
                 raise ModelUnavailable(f"The {name} model is not available: {info.reason}."
                                        + (f" Get it with: {info.how_to_get}" if info.how_to_get else ""))
-            inst = CLASSES[name](src) if src is not None else CLASSES[name]()
+            inst = CLASSES[name].create()
             _cache[key] = inst
         return inst
 

@@ -1,4 +1,4 @@
-"""Our autoencoder (Keras 3): encoder -> fusion with EfficientNet descriptor -> decoder."""
+"""Our autoencoder (Keras 3), shipped in ``models/autoencoder.keras``: L in, ab out (see models/README.md)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,31 @@ import os
 
 import numpy as np
 
-from core import lab
+from core import lab, weights
 from core.colorizers.base import Colorizer
 
 
 class AutoencoderColorizer(Colorizer):
     name = "autoencoder"
     title = "Autoencoder (ours)"
+    description = ("This project's own network, trained by us and shipped with the app: it sees the grey "
+                   "photo's lightness and guesses the two colour channels a and b.")
+    order = 10
     default_render_factor = 12      # 192 px long side; chosen by measurement (models/README.md)
     render_factor_range = (4, 64)
-    stride = 8
+    stride = 8                      # of the first model; an instance reads its own network's (see _stride)
+
+    @classmethod
+    def source(cls):
+        return weights.autoencoder_path()
+
+    @classmethod
+    def availability(cls):
+        src = cls.source()
+        if src.is_file():
+            return True, "ready", ""
+        return (False, f"the model file {src.name} is missing (it ships with the project; re-clone or train one)",
+                weights.command("train --data DIR --val DIR --out models/autoencoder.keras"))
 
     def __init__(self, model_or_path):
         super().__init__()
@@ -23,7 +38,7 @@ class AutoencoderColorizer(Colorizer):
         import keras
         import tensorflow as tf
 
-        from core import network  # noqa: F401  (registers the custom layers)
+        from core.training import network  # noqa: F401  (registers the custom layers)
 
         if isinstance(model_or_path, (str, os.PathLike)):
             self.model = keras.models.load_model(
@@ -32,6 +47,7 @@ class AutoencoderColorizer(Colorizer):
             )
         else:
             self.model = model_or_path
+        self.stride = _stride(self.model)
         self._fn = tf.function(self.model, reduce_retracing=True)
 
     def predict_ab(self, L_small: np.ndarray) -> np.ndarray:
@@ -49,3 +65,12 @@ class AutoencoderColorizer(Colorizer):
                 layer.temperature.assign(float(temperature))
             if prior_strength is not None:
                 layer.prior_strength.assign(float(prior_strength))
+
+
+def _stride(model) -> int:
+    """Render sizes must be multiples of the network's total downsampling: 32 for the
+    pyramid (EfficientNet-Lite0 encoder), 8 for the first model."""
+    from core.training import network, pyramid
+
+    names = {layer.name for layer in model.layers}
+    return pyramid.STRIDE if "colour_net_pyramid" in names else network.STRIDE

@@ -1,8 +1,9 @@
-"""The shared colorizing pipeline: every model only predicts ab at the render size."""
+"""The colorizer base class: the shared pipeline, and the facts every model declares about itself."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -14,22 +15,45 @@ class ModelUnavailable(RuntimeError):
 
 
 class Colorizer:
-    """Base class. Subclasses set the class attributes and implement :meth:`predict_ab`.
+    """Base class of every model. A model is one file in ``core/colorizers/`` with one subclass that
+    sets the class attributes below, implements :meth:`predict_ab` and, when it needs files, the class
+    methods :meth:`source` and :meth:`availability`. The registry finds it by itself.
 
     ``colorize`` takes the full-resolution L of the input, renders colour at
     16 x render_factor pixels on the long side, and joins the predicted ab
     (resized back) with the ORIGINAL L, so the grey detail is never lost.
     """
 
-    name = "base"
-    title = "Base"
+    name = "base"                    # the id used by the API, the CLI and the app
+    title = "Base"                   # what people see
+    description = ""                 # one or two plain sentences for the app
+    order = 100                      # position in model lists (lower first)
     default_render_factor = 16
     render_factor_range = (4, 48)
-    stride = 8
+    stride = 1                       # render sizes are multiples of this
+    download_mb = 0.0                # size of the weights a user must download (0 = nothing to download)
 
     def __init__(self):
         self._lock = threading.Lock()   # nets are stateful; one forward at a time
 
+    # ---------------------------------------------------------------- facts (class level, cheap)
+    @classmethod
+    def source(cls) -> Path | None:
+        """Where the model's files live (None = it needs none); a new place loads a fresh instance."""
+        return None
+
+    @classmethod
+    def availability(cls) -> tuple[bool, str, str]:
+        """(available, reason, how_to_get): can it run now, why (not), and a command that fixes it."""
+        return True, "ready", ""
+
+    @classmethod
+    def create(cls) -> Colorizer:
+        """A new instance from the model's files."""
+        src = cls.source()
+        return cls(src) if src is not None else cls()
+
+    # ---------------------------------------------------------------- inference
     def predict_ab(self, L_small: np.ndarray) -> np.ndarray:
         """L (h, w) float32 in [0, 100] at render size -> ab (h', w', 2) in Lab units."""
         raise NotImplementedError

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core import lab
+from core import lab, weights
 from core.colorizers.base import Colorizer, ModelUnavailable
 
 PROTOTXT = "colorization_deploy_v2.prototxt"
@@ -27,9 +27,25 @@ def missing_files(folder: Path) -> list[str]:
 class Eccv16Colorizer(Colorizer):
     name = "eccv16"
     title = "Zhang et al. 2016 (Caffe)"
+    description = ("The classic colorization network by Zhang, Isola & Efros (ECCV 2016), trained on 1.3 million "
+                   "ImageNet photos and run here through OpenCV: the baseline we compare against.")
+    order = 20
     default_render_factor = 14    # 224 px long side, the resolution the net was trained at
     render_factor_range = (4, 48)
-    stride = 8
+    stride = 8                    # conv1 ... conv3 downsample by 8
+    download_mb = weights.download_mb("eccv16")
+
+    @classmethod
+    def source(cls):
+        return weights.home() / "eccv16"
+
+    @classmethod
+    def availability(cls):
+        missing = missing_files(cls.source())
+        if missing:
+            return (False, f"weights not downloaded yet ({', '.join(missing)} missing in {cls.source()}); "
+                           f"about {cls.download_mb:.0f} MB", weights.fetch_command("eccv16"))
+        return True, f"weights in {cls.source()}", ""
 
     def __init__(self, folder):
         super().__init__()
@@ -40,7 +56,7 @@ class Eccv16Colorizer(Colorizer):
         if missing:
             raise ModelLoadError(
                 f"eccv16 weights are missing in {folder} ({', '.join(missing)}). "
-                "Fetch them with: python -m core.weights fetch eccv16"
+                f"Fetch them with: {weights.fetch_command('eccv16')}"
             )
         try:
             net = cv2.dnn.readNetFromCaffe(str(folder / PROTOTXT), str(folder / CAFFEMODEL))
@@ -57,7 +73,7 @@ class Eccv16Colorizer(Colorizer):
         except cv2.error as e:
             raise ModelLoadError(f"OpenCV could not load the eccv16 model from {folder}: "
                                  f"{str(e).strip().splitlines()[-1]}. Fetch fresh files with "
-                                 "python -m core.weights fetch eccv16") from None
+                                 f"{weights.fetch_command('eccv16')}") from None
         except (OSError, ValueError) as e:
             raise ModelLoadError(f"Could not read the eccv16 files in {folder}: {e}") from None
         self.net = net

@@ -1,4 +1,4 @@
-"""The autoencoder: encoder -> fusion with a global image descriptor -> decoder.
+"""The first autoencoder (encoder -> fusion with a global descriptor -> decoder) and the shared layers.
 
 Input: normalised L (see :mod:`core.lab`), any size that is a multiple of
 :data:`STRIDE`. Output: normalised ab at a quarter of the input resolution,
@@ -21,7 +21,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from core import effnet
+from core import lab
+from core.training import effnet
 
 STRIDE = 8          # the encoder downsamples by 8: render sizes are multiples of 8
 OUT_STRIDE = 4      # ab is predicted at a quarter of the render resolution
@@ -29,25 +30,38 @@ GLOBAL_DIM = effnet.FEATURES
 
 
 @keras.saving.register_keras_serializable(package="colorizer")
-class LToDescriptorInput(layers.Layer):
-    """Normalised L -> the grey sRGB image replicated to 3 channels, resized to
-    224 x 224 and normalised as the EfficientNet-Lite release expects
-    ((x - 127) / 128, x in [0, 255]). The inverse CIE L and sRGB transfer
-    functions are exact, so the descriptor sees the same grey photo a user does."""
+class LToGreyRGB(layers.Layer):
+    """Normalised L -> the grey sRGB photo replicated to 3 channels, normalised as the
+    EfficientNet-Lite release expects ((x - 127) / 128, x in [0, 255]); resized to
+    ``size`` x ``size`` when ``size`` is given. The L -> sRGB formula is the one of
+    :func:`core.lab.neutral_srgb`, so the network sees the same grey photo a user does."""
+
+    def __init__(self, size: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.size = None if size is None else int(size)
 
     def call(self, l_norm):
-        L = (l_norm + 1.0) * 50.0
-        fy = (L + 16.0) / 116.0
-        y = ops.where(L > 8.0, fy * fy * fy, L / 903.2962962962963)
-        y = ops.clip(y, 0.0, 1.0)
-        srgb = ops.where(y > 0.0031308, 1.055 * ops.power(ops.maximum(y, 1e-8), 1.0 / 2.4) - 0.055, 12.92 * y)
-        x = srgb * 255.0
-        x = ops.image.resize(x, (effnet.INPUT_SIZE, effnet.INPUT_SIZE), interpolation="bilinear", antialias=True)
+        x = lab.neutral_srgb(lab.denormalize_l_ops(l_norm), xp=ops) * 255.0
+        if self.size:
+            x = ops.image.resize(x, (self.size, self.size), interpolation="bilinear", antialias=True)
         x = (x - 127.0) / 128.0
         return ops.concatenate([x, x, x], axis=-1)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], effnet.INPUT_SIZE, effnet.INPUT_SIZE, 3)
+        if self.size:
+            return (input_shape[0], self.size, self.size, 3)
+        return (*input_shape[:3], 3)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+@keras.saving.register_keras_serializable(package="colorizer")
+class LToDescriptorInput(LToGreyRGB):
+    """:class:`LToGreyRGB` at EfficientNet's 224 x 224 (the global descriptor of the first model)."""
+
+    def __init__(self, size: int | None = effnet.INPUT_SIZE, **kwargs):
+        super().__init__(size=size, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="colorizer")
@@ -130,6 +144,7 @@ class AnnealedMeanAB(layers.Layer):
 
 
 CUSTOM_OBJECTS = {
+    "LToGreyRGB": LToGreyRGB,
     "LToDescriptorInput": LToDescriptorInput,
     "FuseGlobal": FuseGlobal,
     "ResizeLike": ResizeLike,
@@ -137,7 +152,7 @@ CUSTOM_OBJECTS = {
 }
 
 
-def _conv(x, filters, name, strides=1, dilation=1, kernel=3):
+def conv_bn_relu(x, filters, name, strides=1, dilation=1, kernel=3):
     x = layers.Conv2D(filters, kernel, strides=strides, dilation_rate=dilation, padding="same",
                       use_bias=False, name=name)(x)
     x = layers.BatchNormalization(name=name + "_bn")(x)
@@ -150,32 +165,32 @@ def colour_net(n_bins: int, global_branch: str = "effnet", width: int = 32) -> k
     w = width
     l_in = keras.Input((None, None, 1), name="l_norm")
     inputs = [l_in]
-    e1 = _conv(l_in, w, "enc1a", strides=2)          # /2
-    e1 = _conv(e1, w, "enc1b")
-    e2 = _conv(e1, 2 * w, "enc2a", strides=2)        # /4
-    e2 = _conv(e2, 2 * w, "enc2b")
-    e3 = _conv(e2, 4 * w, "enc3a", strides=2)        # /8
-    e3 = _conv(e3, 4 * w, "enc3b")
-    m = _conv(e3, 8 * w, "mid1", dilation=2)
-    m = _conv(m, 8 * w, "mid2", dilation=2)
+    e1 = conv_bn_relu(l_in, w, "enc1a", strides=2)          # /2
+    e1 = conv_bn_relu(e1, w, "enc1b")
+    e2 = conv_bn_relu(e1, 2 * w, "enc2a", strides=2)        # /4
+    e2 = conv_bn_relu(e2, 2 * w, "enc2b")
+    e3 = conv_bn_relu(e2, 4 * w, "enc3a", strides=2)        # /8
+    e3 = conv_bn_relu(e3, 4 * w, "enc3b")
+    m = conv_bn_relu(e3, 8 * w, "mid1", dilation=2)
+    m = conv_bn_relu(m, 8 * w, "mid2", dilation=2)
     if global_branch == "effnet":
         g_in = keras.Input((GLOBAL_DIM,), name="descriptor")
         inputs.append(g_in)
         g = layers.Dropout(0.2, name="glob_drop")(g_in)
         g = layers.Dense(8 * w, activation="relu", name="glob_dense")(g)
     elif global_branch == "scratch":
-        g = _conv(m, 8 * w, "glob1", strides=2)
-        g = _conv(g, 8 * w, "glob2", strides=2)
+        g = conv_bn_relu(m, 8 * w, "glob1", strides=2)
+        g = conv_bn_relu(g, 8 * w, "glob2", strides=2)
         g = layers.GlobalAveragePooling2D(name="glob_pool")(g)
         g = layers.Dense(8 * w, activation="relu", name="glob_dense")(g)
     else:
         raise ValueError(f"unknown global branch {global_branch!r}")
     f = FuseGlobal(name="fusion")([m, g])
-    f = _conv(f, 8 * w, "fuse", kernel=1)
+    f = conv_bn_relu(f, 8 * w, "fuse", kernel=1)
     d = ResizeLike(name="up")([f, e2])   # /4
     d = layers.Concatenate(name="skip")([d, e2])
-    d = _conv(d, 4 * w, "dec1")
-    d = _conv(d, 4 * w, "dec2")
+    d = conv_bn_relu(d, 4 * w, "dec1")
+    d = conv_bn_relu(d, 4 * w, "dec2")
     logits = layers.Conv2D(n_bins, 1, name="logits")(d)
     return keras.Model(inputs, logits, name=f"colour_net_{global_branch}")
 

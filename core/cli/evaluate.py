@@ -1,6 +1,6 @@
 """Score models on a folder of colour photos, following the evaluation protocol.
 
-    python -m core.evaluate --data DIR --models autoencoder,grayscale[,eccv16] \
+    python -m core evaluate --data DIR --models autoencoder,grayscale[,eccv16] \
         [--render-factor N] [--out report.csv] [--limit N]
 
 For every colour photo: make it grey (its L with a = b = 0), colorize it,
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fnmatch
 import os
 import sys
 import time
 
 import numpy as np
 
-FIELDS = ["mse", "psnr", "ssim", "delta_e2000", "colorfulness_ratio"]
+from core.metrics import METRIC_NAMES
 
 
 def evaluate(files, models, render_factor=None, progress=None, colorizers=None):
@@ -54,7 +55,7 @@ def evaluate(files, models, render_factor=None, progress=None, colorizers=None):
     for m in models:
         r = [x for x in rows if x["model"] == m]
         if r:
-            s = {k: float(np.mean([x[k] for x in r])) for k in FIELDS}
+            s = {k: float(np.mean([x[k] for x in r])) for k in METRIC_NAMES}
             s["seconds"] = float(np.median([x["seconds"] for x in r]))
             s["n"] = len(r)
             summary[m] = s
@@ -71,20 +72,30 @@ def markdown_table(summary) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m core.evaluate", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m core evaluate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder of colour photos")
     ap.add_argument("--models", default="autoencoder,grayscale", help="comma-separated model names")
     ap.add_argument("--render-factor", type=int, default=None, help="default: each model's own")
     ap.add_argument("--out", default=None, help="write per-image rows to this CSV")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N photos")
+    ap.add_argument("--pattern", default="*", help="only files whose name matches this pattern (e.g. 'bsds_2*')")
+    ap.add_argument("--semantic", action="store_true",
+                    help="instead: the semantic check on the imnet_* photos of --data (ImageNet classifier top-1 "
+                         "on colour, grey and colorized; see core/cli/semantic.py)")
+    ap.add_argument("--synsets", default=None,
+                    help="for --semantic: the 1000 ImageNet synsets in class order (default: "
+                         "imagenet_synsets.tsv next to --data)")
+    ap.add_argument("--classifier", default=None,
+                    help="for --semantic: EfficientNet-Lite0 classifier weights (default: "
+                         "models/efficientnet_lite0_classifier.weights.h5, made by tools/convert_efficientnet.py)")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     from tqdm import tqdm
 
     from core import ModelUnavailable, available_models, get_colorizer
-    from core.train import list_images
+    from core.images import list_images
 
     known = available_models()
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -100,7 +111,9 @@ def main(argv=None) -> int:
     if not os.path.isdir(args.data):
         print(f"error: {args.data} is not a folder", file=sys.stderr)
         return 2
-    files = list_images([args.data])
+    files = [f for f in list_images([args.data]) if fnmatch.fnmatch(os.path.basename(f), args.pattern)]
+    if args.semantic:
+        return _semantic(args, files, [m for m in models if m != "grayscale"])
     if args.limit:
         files = files[: args.limit]
     if not files:
@@ -119,12 +132,39 @@ def main(argv=None) -> int:
     print(markdown_table(summary))
     if args.out:
         with open(args.out, "w", newline="") as fh:
-            wr = csv.DictWriter(fh, fieldnames=["file", "model", *FIELDS, "seconds"])
+            wr = csv.DictWriter(fh, fieldnames=["file", "model", *METRIC_NAMES, "seconds"])
             wr.writeheader()
             wr.writerows(rows)
         print(f"\nper-image rows: {args.out}")
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def _semantic(args, files, models) -> int:
+    from tqdm import tqdm
+
+    from core import weights
+    from core.cli.semantic import semantic_check
+
+    files = [f for f in files if os.path.basename(f).startswith("imnet_")]
+    if args.limit:
+        files = files[: args.limit]
+    synsets = args.synsets or os.path.join(os.path.dirname(os.path.abspath(args.data)), "imagenet_synsets.tsv")
+    clf = args.classifier or str(weights.effnet_classifier_path())
+    for path, what in ((synsets, "--synsets"), (clf, "--classifier")):
+        if not os.path.isfile(path):
+            print(f"error: {path} not found (set {what})", file=sys.stderr)
+            return 2
+    if not files:
+        print(f"error: no imnet_* photos in {args.data}", file=sys.stderr)
+        return 1
+    bar = tqdm(total=len(files), desc="semantic check", unit="img", file=sys.stderr)
+    r = semantic_check(files, synsets, clf, models, args.render_factor, progress=lambda i, n: bar.update(1))
+    bar.close()
+    print(f"{r['n']} imnet_* photos, ImageNet EfficientNet-Lite0 top-1 (%)\n")
+    print("| version | top-1 (%) | grey -> colour gap closed |")
+    print("| --- | ---: | ---: |")
+    print(f"| colour (truth) | {r['colour']:.1f} | 100 % |")
+    print(f"| grey | {r['grey']:.1f} | 0 % |")
+    for m in models:
+        print(f"| {m} | {r[m]:.1f} | {r['gap_closed_' + m]:.1f} % |")
+    return 0

@@ -1,5 +1,4 @@
-"""Implementation of ``python -m core.colorize`` (kept here so that importing it
-never shadows the ``core.colorize`` function)."""
+"""``python -m core colorize INPUT... [--model M] [--render-factor N] [--out DIR]``: photos to PNG files."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from core.train import IMAGE_EXTS
+from core.images import IMAGE_EXTS
 
 
 def expand_inputs(inputs) -> tuple[list[Path], list[str]]:
@@ -16,7 +15,7 @@ def expand_inputs(inputs) -> tuple[list[Path], list[str]]:
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_EXTS + (".gif",))
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_EXTS)
             if not found:
                 problems.append(f"{p}: no images in this folder")
             files.extend(found)
@@ -27,9 +26,9 @@ def expand_inputs(inputs) -> tuple[list[Path], list[str]]:
     return files, problems
 
 
-def colorize_main(argv=None) -> int:
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m core.colorize",
+        prog="python -m core colorize",
         description="Colorize black-and-white photos. Writes <name>_<model>.png files into --out; "
                     "inputs are never overwritten. Unreadable files are reported and skipped; "
                     "the exit code is non-zero only if nothing could be colorized.")

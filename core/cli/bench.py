@@ -1,6 +1,6 @@
 """Median end-to-end latency per image of each available model.
 
-    python -m core.bench [--repeats 7] [--models autoencoder,eccv16,grayscale] [--eccv16-dir DIR]
+    python -m core bench [--repeats 7] [--models autoencoder,eccv16,grayscale] [--eccv16-dir DIR]
 
 The input is a fixed synthetic 768 x 512 photo-like image (smooth gradients,
 shapes and noise, seeded). Timed: ``colorize`` on the grey image (Lab
@@ -56,7 +56,7 @@ def bench(models, repeats=7, render_factor=None):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m core.bench", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m core bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--models", default=None, help="comma-separated (default: every available model)")
@@ -99,7 +99,3 @@ def main(argv=None) -> int:
     if "autoencoder" in res and "eccv16" in res:
         print(f"\nautoencoder / eccv16 time ratio: {res['autoencoder']['median_s'] / res['eccv16']['median_s']:.3f}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

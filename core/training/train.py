@@ -1,7 +1,7 @@
 """Train the autoencoder.
 
-    python -m core.train --data DIR [--data DIR ...] --val DIR --epochs N --size 128 \
-        --out models/autoencoder.keras [--resume] [--seed 0] [--global-branch effnet|scratch]
+    python -m core train --data DIR [--data DIR ...] --val DIR --epochs N --size 128 \
+        --out models/autoencoder.keras [--resume] [--seed 0] [--arch classic|pyramid] [--augment]
 
 Data: every JPEG/PNG/BMP/WebP under the ``--data`` folders; images that are
 (nearly) grey are skipped. Each photo is scaled so its short side is
@@ -9,7 +9,7 @@ Data: every JPEG/PNG/BMP/WebP under the ``--data`` folders; images that are
 ``size x size`` crops with random horizontal flips. The frozen EfficientNet
 descriptor of each whole grey photo is computed once per run and cached.
 
-Loss: cross-entropy over the quantised ab bins (:mod:`core.quantize`) with
+Loss: cross-entropy over the quantised ab bins (:mod:`core.training.quantize`) with
 Zhang et al.'s class rebalancing (``--rebalance`` lambda). After every epoch:
 validation metrics on ``--val`` (protocol of ``core.evaluate``), a checkpoint
 (``<out>.ckpt.keras``, resumable with ``--resume``), the inference model
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import fnmatch
 import hashlib
 import json
 import os
@@ -30,145 +29,10 @@ import time
 import numpy as np
 
 from core import lab
-from core.quantize import Quantizer, gamut_bins
-
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-GREY_COLOURFULNESS = 8.0   # same threshold that built the data set
-
-
-def list_images(dirs, exclude=()):
-    files = []
-    for d in dirs:
-        for root, _, names in os.walk(d):
-            for n in sorted(names):
-                if n.lower().endswith(IMAGE_EXTS) and not any(fnmatch.fnmatch(n, p) for p in exclude):
-                    files.append(os.path.join(root, n))
-    return sorted(files)
-
-
-def _scale_short_side(rgb, size):
-    import cv2
-
-    h, w = rgb.shape[:2]
-    s = size / min(h, w)
-    nh, nw = max(size, int(round(h * s))), max(size, int(round(w * s)))
-    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
-    return cv2.resize(rgb, (nw, nh), interpolation=interp)
-
-
-def load_photos(files, size, log=print):
-    """Decode, drop grey photos, scale the short side to ``size``."""
-    from core.images import ImageError, load_image
-    from core.metrics import colorfulness
-
-    photos, kept, skipped = [], [], 0
-    for i, f in enumerate(files):
-        try:
-            rgb = load_image(f)
-        except ImageError as e:
-            log(f"skip {f}: {e}")
-            skipped += 1
-            continue
-        if colorfulness(_scale_short_side(rgb, 64)) < GREY_COLOURFULNESS:
-            skipped += 1
-            continue
-        photos.append(_scale_short_side(rgb, size))
-        kept.append(f)
-        if (i + 1) % 2000 == 0:
-            log(f"  decoded {i + 1}/{len(files)}")
-    log(f"{len(photos)} colour photos, {skipped} skipped (grey or unreadable)")
-    return photos, kept
-
-
-def compute_descriptors(photos, descriptor, files=None, cache_path=None, log=print):
-    """The frozen descriptor of every (whole, grey) photo, computed once.
-
-    With ``cache_path`` the vectors are kept per file name in an .npz, so later
-    runs on overlapping data only compute what is new."""
-    import tensorflow as tf
-
-    cached = {}
-    if cache_path and os.path.exists(cache_path):
-        with np.load(cache_path) as z:
-            cached = dict(zip(z["files"].tolist(), z["vectors"], strict=True))
-        log(f"descriptor cache {cache_path}: {len(cached)} vectors")
-    fn = tf.function(descriptor, reduce_retracing=True)
-    out = np.zeros((len(photos), descriptor.output_shape[-1]), np.float32)
-    t0 = time.time()
-    todo = 0
-    for i, rgb in enumerate(photos):
-        key = files[i] if files is not None else None
-        if key in cached:
-            out[i] = cached[key]
-            continue
-        L = lab.normalize_l(lab.lightness(rgb))[None, ..., None]
-        out[i] = fn(tf.constant(L)).numpy()[0]
-        if key is not None:
-            cached[key] = out[i]
-        todo += 1
-        if todo % 2000 == 0:
-            log(f"  descriptors {todo} computed ({time.time() - t0:.0f} s)")
-    if cache_path and todo and files is not None:
-        tmp = cache_path + ".tmp.npz"
-        np.savez(tmp, files=np.array(list(cached)), vectors=np.stack(list(cached.values())))
-        os.replace(tmp, cache_path)
-    return out
-
-
-def ab_prior(photos, quantizer, rng, n=2000):
-    counts = np.zeros(quantizer.n_bins, np.float64)
-    for i in rng.choice(len(photos), size=min(n, len(photos)), replace=False):
-        ab = lab.rgb_to_lab(photos[i][::4, ::4])[..., 1:]
-        counts += np.bincount(quantizer.encode(ab).ravel(), minlength=quantizer.n_bins)
-    return counts
-
-
-class BatchMaker:
-    """Random crops + flips -> (L_norm, [descriptor]), bin labels, rebalancing weights."""
-
-    def __init__(self, photos, descriptors, quantizer, class_weights, size, batch, seed):
-        self.photos, self.desc = photos, descriptors
-        self.q, self.w = quantizer, class_weights
-        self.size, self.batch = size, batch
-        self.rng = np.random.default_rng(seed)
-
-    def steps(self):
-        return max(1, len(self.photos) // self.batch)
-
-    def batch_at(self, idx):
-        import cv2
-
-        s = self.size
-        crops = np.empty((len(idx), s, s, 3), np.uint8)
-        for k, i in enumerate(idx):
-            p = self.photos[i]
-            y = self.rng.integers(0, p.shape[0] - s + 1)
-            x = self.rng.integers(0, p.shape[1] - s + 1)
-            c = p[y:y + s, x:x + s]
-            crops[k] = c[:, ::-1] if self.rng.random() < 0.5 else c
-        labs = lab.rgb_to_lab(crops.reshape(-1, s, 3)).reshape(len(idx), s, s, 3)
-        L = lab.normalize_l(labs[..., :1])
-        q = s // 4
-        ab_small = np.stack([cv2.resize(a, (q, q), interpolation=cv2.INTER_AREA) for a in labs[..., 1:]])
-        y = self.q.encode(ab_small).astype(np.int32)
-        sw = self.w[y]
-        x = (L, self.desc[idx]) if self.desc is not None else L
-        return x, y, sw
-
-    def epoch(self):
-        order = self.rng.permutation(len(self.photos))
-        for b in range(self.steps()):
-            yield self.batch_at(order[b * self.batch:(b + 1) * self.batch])
-
-
-def make_dataset(maker, with_desc):
-    import tensorflow as tf
-
-    s, q = maker.size, maker.size // 4
-    lspec = tf.TensorSpec((None, s, s, 1), tf.float32)
-    xspec = (lspec, tf.TensorSpec((None, None), tf.float32)) if with_desc else lspec
-    sig = (xspec, tf.TensorSpec((None, q, q), tf.int32), tf.TensorSpec((None, q, q), tf.float32))
-    return tf.data.Dataset.from_generator(maker.epoch, output_signature=sig).prefetch(2)
+from core.images import list_images
+from core.metrics import METRIC_NAMES
+from core.training.data import BatchMaker, ab_prior, compute_descriptors, load_photos, make_dataset
+from core.training.quantize import Quantizer, gamut_bins
 
 
 def validate(model, files, render_factor):
@@ -203,18 +67,43 @@ def descriptor_weights_file():
         raise FileNotFoundError(f"no EfficientNet weights: neither {direct} nor {src} exists "
                                 "(run tools/convert_efficientnet.py)")
     from core.colorizers.autoencoder import AutoencoderColorizer
+    from core.training import effnet
 
-    net = AutoencoderColorizer(src).model.get_layer("descriptor").get_layer("efficientnet_lite0")
+    found = {}
+
+    def walk(m):
+        for layer in m.layers:
+            if isinstance(layer, keras.Model):
+                walk(layer)
+            elif layer.weights:
+                found.setdefault(layer.name, layer)
+
+    walk(AutoencoderColorizer(src).model)
+    net = effnet.efficientnet_lite0(include_top=False)
+    for layer in net.layers:
+        if layer.weights:
+            layer.set_weights(found[layer.name].get_weights())
     cached.parent.mkdir(parents=True, exist_ok=True)
-    keras.Model(net.input, net.output).save_weights(cached)
+    net.save_weights(cached)
     return cached
 
 
-def export(cnet, centres, temperature, descriptor, out, global_branch, width, prior=None, prior_strength=0.0):
-    """Save the inference model (no optimizer state) atomically to ``out``."""
-    from core import network
+def build_colour_net(arch, n_bins, global_branch="effnet", width=32, effnet_weights=None):
+    """The trainable network of ``arch``: ``pyramid`` (EfficientNet-Lite0 encoder + U-Net decoder)
+    or ``classic`` (the first model: small encoder + global descriptor)."""
+    from core.training import network, pyramid
 
-    clean = network.colour_net(len(centres), global_branch, width)
+    if arch == "pyramid":
+        return pyramid.colour_net(n_bins, effnet_weights)
+    return network.colour_net(n_bins, global_branch, width)
+
+
+def export(cnet, centres, temperature, descriptor, out, global_branch, width, prior=None, prior_strength=0.0,
+           arch="classic"):
+    """Save the inference model (no optimizer state) atomically to ``out``."""
+    from core.training import network
+
+    clean = build_colour_net(arch, len(centres), global_branch, width)
     clean.set_weights(cnet.get_weights())
     model = network.inference_model(clean, np.asarray(centres) / lab.AB_SCALE, temperature, descriptor,
                                     prior, prior_strength)
@@ -225,7 +114,7 @@ def export(cnet, centres, temperature, descriptor, out, global_branch, width, pr
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m core.train", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m core train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", action="append", required=True, help="folder of colour photos (repeatable)")
     ap.add_argument("--val", help="folder of colour photos for per-epoch validation")
@@ -237,6 +126,10 @@ def parse_args(argv=None):
     ap.add_argument("--out", default="models/autoencoder.keras")
     ap.add_argument("--resume", action="store_true", help="continue from <out>.ckpt.keras")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--arch", choices=["classic", "pyramid"], default="classic",
+                    help="classic: small encoder + global descriptor; pyramid: EfficientNet-Lite0 encoder + U-Net")
+    ap.add_argument("--augment", action="store_true",
+                    help="scale jitter (zoom 1-1.25x) and gamma jitter of L on top of crops and flips")
     ap.add_argument("--global-branch", choices=["effnet", "scratch"], default="effnet")
     ap.add_argument("--descriptor-weights", default=None,
                     help="EfficientNet-Lite0 weights (default: models/efficientnet_lite0.weights.h5)")
@@ -245,7 +138,7 @@ def parse_args(argv=None):
                     help="class rebalancing lambda in the loss (1 = none, the default; 0.5 = Zhang et al.)")
     ap.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature saved in the model")
     ap.add_argument("--prior-strength", type=float, default=0.0,
-                    help="decoding-time prior correction saved in the model (0 = none; see core.network)")
+                    help="decoding-time prior correction saved in the model (0 = none; see core.training.network)")
     ap.add_argument("--render-factor", type=int, default=16, help="render factor for validation")
     ap.add_argument("--exclude", action="append", default=[], help="file name pattern to leave out (repeatable)")
     ap.add_argument("--limit", type=int, default=0, help="use at most this many training photos")
@@ -264,7 +157,7 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from core import network
+    from core.training import network
 
     def log(msg):
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -275,17 +168,19 @@ def main(argv=None):
             print(f"error: no checkpoint {ckpt}", file=sys.stderr)
             return 2
         cnet = keras.models.load_model(ckpt, compile=False)
+        arch = "pyramid" if cnet.name == "colour_net_pyramid" else "classic"
         branch = "effnet" if len(cnet.inputs) == 2 else "scratch"
         desc = network.descriptor_model(str(args.descriptor_weights or descriptor_weights_file())) \
-            if branch == "effnet" else None
-        width = cnet.get_layer("enc1a").filters
+            if branch == "effnet" and arch == "classic" else None
+        width = cnet.get_layer("enc1a").filters if arch == "classic" else 0
         rng = np.random.default_rng(args.seed)
         files = list_images(args.data, args.exclude)
         files = list(rng.choice(files, size=min(args.limit or 2000, len(files)), replace=False)) if files else []
         photos, _ = load_photos(files, args.size, log)
         quant = Quantizer(gamut_bins())
         prior = quant.decoding_prior(ab_prior(photos, quant, rng)) if photos else None
-        export(cnet, quant.centres, args.temperature, desc, args.out, branch, width, prior, args.prior_strength)
+        export(cnet, quant.centres, args.temperature, desc, args.out, branch, width, prior, args.prior_strength,
+               arch)
         log(f"exported {args.out} (temperature {args.temperature}, prior strength {args.prior_strength}, "
             f"prior from {len(photos)} photos)")
         return 0
@@ -305,15 +200,17 @@ def main(argv=None):
         print("error: no usable colour photos", file=sys.stderr)
         return 2
 
-    with_desc = args.global_branch == "effnet"
+    with_desc = args.global_branch == "effnet" and args.arch == "classic"
     descriptor = None
     desc = None
-    if with_desc:
+    wpath = None
+    if args.global_branch == "effnet" or args.arch == "pyramid":
         try:
-            wpath = args.descriptor_weights or descriptor_weights_file()
+            wpath = str(args.descriptor_weights or descriptor_weights_file())
         except FileNotFoundError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
+    if with_desc:
         descriptor = network.descriptor_model(str(wpath))
         key = hashlib.sha1(f"{args.size}|{os.path.abspath(wpath)}".encode()).hexdigest()[:12]
         cache_dir = args.cache or os.path.dirname(os.path.abspath(args.out))
@@ -328,7 +225,7 @@ def main(argv=None):
         cw = quant.rebalance_weights(counts, lam=args.rebalance)
     else:
         cw = np.ones(quant.n_bins, np.float32)
-    maker = BatchMaker(photos, desc, quant, cw, args.size, args.batch, args.seed)
+    maker = BatchMaker(photos, desc, quant, cw, args.size, args.batch, args.seed, args.augment)
     steps = maker.steps() if not args.steps_per_epoch else min(args.steps_per_epoch, maker.steps())
 
     ckpt = args.out + ".ckpt.keras"
@@ -341,25 +238,26 @@ def main(argv=None):
                 start_epoch = sum(1 for _ in csv.DictReader(fh))
         log(f"resumed from {ckpt} at epoch {start_epoch}")
     else:
-        cnet = network.colour_net(quant.n_bins, args.global_branch, args.width)
+        cnet = build_colour_net(args.arch, quant.n_bins, args.global_branch, args.width, wpath)
         sched = keras.optimizers.schedules.CosineDecay(args.lr, decay_steps=max(1, steps * args.epochs), alpha=0.05)
         cnet.compile(optimizer=keras.optimizers.Adam(sched),
                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         if os.path.exists(log_path):
             os.remove(log_path)
-    log(f"colour net: {cnet.count_params():,} params, {quant.n_bins} ab bins, {steps} steps/epoch")
+    n_train = sum(int(np.prod(w.shape)) for w in cnet.trainable_weights)
+    log(f"colour net: {n_train:,} trained of {cnet.count_params():,} params, {quant.n_bins} ab bins, "
+        f"{steps} steps/epoch")
 
     val_files = list_images([args.val])[: args.val_limit] if args.val else []
     ds = make_dataset(maker, with_desc).repeat()
-    fieldnames = ["epoch", "loss", "seconds", "val_mse", "val_psnr", "val_ssim", "val_delta_e2000",
-                  "val_colorfulness_ratio"]
+    fieldnames = ["epoch", "loss", "seconds", *(f"val_{k}" for k in METRIC_NAMES)]
     for epoch in range(start_epoch, args.epochs):
         t0 = time.time()
         hist = cnet.fit(ds, steps_per_epoch=steps, epochs=epoch + 1, initial_epoch=epoch, verbose=2)
         loss = float(hist.history["loss"][-1])
         cnet.save(ckpt)
         model = export(cnet, centres, args.temperature, descriptor, args.out, args.global_branch, args.width,
-                       quant.decoding_prior(counts), args.prior_strength)
+                       quant.decoding_prior(counts), args.prior_strength, args.arch)
         row = {"epoch": epoch + 1, "loss": round(loss, 5), "seconds": round(time.time() - t0, 1)}
         if val_files:
             m = validate(model, val_files, args.render_factor)
@@ -373,7 +271,3 @@ def main(argv=None):
         log(json.dumps(row))
     log(f"saved {args.out}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""The engine's one command line: ``python -m core <command> [--help]``.
+
+Each command is a module with a ``main(argv)``; this file only dispatches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+COMMANDS = {
+    "colorize": ("core.cli.colorize", "colorize photos or folders into PNG files"),
+    "evaluate": ("core.cli.evaluate", "score models on a folder of colour photos (the evaluation protocol)"),
+    "bench": ("core.cli.bench", "median time per photo of each model"),
+    "train": ("core.training.train", "train the autoencoder"),
+    "weights": ("core.cli.weights", "download the baseline's weights, or show what is available"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: python -m core <command> [options]   (python -m core <command> --help for its options)", "",
+             "commands:"]
+    lines += [f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"error: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    module = importlib.import_module(COMMANDS[name][0])
+    return int(module.main(rest) or 0)

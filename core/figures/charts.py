@@ -1,0 +1,99 @@
+"""Plotly figures of the app: ab histograms, the ab-plane density, metric bars (no Streamlit)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from core.figures.channels import AB_LIMIT, ab_density, analysis_ab
+from core.figures.tables import format_metric
+from core.metrics import LOWER_IS_BETTER, METRICS
+
+_PALETTE = ("#222222", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+
+
+FIGURE_FONT = {"size": 15}      # readable on a projector
+
+
+def _go():
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    return go, make_subplots
+
+
+def ab_histogram_figure(sources: Mapping[str, np.ndarray], bins: int = 64):
+    """Histograms of a and b (share of pixels per bin) for each labelled image, overlaid."""
+    go, make_subplots = _go()
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("a: green ← 0 → red", "b: blue ← 0 → yellow"),
+                        horizontal_spacing=0.08)
+    edges = np.linspace(-AB_LIMIT, AB_LIMIT, bins + 1)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    for i, (label, rgb) in enumerate(sources.items()):
+        a, b = analysis_ab(rgb)
+        colour = _PALETTE[i % len(_PALETTE)]
+        for col, ch in ((1, a), (2, b)):
+            counts, _ = np.histogram(np.clip(ch, -AB_LIMIT, AB_LIMIT), bins=edges)
+            share = counts / max(1, ch.size) * 100.0
+            fig.add_trace(go.Scatter(x=centres, y=share, mode="lines", name=label, legendgroup=label,
+                                     showlegend=col == 1, line={"color": colour, "width": 3 if i == 0 else 2}),
+                          row=1, col=col)
+    fig.update_xaxes(range=[-AB_LIMIT, AB_LIMIT], zeroline=True, zerolinewidth=2)
+    fig.update_yaxes(title_text="% of pixels", row=1, col=1)
+    fig.update_layout(font=FIGURE_FONT, height=360, margin={"l": 40, "r": 10, "t": 40, "b": 40},
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def ab_density_figure(sources: Mapping[str, np.ndarray], bins: int = 44):
+    """One ab-plane heat map per labelled image, side by side: the gamut each one uses."""
+    go, make_subplots = _go()
+    labels = list(sources)
+    n = max(1, len(labels))
+    fig = make_subplots(rows=1, cols=n, subplot_titles=labels, horizontal_spacing=0.04,
+                        shared_yaxes=True)
+    for i, label in enumerate(labels, start=1):
+        dens, centres = ab_density(sources[label], bins)
+        z = np.log10(1e-5 + dens * 100.0)   # log of % of pixels, so faint colours stay visible
+        fig.add_trace(go.Heatmap(x=centres, y=centres, z=z, colorscale="Viridis", zmin=-3, zmax=1.5,
+                                 showscale=i == n, colorbar={"title": "log10 %"},
+                                 hovertemplate="a %{x:.0f}, b %{y:.0f}<extra></extra>"), row=1, col=i)
+        fig.update_xaxes(title_text="a (green → red)", range=[-AB_LIMIT, AB_LIMIT], row=1, col=i)
+    fig.update_yaxes(range=[-AB_LIMIT, AB_LIMIT])
+    fig.update_yaxes(title_text="b (blue → yellow)", row=1, col=1)
+    fig.update_layout(font=FIGURE_FONT, height=max(280, min(480, int(700 / n) + 90)),
+                      margin={"l": 50, "r": 10, "t": 40, "b": 50})
+    return fig
+
+
+def metric_bar_figure(rows: Sequence[dict], key: str, title: str | None = None):
+    """A bar per model (value of ``key``), with the better direction in the title."""
+    go, _ = _go()
+    label = METRICS[key][0] if key in METRICS else key
+    direction = ("lower is better" if key in LOWER_IS_BETTER
+                 else "closest to 1 is best" if key == "colorfulness_ratio" else "higher is better")
+    models = [r["model"] for r in rows]
+    values = [r[key] for r in rows]
+    shown = [v if v is not None and math.isfinite(v) else None for v in values]
+    fig = go.Figure(go.Bar(x=models, y=shown, text=[format_metric(key, v) for v in values],
+                           textposition="auto", marker_color=[_PALETTE[(i + 1) % len(_PALETTE)]
+                                                              for i in range(len(models))]))
+    if key == "colorfulness_ratio":
+        fig.add_hline(y=1.0, line_dash="dash", annotation_text="as vivid as the original")
+    fig.update_layout(font=FIGURE_FONT, title=title or f"{label} ({direction})", height=300,
+                      margin={"l": 40, "r": 10, "t": 50, "b": 40}, yaxis_title=label)
+    return fig
+
+
+def colourfulness_figure(rows: Sequence[dict]):
+    """Bars of the absolute colourfulness per model (used when there is no reference)."""
+    go, _ = _go()
+    models = [r["model"] for r in rows]
+    values = [r["colourfulness"] for r in rows]
+    fig = go.Figure(go.Bar(x=models, y=values, text=[f"{v:.1f}" for v in values], textposition="auto",
+                           marker_color=[_PALETTE[(i + 1) % len(_PALETTE)] for i in range(len(models))]))
+    fig.update_layout(font=FIGURE_FONT, title="Colourfulness (0 = grey; higher = more vivid)", height=300,
+                      margin={"l": 40, "r": 10, "t": 50, "b": 40}, yaxis_title="colourfulness")
+    return fig

@@ -1,0 +1,166 @@
+"""The session's photo batch: uploads and samples taken in, bounded, and the photo the pages focus on.
+
+Each photo is the grey input the models colour, plus its colour original when there is one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from core import ImageError, images, lab, load_image
+from core.figures import samples
+from core.images import is_grey
+from ui import results
+
+MAX_PHOTOS = 24                   # photos kept from one upload
+MAX_BATCH_PIXELS = 120_000_000    # ... and at most this many pixels in all (3 photos at the 40 MP cap)
+DEFAULT_SAMPLE_SIDE = 512
+def sample_side() -> int:
+    """Long side of the built-in samples: ``STUDIO_SAMPLE_SIDE`` (smaller = faster, e.g. for tests) or 512."""
+    try:
+        return max(16, int(os.environ.get("STUDIO_SAMPLE_SIDE", DEFAULT_SAMPLE_SIDE)))
+    except ValueError:
+        return DEFAULT_SAMPLE_SIDE
+
+
+@dataclass
+class Photo:
+    """One photo of the current batch."""
+
+    key: str                                # content hash of the grey input
+    name: str                               # file name or sample title
+    grey: np.ndarray                        # what the models colour (grey RGB)
+    reference: np.ndarray | None = None     # the colour original, when there is one
+
+    @property
+    def has_reference(self) -> bool:
+        return self.reference is not None
+
+
+def photo_from_rgb(name: str, rgb: np.ndarray) -> Photo:
+    """A colour picture becomes a test (grey input + original kept); a grey one is used as is."""
+    if is_grey(rgb):
+        grey = np.ascontiguousarray(rgb)
+        return Photo(images.image_key(grey), name, grey, None)
+    grey = lab.to_grey_rgb(rgb)
+    return Photo(images.image_key(grey), name, grey, rgb)
+
+
+def photo_from_upload(name: str, data: bytes) -> Photo:
+    """Decode an uploaded file; raises ImageError (bad file) or MemoryError."""
+    return photo_from_rgb(name, load_image(data))
+
+
+def _ss():
+    return st.session_state
+
+
+def photos() -> list[Photo]:
+    return list(_ss().get("photos", []))
+
+
+def rejected() -> list[tuple[str, str]]:
+    """(file name, friendly message) of files in the current batch that could not be used."""
+    return list(_ss().get("rejected", []))
+
+
+def set_photos(new: Sequence[Photo], rejects: Sequence[tuple[str, str]] = ()) -> None:
+    """Replace the batch. Results of photos that are no longer in it are dropped."""
+    ss = _ss()
+    ss["photos"] = list(new)[:MAX_PHOTOS]
+    ss["rejected"] = list(rejects)
+    keep = {p.key for p in ss["photos"]}
+    results.results().discard_where(lambda k: k[0] not in keep)
+    results.downloads().discard_where(lambda k: k[0] not in keep)
+
+
+def clear_photos() -> None:
+    set_photos([], [])
+    _ss().pop("upload_signature", None)
+
+
+def sample_photo(name: str) -> Photo:
+    s = samples.SAMPLE_BY_NAME[name]
+    return photo_from_rgb(s.title, load_sample_cached(name, sample_side()))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_sample_cached(name: str, max_side: int) -> np.ndarray:
+    return samples.load_sample(name, max_side)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def sample_thumbnail(name: str, side: int = 160) -> np.ndarray:
+    return lab.to_grey_rgb(images.fit_within(load_sample_cached(name, sample_side()), side))
+
+
+def use_samples(names: Sequence[str]) -> None:
+    set_photos([sample_photo(n) for n in names], [])
+    _ss().pop("upload_signature", None)
+
+
+def take_uploads(files, progress: Callable[[float, str], None] | None = None) -> None:
+    """Make the uploaded files the batch when they differ from the last upload seen.
+
+    ``files`` are Streamlit UploadedFile objects (or anything with ``name``,
+    ``file_id`` and ``getvalue()``). An empty uploader never clears the batch
+    (it is also empty after a page switch); use :func:`clear_photos`.
+    """
+    files = list(files or [])
+    if not files:
+        return
+    signature = tuple(getattr(f, "file_id", None) or f"{f.name}:{f.size}" for f in files)
+    ss = _ss()
+    if ss.get("upload_signature") == signature:
+        return
+    ss["upload_signature"] = signature
+    good: list[Photo] = []
+    bad: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    pixels = 0
+    for i, f in enumerate(files):
+        if progress:
+            progress(i / len(files), f"Reading {f.name} ({i + 1} of {len(files)})")
+        if len(good) >= MAX_PHOTOS:
+            bad.append((f.name, f"Only the first {MAX_PHOTOS} photos of an upload are used; this one was skipped."))
+            continue
+        try:
+            photo = photo_from_upload(f.name, f.getvalue())
+        except ImageError as e:
+            bad.append((f.name, str(e)))
+            continue
+        except MemoryError:
+            bad.append((f.name, "The image is too large for this computer's memory. Please resize it."))
+            continue
+        except ValueError as e:
+            bad.append((f.name, f"The image could not be used: {e}"))
+            continue
+        if photo.key in seen:
+            bad.append((f.name, "The same picture was uploaded twice; it is shown once."))
+            continue
+        size = photo.grey.shape[0] * photo.grey.shape[1]
+        if good and pixels + size > MAX_BATCH_PIXELS:
+            bad.append((f.name, f"Skipped: this upload already holds {pixels / 1e6:.0f} megapixels of photos. "
+                                "Colorize this one in a second round."))
+            continue
+        pixels += size
+        seen.add(photo.key)
+        good.append(photo)
+    set_photos(good, bad)
+
+
+def focus_photo() -> Photo | None:
+    """The photo the Compare/Channels pages open with: the chosen one, else the first."""
+    batch = photos()
+    if not batch:
+        return None
+    wanted = _ss().get("focus_photo")
+    for p in batch:
+        if p.key == wanted:
+            return p
+    return batch[0]

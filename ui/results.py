@@ -1,0 +1,145 @@
+"""Results of the session: colorized images and encoded downloads in bounded caches, and the scores."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+
+from core import ImageError, ModelUnavailable
+from core.figures import export, tables
+from ui.cache import BoundedCache
+
+MAX_RESULTS = 96                  # colorized images kept per session
+MAX_RESULT_BYTES = 192 * 2**20    # ... and at most this many bytes of them
+MAX_DOWNLOAD_BYTES = 128 * 2**20  # encoded PNG/ZIP files kept for the download buttons (with the
+                                  # results: < 320 MB per session, ~3 GB for a class of 10 at worst)
+
+
+def _ss():
+    return st.session_state
+
+
+def results() -> BoundedCache:
+    ss = _ss()
+    if "results_cache" not in ss:
+        ss["results_cache"] = BoundedCache(MAX_RESULTS, MAX_RESULT_BYTES)
+    return ss["results_cache"]
+
+
+def downloads() -> BoundedCache:
+    """Encoded files (PNG, ZIP) ready for the download buttons, bounded like the results."""
+    ss = _ss()
+    if "downloads_cache" not in ss:
+        ss["downloads_cache"] = BoundedCache(MAX_RESULTS, MAX_DOWNLOAD_BYTES)
+    return ss["downloads_cache"]
+
+
+def download_png(photo_key: str, model: str, render_factor: int, img, stamp: bool) -> bytes:
+    """The PNG bytes of one result, encoded once per session and kept with the results.
+
+    The bytes (not a callable) go to st.download_button: Streamlit then ties the
+    file to this session. A callable is only run at click time and its file is not
+    tied to any session, so another session's rerun can delete it before the browser
+    fetches it (a "canceled" download when a class works at once)."""
+    key = (photo_key, "png", model, int(render_factor), bool(stamp))
+    return downloads().get_or_put(key, lambda: export.png_bytes(img, stamp))
+
+
+def download_zip(entries, render_factor: int, stamp: bool, readme: str) -> bytes:
+    """The ZIP of all results of the batch, built once per (batch, settings); see :func:`download_png`."""
+    key = ("zip", tuple(name for name, _ in entries), int(render_factor), bool(stamp))
+    return downloads().get_or_put(key, lambda: export.build_zip(entries, stamp, readme))
+
+
+@dataclass
+class Outcome:
+    """Results for one batch: images by (photo key, model) and friendly errors."""
+
+    images: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    computed: int = 0
+    seconds: float = 0.0
+
+    def get(self, photo, model: str) -> np.ndarray | None:
+        return self.images.get((photo.key, model))
+
+
+def colorize_many(batch: Sequence, models: Sequence[str], render_factor: int,
+                  colorize_fn: Callable[[str, np.ndarray, int], np.ndarray],
+                  progress: Callable[[float, str], None] | None = None) -> Outcome:
+    """Colorize every photo with every model, using and filling the session's result cache.
+
+    ``colorize_fn(model, grey_rgb, render_factor)`` does the work. A failure
+    (model missing, image too large ...) becomes a friendly message; the other
+    results are still returned.
+    """
+    cache = results()
+    out = Outcome()
+    todo = []
+    for p in batch:
+        for m in models:
+            key = (p.key, m, int(render_factor))
+            hit = cache.get(key)
+            if hit is not None:
+                out.images[(p.key, m)] = hit
+            else:
+                todo.append((p, m, key))
+    t0 = time.perf_counter()
+    broken: set[str] = set()
+    for i, (p, m, key) in enumerate(todo):
+        if m in broken:
+            continue
+        if progress:
+            progress(i / len(todo), f"Colorizing {p.name} with {m} ({i + 1} of {len(todo)})")
+        try:
+            img = colorize_fn(m, p.grey, int(render_factor))
+        except ModelUnavailable as e:
+            broken.add(m)
+            out.errors.append(str(e))
+            continue
+        except MemoryError:
+            out.errors.append(f"{p.name}: not enough memory to colorize this image with {m}. "
+                              "Try a smaller photo or a lower render factor.")
+            continue
+        except (ValueError, ImageError) as e:
+            out.errors.append(f"{p.name}: {m} could not colorize it ({e}).")
+            continue
+        cache.put(key, img)
+        out.images[(p.key, m)] = img
+        out.computed += 1
+    if progress and todo:
+        progress(1.0, "Done")
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def metric_rows(photo: str, reference: np.ndarray, outputs: dict[str, np.ndarray]) -> list[dict]:
+    """core.metrics.compare for each output (memoised: moving between pages stays instant)."""
+    return tables.metric_rows(photo, reference, outputs)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def colourfulness_rows(photo: str, outputs: dict[str, np.ndarray]) -> list[dict]:
+    return tables.colourfulness_rows(photo, outputs)
+
+
+def versions(photo, outcome: Outcome, models: Sequence[str], titles: Callable[[str], str],
+             grey: str | None = None, original: str | None = "Original") -> dict[str, np.ndarray]:
+    """One photo's pictures by label, in the order the pages show them: the grey input (when
+    ``grey`` names it), each model's result that exists (labelled by ``titles``), then the
+    colour original (when there is one and ``original`` names it)."""
+    out: dict[str, np.ndarray] = {}
+    if grey:
+        out[grey] = photo.grey
+    for m in models:
+        img = outcome.get(photo, m)
+        if img is not None:
+            out[titles(m)] = img
+    if original and photo.reference is not None:
+        out[original] = photo.reference
+    return out

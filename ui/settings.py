@@ -1,0 +1,34 @@
+"""Settings shared by the pages: the chosen models and the render factor (one rule for its default)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from core import available_models
+
+DEFAULT_MODELS = ("autoencoder",)
+
+
+def _ss():
+    return st.session_state
+
+
+def default_render_factor(chosen: Sequence[str]) -> int:
+    """The default render factor for a choice of models: the first known model's own default."""
+    infos = available_models()
+    first = next((m for m in chosen if m in infos), DEFAULT_MODELS[0])
+    return infos[first].default_render_factor
+
+
+def models() -> list[str]:
+    """Models chosen on the Colorize page (kept across pages)."""
+    value = _ss().get("models")
+    return list(DEFAULT_MODELS if value is None else value)
+
+
+def render_factor() -> int:
+    """The render factor set on the Colorize page; before that, the first chosen model's default."""
+    value = _ss().get("render_factor")
+    return int(value) if value is not None else default_render_factor(models())
