@@ -43,8 +43,8 @@ if not ours_ready:
 else:
     result = widgets.compute([photo], [OURS], rf_default).get(photo, OURS)
     st.markdown(
-        "**grey photo → L → encoder → fusion with a global image descriptor → decoder → a, b → join with L "
-        "→ colour photo**")
+        "**grey photo → L → pretrained encoder (five scales) + a global descriptor → U-Net decoder → a, b "
+        "→ join with L → colour photo**")
     stages = st.columns([1, 1, 0.7, 1, 1], vertical_alignment="center")
     stages[0].image(photo.grey, caption="① The grey photo", width="stretch")
     stages[1].image(channels.render_preview(photo.grey, rf_default, infos[OURS].stride), width="stretch",
@@ -56,11 +56,13 @@ else:
     with st.container(border=True):
         st.markdown("**③ Inside the network**")
         parts = st.columns(4)
-        parts[0].markdown("**Encoder**  \nLayers of small filters find edges, textures and shapes in L.")
-        parts[1].markdown("**Global descriptor**  \nA frozen **EfficientNet-Lite0**, trained on ImageNet's "
-                          "1.2 million photos, sums up the whole scene in 1280 numbers (\"a cat, indoors…\").")
-        parts[2].markdown("**Fusion**  \nThat summary is handed to every position of the encoder's map.")
-        parts[3].markdown("**Decoder**  \nFor each spot it scores a few hundred possible (a, b) colours and "
+        parts[0].markdown("**Encoder**  \n**EfficientNet-Lite0**, trained on ImageNet's 1.2 million photos, reads "
+                          "L at five scales: edges and textures in the fine maps, objects in the coarse ones.")
+        parts[1].markdown("**Global descriptor**  \nIts coarsest map, averaged, sums up the whole scene in 1280 "
+                          "numbers (\"a cat, indoors…\").")
+        parts[2].markdown("**Fusion**  \nThat summary is handed to every position of the coarsest map.")
+        parts[3].markdown("**U-Net decoder**  \nGoes from coarse to fine, picking up each scale's detail; for "
+                          "each spot it scores a few hundred possible (a, b) colours and "
                           "blends the likely ones.")
     st.caption("The detail you see in ⑤ comes from the grey photo itself (step ①); the network only adds colour.")
 

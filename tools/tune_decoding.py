@@ -28,6 +28,8 @@ def main(argv=None):
     ap.add_argument("--temperatures", default="0.38")
     ap.add_argument("--render-factors", default="16")
     ap.add_argument("--prior-strengths", default="0")
+    ap.add_argument("--save", default=None,
+                    help="only write a copy of --model whose decoding is the first T and prior strength given")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -35,6 +37,17 @@ def main(argv=None):
     from core.colorizers.autoencoder import AutoencoderColorizer
     from core.images import list_images
 
+    if args.save:
+        t, b = float(args.temperatures.split(",")[0]), float(args.prior_strengths.split(",")[0])
+        col = AutoencoderColorizer(args.model)
+        col.set_decoding(temperature=t, prior_strength=b)
+        layer = col.model.get_layer("annealed_mean")
+        layer._init_t, layer._init_beta = t, b           # the saved config says the same as the weights
+        tmp = args.save + ".tmp.keras"
+        col.model.save(tmp)
+        os.replace(tmp, args.save)
+        print(f"wrote {args.save} (T = {t}, prior strength = {b})")
+        return 0
     files = [f for f in list_images([args.data]) if fnmatch.fnmatch(os.path.basename(f), args.pattern)]
     if args.limit:
         files = files[: args.limit]

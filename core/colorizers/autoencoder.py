@@ -13,12 +13,13 @@ from core.colorizers.base import Colorizer
 class AutoencoderColorizer(Colorizer):
     name = "autoencoder"
     title = "Autoencoder (ours)"
-    description = ("This project's own network, trained by us and shipped with the app: it sees the grey "
-                   "photo's lightness and guesses the two colour channels a and b.")
+    description = ("This project's own network, trained by us and shipped with the app: a pretrained "
+                   "EfficientNet-Lite0 reads the grey photo at five scales and a U-Net decoder guesses the two "
+                   "colour channels a and b.")
     order = 10
     default_render_factor = 12      # 192 px long side; chosen by measurement (models/README.md)
     render_factor_range = (4, 64)
-    stride = 8                      # of the first model; an instance reads its own network's (see _stride)
+    stride = 32                     # of the shipped (pyramid) model; an instance reads its own network's (_stride)
 
     @classmethod
     def source(cls):

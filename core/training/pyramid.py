@@ -62,3 +62,19 @@ def colour_net(n_bins: int, weights_path: str | None = None) -> keras.Model:
         d = conv_bn_relu(d, DECODER[scale], f"dec{scale}b")
     logits = layers.Conv2D(n_bins, 1, name="logits")(d)
     return keras.Model(l_in, logits, name="colour_net_pyramid")
+
+
+def unfreeze(cnet: keras.Model, from_block: int) -> int:
+    """Make the EfficientNet blocks ``>= from_block`` and its head trainable (for fine-tuning once the
+    decoder has converged); every batch norm stays frozen, in inference mode. Returns how many
+    encoder layers were unfrozen."""
+    enc = cnet.get_layer("effnet_pyramid")
+    enc.trainable = True
+    n = 0
+    for layer in enc.layers:
+        name = layer.name
+        block = int(name.split(".")[1]) if name.startswith("_blocks.") else None
+        top = name.startswith("_conv_head") or (block is not None and block >= from_block)
+        layer.trainable = bool(top and layer.weights and not isinstance(layer, layers.BatchNormalization))
+        n += layer.trainable
+    return n

@@ -130,6 +130,11 @@ def parse_args(argv=None):
                     help="classic: small encoder + global descriptor; pyramid: EfficientNet-Lite0 encoder + U-Net")
     ap.add_argument("--augment", action="store_true",
                     help="scale jitter (zoom 1-1.25x) and gamma jitter of L on top of crops and flips")
+    ap.add_argument("--init-from", default=None,
+                    help="start from the weights of this checkpoint (<out>.ckpt.keras of an earlier run)")
+    ap.add_argument("--unfreeze-from", type=int, default=None, metavar="BLOCK",
+                    help="pyramid: fine-tune EfficientNet blocks >= BLOCK (0-15) and its head; batch norm stays "
+                         "frozen (use a low --lr, e.g. 1e-4, with --init-from)")
     ap.add_argument("--global-branch", choices=["effnet", "scratch"], default="effnet")
     ap.add_argument("--descriptor-weights", default=None,
                     help="EfficientNet-Lite0 weights (default: models/efficientnet_lite0.weights.h5)")
@@ -238,7 +243,15 @@ def main(argv=None):
                 start_epoch = sum(1 for _ in csv.DictReader(fh))
         log(f"resumed from {ckpt} at epoch {start_epoch}")
     else:
-        cnet = build_colour_net(args.arch, quant.n_bins, args.global_branch, args.width, wpath)
+        if args.init_from:
+            cnet = keras.models.load_model(args.init_from, compile=False)
+            log(f"weights from {args.init_from}")
+        else:
+            cnet = build_colour_net(args.arch, quant.n_bins, args.global_branch, args.width, wpath)
+        if args.unfreeze_from is not None:
+            from core.training import pyramid
+
+            pyramid.unfreeze(cnet, args.unfreeze_from)
         sched = keras.optimizers.schedules.CosineDecay(args.lr, decay_steps=max(1, steps * args.epochs), alpha=0.05)
         cnet.compile(optimizer=keras.optimizers.Adam(sched),
                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))

@@ -1,0 +1,61 @@
+"""A picture for the model card: the same photos coloured by two autoencoder files, side by side.
+
+    python tools/model_grid.py --old OLD.keras --new models/autoencoder.keras --out docs/model_grid.jpg
+
+Rows: scikit-image's sample colour photos (shipped in its wheel) made grey by the evaluation protocol.
+Columns: grey input, old model, new model, the real colours. Each model uses its default render factor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+SAMPLES = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--old", required=True)
+    ap.add_argument("--new", required=True)
+    ap.add_argument("--out", default="docs/model_grid.jpg")
+    ap.add_argument("--side", type=int, default=320, help="long side of each tile")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from PIL import Image, ImageDraw, ImageFont
+
+    from core.colorizers.autoencoder import AutoencoderColorizer
+    from core.figures.samples import load_sample
+    from core.lab import to_grey_rgb
+
+    old, new = AutoencoderColorizer(args.old), AutoencoderColorizer(args.new)
+    heads = ("grey input", "old model", "new model", "real colours")
+    rows = []
+    for name in SAMPLES:
+        ref = load_sample(name, args.side)
+        grey = to_grey_rgb(ref)
+        rows.append([grey, old.colorize(grey), new.colorize(grey), ref])
+    w = max(r[0].shape[1] for r in rows)
+    pad, top = 6, 28
+    heights = [r[0].shape[0] for r in rows]
+    canvas = Image.new("RGB", (4 * (w + pad) + pad, top + sum(heights) + pad * len(rows) + pad), "white")
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default(size=18)
+    for j, head in enumerate(heads):
+        draw.text((pad + j * (w + pad) + 4, 4), head, fill="black", font=font)
+    y = top
+    for row, h in zip(rows, heights, strict=True):
+        for j, img in enumerate(row):
+            canvas.paste(Image.fromarray(img), (pad + j * (w + pad), y))
+        y += h + pad
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    canvas.save(args.out, quality=88)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
