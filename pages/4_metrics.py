@@ -52,7 +52,7 @@ if scored:
     chart_cols = st.columns(2)
     for i, key in enumerate(metrics.METRIC_NAMES):
         with chart_cols[i % 2]:
-            st.plotly_chart(charts.metric_bar_figure(means, key), key=f"bar_{key}", config={"displaylogo": False})
+            widgets.chart(charts.metric_bar_figure(means, key), key=f"bar_{key}")
 
     st.markdown("**Table**" + (": one row per photo and model, then the means" if n > 1 else ""))
     table = tables.metrics_table(rows + means if n > 1 else rows)
@@ -69,6 +69,6 @@ if unscored:
     for p in unscored:
         c_rows.extend(results.colourfulness_rows(p.name, outputs_of(p, with_baseline=False)))
     c_means = tables.mean_rows(c_rows, columns=("colourfulness",))
-    st.plotly_chart(charts.colourfulness_figure(c_means), key="bar_colourfulness", config={"displaylogo": False})
+    widgets.chart(charts.colourfulness_figure(c_means), key="bar_colourfulness")
     st.dataframe(tables.round_rows(c_rows + (c_means if len(unscored) > 1 else [])), hide_index=True,
                  key="colourfulness_table")
