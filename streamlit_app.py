@@ -15,7 +15,7 @@ import streamlit as st  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from core.figures.samples import app_icon  # noqa: E402
-from ui import photos, widgets  # noqa: E402
+from ui import address, photos, widgets  # noqa: E402
 
 st.set_page_config(
     page_title="Colorization Studio",
@@ -34,6 +34,6 @@ pages = [
 page = st.navigation(pages)
 photos.restore_from_address()
 widgets.sidebar()
-widgets.sync_address()
+address.sync()
 widgets.apply_presentation_css()
 page.run()

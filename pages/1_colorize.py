@@ -35,7 +35,8 @@ batch = photos.photos()
 for name, message in photos.rejected():
     st.error(f"**{name}**: {message}", icon=":material/block:")
 if batch or uploads or photos.rejected():
-    label = (f"Clear the {widgets.plural(len(batch), 'photo')}" if batch else "Clear the upload box")
+    label = ("Clear the upload box" if not batch else "Clear the photo" if len(batch) == 1
+             else f"Clear the {len(batch)} photos")
     st.button(label, key="clear_photos", on_click=photos.clear_photos, icon=":material/delete:")
 
 # ----------------------------------------------------------------------------- 2. models

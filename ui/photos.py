@@ -16,7 +16,7 @@ from core import ImageError, images, lab, load_image
 from core.figures import samples
 from core.images import is_grey
 from core.kind import PhotoKind, classify
-from ui import results
+from ui import address, results
 
 MAX_PHOTOS = 24                   # photos kept from one upload
 MAX_BATCH_PIXELS = 120_000_000    # ... and at most this many pixels in all (3 photos at the 40 MP cap)
@@ -107,6 +107,7 @@ def set_photos(new: Sequence[Photo], rejects: Sequence[tuple[str, str]] = (), sa
     ss = _ss()
     ss["photos"] = list(new)[:MAX_PHOTOS]
     ss["batch_samples"] = list(sample_names)
+    address.sync()
     ss["rejected"] = list(rejects)
     keep = {p.key for p in ss["photos"]}
     results.results().discard_where(lambda k: k[0] not in keep)
@@ -154,9 +155,6 @@ def use_samples(names: Sequence[str]) -> None:
     empty_upload_box()
 
 
-SAMPLES_PARAM = "samples"       # ?samples=camera,chelsea in the address: the chosen samples survive a reload
-
-
 def batch_samples() -> list[str]:
     """The names of the built-in samples the batch is made of (none when it holds uploads)."""
     return list(_ss().get("batch_samples", []))
@@ -167,7 +165,7 @@ def restore_from_address() -> None:
     ss = _ss()
     if "photos" in ss:
         return
-    wanted = [n for n in st.query_params.get(SAMPLES_PARAM, "").split(",") if n in samples.SAMPLE_BY_NAME]
+    wanted = [n for n in address.wanted_samples() if n in samples.SAMPLE_BY_NAME]
     if wanted:
         set_photos([sample_photo(n) for n in wanted], [], wanted)
 

@@ -9,8 +9,8 @@ import streamlit as st
 from core import lab
 from core import weights as core_weights
 from core.figures import charts, samples
+from ui import address, photos, results, settings
 from ui import models as ui_models
-from ui import photos, results, settings
 
 # One render-factor scale for every model: the range all of them accept.
 RF_MIN, RF_MAX = 4, 48
@@ -44,34 +44,21 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { fon
 [data-testid="stImageCaption"], [data-testid="stExpander"] summary p { font-size: 1.2rem !important; }
 </style>
 """
-PRESENT_PARAM = "present"       # ?present=1 in the address: presentation mode (bookmarkable)
 
 
 def presentation_mode() -> bool:
     """Presentation mode: the sidebar switch, which a new session (a reload) takes from ``?present=1``."""
     ss = st.session_state
     if "presentation" not in ss:
-        ss["presentation"] = st.query_params.get(PRESENT_PARAM, "") in ("1", "true", "on", "yes")
+        ss["presentation"] = address.wanted_presentation()
     return bool(ss["presentation"])
-
-
-def sync_address() -> None:
-    """Keep the choices that survive a reload in the address: presentation mode and the chosen samples."""
-    params = {}
-    if presentation_mode():
-        params[PRESENT_PARAM] = "1"
-    names = photos.batch_samples()
-    if names:
-        params[photos.SAMPLES_PARAM] = ",".join(names)
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
 
 
 def sidebar() -> None:
     """The sidebar of every page: presentation mode and a short orientation."""
     presentation_mode()             # takes ?present=1 before the switch is drawn
     with st.sidebar:
-        st.toggle("Presentation mode", key="presentation",
+        st.toggle("Presentation mode", key="presentation", on_change=address.sync,
                   help="Large text and the full screen width, for a projector. It is kept in the address "
                        "(?present=1), so a bookmark opens the app in presentation mode.")
         st.caption("Colour is guessed by a neural network from the grey picture alone. "
