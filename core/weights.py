@@ -190,3 +190,9 @@ def _fetch_into(folder: Path, remotes: list[Remote], progress, force: bool) -> N
         finally:
             if tmp.exists():
                 tmp.unlink()
+
+
+if __name__ == "__main__":      # the old spelling, python -m core.weights ..., still works
+    from core.cli.weights import main
+
+    raise SystemExit(main())

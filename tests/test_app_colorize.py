@@ -289,3 +289,21 @@ def test_presentation_mode_injects_large_text():
     assert_clean(at)
     assert at.sidebar.toggle(key="presentation").value is True
     assert any("font-size" in h.value for h in at.get("html"))
+
+
+def test_the_weights_notice_names_no_folder_and_one_command(empty_home, monkeypatch):
+    from core import weights
+
+    def disk_full(name, progress=None, **kw):
+        raise OSError(28, "No space left on device", str(weights.home() / name / "x.caffemodel.part"))
+
+    monkeypatch.setattr(weights, "fetch", disk_full)
+    at = open_page(sample=True)
+    use_models(at, ["autoencoder", "eccv16"])
+    at.button(key="fetch_eccv16_colorize").click().run()
+    assert_clean(at)
+    assert "No space left on device" in texts(at.error)
+    shown = "\n".join(texts(x) for x in (at.warning, at.error, at.caption, at.markdown, at.info, at.code))
+    assert str(empty_home) not in shown and "/eccv16" not in shown and "Details" not in shown
+    assert [c.value for c in at.code] == [weights.fetch_command("eccv16")]
+    assert weights.fetch_command("eccv16") == ".venv/bin/python -m core weights fetch eccv16"

@@ -68,6 +68,18 @@ def test_colorize_single_file_with_the_autoencoder(folder, tmp_path, autoencoder
     assert f"-> {dest}" in r.stdout
     src = load_image(folder / "cat.png")
     assert load_image(dest).shape == src.shape
+    # only our own messages: no TensorFlow / absl / oneDNN start-up lines, no Python warnings
+    assert r.stderr.strip().splitlines() == [f"1 colorized, 0 skipped -> {out}"], r.stderr
+
+
+def test_weights_status_by_either_spelling_prints_only_our_lines(tmp_path):
+    for module in (["-m", "core", "weights", "status"], ["-m", "core.weights", "status"]):
+        r = subprocess.run([sys.executable, *module], cwd=ROOT, env=cli_env(COLORIZER_HOME=tmp_path),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr == "", r.stderr                          # no RuntimeWarning from runpy
+        assert r.stdout.splitlines()[0].startswith("autoencoder")
+        assert "weights fetch eccv16" in r.stdout
 
 
 def test_colorize_exits_non_zero_when_nothing_succeeded(tmp_path):

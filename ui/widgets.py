@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import streamlit as st
@@ -138,6 +139,15 @@ def render_factor_picker(chosen: Sequence[str]) -> int:
     return rf
 
 
+_PATH = re.compile(r"(?<![\w:/.~\\])(?:[A-Za-z]:)?(?:[\\/][^\s'\"():;,\\/]+){2,}[\\/]?")
+
+
+def no_paths(text: str) -> str:
+    """An engine message for the page: every file-system path is cut to its last part (the app runs on
+    a server; its folders mean nothing to a visitor and are nobody else's business)."""
+    return _PATH.sub(lambda m: re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1], str(text))
+
+
 def _fetch_weights(name: str, key: str) -> None:
     bar = st.progress(0.0, text=f"Connecting to download the {name} weights…")
 
@@ -150,11 +160,11 @@ def _fetch_weights(name: str, key: str) -> None:
         core_weights.fetch(name, progress=cb)
     except core_weights.FetchError as e:
         bar.empty()
-        st.session_state[f"fetch_error_{key}"] = str(e)
+        st.session_state[f"fetch_error_{key}"] = no_paths(e)
         return
     except OSError as e:
         bar.empty()
-        st.session_state[f"fetch_error_{key}"] = f"Could not save the weights: {e}"
+        st.session_state[f"fetch_error_{key}"] = no_paths(f"Could not save the weights: {e.strerror or e}")
         return
     bar.progress(1.0, text="Downloaded and checked.")
     st.session_state.pop(f"fetch_error_{key}", None)
@@ -183,7 +193,7 @@ def model_notice(name: str, key: str = "") -> None:
         st.caption("Or, on the computer that runs this app (it works offline afterwards):")
         st.code(info.how_to_get, language="bash")
     else:
-        st.warning(f"**{info.title} is not available:** {info.reason}.", icon=":material/warning:")
+        st.warning(f"**{info.title} is not available:** {no_paths(info.reason)}.", icon=":material/warning:")
         if info.how_to_get:
             st.code(info.how_to_get, language="bash")
 
@@ -307,7 +317,7 @@ def compute(batch: Sequence[photos.Photo], chosen: Sequence[str], rf: int) -> re
     outcome = results.colorize_many(batch, chosen, rf, ui_models.colorize, bar)
     bar.done()
     for msg in outcome.errors:
-        st.error(msg)
+        st.error(no_paths(msg))
     return outcome
 
 
