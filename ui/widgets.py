@@ -32,16 +32,12 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
 [data-testid="stMainBlockContainer"], .block-container { max-width: 96vw !important;
   padding-left: 2vw !important; padding-right: 2vw !important; padding-top: 3rem !important; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3.2rem !important;
-  line-height: 1.15 !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
-[data-baseweb="select"] *, [data-baseweb="tag"] *, [data-baseweb="popover"] li, [data-baseweb="menu"] li
-  { font-size: 1.2rem !important; }
-[data-testid="stFileUploaderFileName"], [data-testid="stFileUploaderFile"] small,
-[data-testid="stFileUploaderDropzoneInstructions"] span, [data-testid="stFileUploaderDropzoneInstructions"] small
-  { font-size: 1.15rem !important; }
-[data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"]
-  { font-size: 1.2rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
+  { font-size: 3.2rem !important; line-height: 1.15 !important; }
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.2rem !important; }
+[data-testid="stMultiSelect"] *, [data-testid="stSelectbox"] *, [role="listbox"] [role="option"],
+[role="listbox"] [role="option"] *, [data-testid="stFileChips"] *, [data-testid="stFileUploaderDropzone"] *,
+[data-testid="stSlider"] * { font-size: 1.2rem !important; }
 [data-testid="stImageCaption"], [data-testid="stExpander"] summary p { font-size: 1.2rem !important; }
 </style>
 """

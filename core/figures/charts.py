@@ -99,7 +99,7 @@ def colourfulness_figure(rows: Sequence[dict]):
     return fig
 
 
-PROJECTOR_SCALE = 1.6           # presentation mode: 15 px chart text becomes 24 px
+PROJECTOR_SCALE = 1.7           # presentation mode: 15 px chart text becomes 25.5 px (like the page text)
 
 
 def for_projector(fig, scale: float = PROJECTOR_SCALE):
@@ -112,6 +112,11 @@ def for_projector(fig, scale: float = PROJECTOR_SCALE):
         height=int((fig.layout.height or 300) * (1 + (scale - 1) * 0.6)),
         margin={side: int((getattr(margin, side) or 40) * scale) for side in ("l", "r", "t", "b")},
     )
+    # every font explicitly: a theme (Streamlit's) only fills in the sizes a figure leaves unset
+    fig.update_layout(title_font_size=size * 1.15, legend_font_size=size, hoverlabel_font_size=size)
+    fig.update_xaxes(tickfont_size=size, title_font_size=size)
+    fig.update_yaxes(tickfont_size=size, title_font_size=size)
     fig.update_annotations(font_size=size)
     fig.update_traces(textfont_size=size, selector={"type": "bar"})
+    fig.update_traces(colorbar_tickfont_size=size, colorbar_title_font_size=size, selector={"type": "heatmap"})
     return fig
