@@ -509,3 +509,16 @@ def test_render_factor_from_the_keyboard_waits_for_apply(tab):
     assert page.get_by_text(re.compile(r"Coloured 1 image in [\d.]+ s")).is_visible()
     assert_no_exception(page)
     tab.watch.assert_clean()
+
+
+def test_the_server_terminal_shows_only_our_messages(app_server, tab):
+    """After the tests above (the model loaded, photos coloured): no TensorFlow / absl / oneDNN lines and
+    no Python warnings or tracebacks in the terminal that runs the app."""
+    page = tab.page
+    open_app(page)
+    page.get_by_role("button", name="Try a sample photo").click()
+    wait_for_result(page)
+    log = app_server.log_tail(20_000)
+    for noise in ("absl", "oneDNN", "I0000", "tensorflow", "Warning", "Traceback"):
+        assert noise not in log, log
+    assert "You can now view your Streamlit app in your browser" in log
