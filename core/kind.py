@@ -18,8 +18,9 @@ per-pixel maximum:
   ``"grey"`` when ``chroma < GREY_CHROMA`` (below a just-noticeable difference), else ``"toned"``.
 
 The thresholds were measured on made-up sepia-, cyanotype- and yellowed-paper-toned versions of the
-scikit-image sample photos, on grey JPEGs with chroma noise, on mildly colourful colour photos, and on
-the project's 13,509 colour training and validation photos (see ``tests/test_kind.py``).
+scikit-image sample photos, on grey JPEGs with chroma noise and on mildly colourful colour photos (all
+in ``tests/test_kind.py``), and once on the project's 13,509 colour training and validation photos:
+98.8 % of them are "colour", most of the rest are old sepia photos or one-hue scenes (README).
 """
 
 from __future__ import annotations

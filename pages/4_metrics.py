@@ -11,7 +11,8 @@ BASELINE = "Grey input (no colour)"
 
 st.title("Metrics")
 st.write("Scores compare a model's colours with the **original colour photo**. They only exist for colour "
-         "photos (samples, or colour uploads that were made grey first).")
+         "photos (the colour samples, or colour uploads that were made grey first), never for black-and-white "
+         "or toned (sepia, cyanotype) ones.")
 
 batch, ready, rf = widgets.page_inputs("metrics")
 outcome = widgets.compute(batch, ready, rf)

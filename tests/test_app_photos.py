@@ -34,7 +34,7 @@ def sepia_scan(name: str = "astronaut", side: int = 96) -> bytes:
     return encode(jpeg(toned(grey_of(photo(name, side)), 70, 12)), "JPEG", quality=95)
 
 
-def role(at, key_part: str = ""):
+def role(at):
     radios = [r for r in at.radio if r.key and r.key.startswith("role_")]
     assert len(radios) == 1, [r.key for r in at.radio]
     return radios[0]
