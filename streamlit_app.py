@@ -15,7 +15,7 @@ import streamlit as st  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from core.figures.samples import app_icon  # noqa: E402
-from ui import widgets  # noqa: E402
+from ui import address, photos, widgets  # noqa: E402
 
 st.set_page_config(
     page_title="Colorization Studio",
@@ -32,6 +32,8 @@ pages = [
     st.Page(widgets.PAGE_HOW, title="How it works", icon=":material/school:", url_path="how-it-works"),
 ]
 page = st.navigation(pages)
+photos.restore_from_address()
 widgets.sidebar()
+address.sync()
 widgets.apply_presentation_css()
 page.run()

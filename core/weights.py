@@ -143,15 +143,30 @@ def fetch(name: str = "eccv16", folder: Path | None = None, progress=None, force
     """Download the files of ``name`` into ``folder`` (default ``$COLORIZER_HOME/<name>``).
 
     ``progress(filename, done_bytes, total_bytes)`` is called while downloading.
-    Files already present and matching their pin are kept. Raises FetchError.
+    Files already present and matching their pin are kept. Raises FetchError; a failed fetch
+    removes the folders it created (when they are still empty).
     """
-    import requests
-
     if name not in REMOTES:
         raise FetchError(f"nothing to fetch for {name!r}; known: {', '.join(REMOTES)}")
     folder = Path(folder or home() / name)
+    created = [d for d in (folder, *folder.parents) if not d.exists()]     # deepest first
     folder.mkdir(parents=True, exist_ok=True)
-    for remote in REMOTES[name]:
+    try:
+        _fetch_into(folder, REMOTES[name], progress, force)
+    except BaseException:
+        for d in created:               # a failed first fetch leaves no empty folder behind
+            try:
+                d.rmdir()
+            except OSError:             # not empty (a file that did verify is kept), or gone
+                break
+        raise
+    return folder
+
+
+def _fetch_into(folder: Path, remotes: list[Remote], progress, force: bool) -> None:
+    import requests
+
+    for remote in remotes:
         final = folder / remote.filename
         if final.exists() and not force:
             try:
@@ -175,4 +190,9 @@ def fetch(name: str = "eccv16", folder: Path | None = None, progress=None, force
         finally:
             if tmp.exists():
                 tmp.unlink()
-    return folder
+
+
+if __name__ == "__main__":      # the old spelling, python -m core.weights ..., still works
+    from core.cli.weights import main
+
+    raise SystemExit(main())

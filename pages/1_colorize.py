@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import images
-from core.figures import export, samples
+from core.figures import export
 from ui import models as ui_models
 from ui import photos, results, widgets
 
@@ -17,21 +17,14 @@ st.write("Bring colour to black-and-white photos. Start with a sample, or upload
 st.subheader("1 · Choose photos")
 widgets.try_sample_button("try_sample")
 
-with st.expander("Sample gallery (colour photos, shown here in grey)", expanded=not photos.photos()):
-    cols = st.columns(len(samples.SAMPLES))
-    for col, sample in zip(cols, samples.SAMPLES, strict=True):
-        with col:
-            st.image(photos.sample_thumbnail(sample.name), caption=sample.title, width="stretch")
-            st.button("Use this", key=f"sample_{sample.name}", on_click=photos.use_samples, args=([sample.name],),
-                      width="stretch")
-    st.button("Use all samples", key="sample_all", on_click=photos.use_samples,
-              args=([s.name for s in samples.SAMPLES],))
+with st.expander("Sample gallery", expanded=not photos.photos()):
+    widgets.sample_gallery()
 
 uploads = st.file_uploader(
     "Or upload photos (JPEG, PNG, TIFF, BMP, WebP; several at once is fine)",
-    type=UPLOAD_TYPES, accept_multiple_files=True, key="uploader",
-    help="Black-and-white photos get coloured. A colour photo is treated as a test: it is made grey first, "
-         "and the original is kept to score the result.",
+    type=UPLOAD_TYPES, accept_multiple_files=True, key=photos.uploader_key(),
+    help="Black-and-white photos (also sepia, cyanotype or yellowed scans) get coloured. A colour photo is "
+         "treated as a test: it is made grey first, and the original is kept to score the result.",
 )
 if uploads:
     reading = widgets.ProgressBar()
@@ -41,8 +34,10 @@ if uploads:
 batch = photos.photos()
 for name, message in photos.rejected():
     st.error(f"**{name}**: {message}", icon=":material/block:")
-if batch:
-    st.button(f"Clear the {len(batch)} photo(s)", key="clear_photos", on_click=photos.clear_photos)
+if batch or uploads or photos.rejected():
+    label = ("Clear the upload box" if not batch else "Clear the photo" if len(batch) == 1
+             else f"Clear the {len(batch)} photos")
+    st.button(label, key="clear_photos", on_click=photos.clear_photos, icon=":material/delete:")
 
 # ----------------------------------------------------------------------------- 2. models
 st.subheader("2 · Choose models")
@@ -62,7 +57,7 @@ if not ready:
 
 outcome = widgets.compute(batch, ready, rf)
 if outcome.computed:
-    st.caption(f"Coloured {outcome.computed} image(s) in {outcome.seconds:.1f} s. "
+    st.caption(f"Coloured {widgets.plural(outcome.computed, 'image')} in {outcome.seconds:.1f} s. "
                "Moving between pages or back to these settings is instant now.")
 
 stamp = st.toggle("Stamp “AI-coloured” on downloads", key="stamp", persist_state="session",
@@ -72,10 +67,7 @@ stamp = st.toggle("Stamp “AI-coloured” on downloads", key="stamp", persist_s
 zip_entries = []
 for i, photo in enumerate(batch):
     with st.expander(f"{i + 1}. {photo.name}", expanded=i < 6):
-        if photo.has_reference:
-            st.info("This is a colour photo, so it is treated as a **test**: it was made grey, the grey version "
-                    "was coloured, and the original is kept to score the result on the **Metrics** page.",
-                    icon=":material/science:")
+        widgets.photo_role(photo)
         shown = widgets.versions(photo, outcome, ready, grey="Grey input")
         model_of = {ui_models.title(m): m for m in ready}
         cols = st.columns(len(shown))

@@ -17,15 +17,16 @@ versions = widgets.versions(photo, outcome, ready, grey="Grey input")
 names = list(versions)
 outputs = [n for n in names if n not in ("Grey input", "Original")]
 
+slot = st.container()          # the slider first, high on the page, so that it fits the window's height
 c1, c2 = st.columns(2)
 left = c1.selectbox("Left side", names, index=0, key="compare_left")
 right_default = names.index(outputs[0]) if outputs else len(names) - 1
 right = c2.selectbox("Right side", names, index=right_default, key="compare_right")
 if left == right:
     st.caption("Both sides show the same picture; pick two different ones to see a difference.")
-
-compare_slider(versions[left], versions[right], left, right, key="compare_slider")
-st.caption(f"{photo.name} · {photo.grey.shape[1]} × {photo.grey.shape[0]} px")
+with slot:
+    compare_slider(versions[left], versions[right], left, right, key="compare_slider")
+    st.caption(f"{photo.name} · {photo.grey.shape[1]} × {photo.grey.shape[0]} px")
 
 st.subheader("Side by side")
 cols = st.columns(min(4, len(names)))

@@ -18,7 +18,7 @@ sources = widgets.versions(photo, outcome, ready, original_first=True)
 if not sources:
     sources["Grey input"] = photo.grey
 if not photo.has_reference:
-    st.info("This photo was already black-and-white, so there is no original colour to compare with; "
+    st.info("This photo is treated as black-and-white, so there is no original colour to compare with; "
             "only the models' channels are shown.", icon=":material/info:")
 
 st.subheader("L, a and b as pictures")
@@ -38,11 +38,11 @@ for label, rgb in sources.items():
 st.subheader("How much of each colour?")
 st.caption("Share of pixels at each value of a and b. A curve squeezed around 0 means dull colours; the "
            "original's curve (thick) shows what the real photo uses.")
-st.plotly_chart(charts.ab_histogram_figure(sources), key="ab_hist", config={"displaylogo": False})
+widgets.chart(charts.ab_histogram_figure(sources), key="ab_hist")
 
 st.subheader("Which colours are used? (the ab plane)")
 st.caption("Each map is the a-b colour plane: bright cells are colours many pixels use. A model that plays safe "
            "uses a small patch near the centre (greys and browns); the original may spread much wider.")
-st.plotly_chart(charts.ab_density_figure(sources), key="ab_density", config={"displaylogo": False})
+widgets.chart(charts.ab_density_figure(sources), key="ab_density")
 
 st.dataframe(channels.ab_stats_table(sources), hide_index=True, key="ab_stats")

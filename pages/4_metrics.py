@@ -11,7 +11,8 @@ BASELINE = "Grey input (no colour)"
 
 st.title("Metrics")
 st.write("Scores compare a model's colours with the **original colour photo**. They only exist for colour "
-         "photos (samples, or colour uploads that were made grey first).")
+         "photos (the colour samples, or colour uploads that were made grey first), never for black-and-white "
+         "or toned (sepia, cyanotype) ones.")
 
 batch, ready, rf = widgets.page_inputs("metrics")
 outcome = widgets.compute(batch, ready, rf)
@@ -52,7 +53,7 @@ if scored:
     chart_cols = st.columns(2)
     for i, key in enumerate(metrics.METRIC_NAMES):
         with chart_cols[i % 2]:
-            st.plotly_chart(charts.metric_bar_figure(means, key), key=f"bar_{key}", config={"displaylogo": False})
+            widgets.chart(charts.metric_bar_figure(means, key), key=f"bar_{key}")
 
     st.markdown("**Table**" + (": one row per photo and model, then the means" if n > 1 else ""))
     table = tables.metrics_table(rows + means if n > 1 else rows)
@@ -69,6 +70,6 @@ if unscored:
     for p in unscored:
         c_rows.extend(results.colourfulness_rows(p.name, outputs_of(p, with_baseline=False)))
     c_means = tables.mean_rows(c_rows, columns=("colourfulness",))
-    st.plotly_chart(charts.colourfulness_figure(c_means), key="bar_colourfulness", config={"displaylogo": False})
+    widgets.chart(charts.colourfulness_figure(c_means), key="bar_colourfulness")
     st.dataframe(tables.round_rows(c_rows + (c_means if len(unscored) > 1 else [])), hide_index=True,
                  key="colourfulness_table")

@@ -10,7 +10,7 @@ from ui import photos, results, widgets
 OURS = "autoencoder"
 
 st.title("How it works")
-names = [s.name for s in samples.SAMPLES]
+names = [s.name for s in samples.COLOUR_SAMPLES]       # colour photos: the page compares with the real colours
 sample = st.selectbox("Sample photo used on this page", names, key="how_sample",
                       format_func=lambda n: samples.SAMPLE_BY_NAME[n].title)
 photo = photos.sample_photo(sample)
@@ -111,7 +111,6 @@ if ours_ready and result is not None:
     st.markdown(f"On this photo our colours are **{scores['colorfulness_ratio']:.0%} as colourful** as the "
                 f"original, and differ from it by **ΔE2000 = {scores['delta_e2000']:.1f}** on average "
                 "(about 2 is just noticeable).")
-    st.plotly_chart(charts.ab_density_figure({"Original": photo.reference, "Our guess": result}),
-                    key="how_density", config={"displaylogo": False})
+    widgets.chart(charts.ab_density_figure({"Original": photo.reference, "Our guess": result}), key="how_density")
     st.caption("The colours each picture uses, on the a-b plane: the guess usually covers a smaller patch "
                "nearer the centre (duller), and sometimes in the wrong direction.")

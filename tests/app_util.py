@@ -40,12 +40,18 @@ def new_app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=60)
 
 
-def open_page(page: str = COLORIZE, *, sample: bool = False) -> AppTest:
-    """A fresh session on ``page``; with ``sample=True`` the visitor first pressed "Try a sample photo"."""
+COLOUR_SAMPLE = "chelsea"     # a colour sample: a test, with an original to score against
+
+
+def open_page(page: str = COLORIZE, *, sample: bool | str = False) -> AppTest:
+    """A fresh session on ``page``. With ``sample=True`` the visitor first pressed "Use this" under the
+    colour sample Chelsea (a test photo); with a sample's name, under that one; with ``"try"``, the
+    "Try a sample photo" button (a real black-and-white photo)."""
     at = new_app().run()
     assert_clean(at)
     if sample:
-        at.button(key="try_sample").click().run()
+        key = "try_sample" if sample == "try" else f"sample_{COLOUR_SAMPLE if sample is True else sample}"
+        at.button(key=key).click().run()
         assert_clean(at)
     if page != COLORIZE:
         at.switch_page(page).run()
@@ -67,18 +73,32 @@ def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
 
+def uploader(at: AppTest):
+    """The Colorize page's upload box (its key changes each time the app empties it)."""
+    boxes = at.get("file_uploader")
+    assert len(boxes) == 1, boxes
+    return at.file_uploader(key=boxes[0].key)
+
+
 def upload(at: AppTest, files) -> AppTest:
     """Drop (name, bytes) files on the Colorize page's uploader and rerun."""
     payload = [(name, data, "application/octet-stream") for name, data in files]
-    at.file_uploader(key="uploader").set_value(payload).run()
+    uploader(at).set_value(payload).run()
     return at
 
 
 def use_models(at: AppTest, models: list[str], render_factor: int | None = None) -> AppTest:
     at.multiselect(key="models").set_value(models)
     if render_factor is not None:
-        at.select_slider(key="render_factor").set_value(render_factor)
+        set_render_factor(at, render_factor, run=False)
     return at.run()
+
+
+def set_render_factor(at: AppTest, value: int, run: bool = True) -> AppTest:
+    """Move the render-factor slider and press its "Apply" button (the slider sits in a form)."""
+    at.select_slider(key="render_factor").set_value(value)
+    at.button(key="apply_render_factor").click()
+    return at.run() if run else at
 
 
 def component_data(at: AppTest, index: int = 0) -> dict:

@@ -252,13 +252,21 @@ def assert_no_exception(page) -> None:
     assert page.get_by_text("This app has encountered an error").count() == 0
 
 
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
 def screenshot(page, name: str) -> Path:
-    """``test-artifacts/screenshots/<name>.png`` (the 1280 x 800 viewport) and ``<name>_full.png`` (the whole
-    page: Streamlit scrolls inside the app container, so the viewport is stretched to its height)."""
+    """``test-artifacts/screenshots/<name>.png`` (the viewport) and ``<name>_full.png`` (the whole
+    page: Streamlit scrolls inside the app container, so the viewport is stretched to its height).
+    With ``COLORIZER_UPDATE_SCREENSHOTS=1`` the viewport picture also replaces ``docs/screenshots/<name>.png``
+    (the README's pictures)."""
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     page.screenshot(path=str(path))
+    if os.environ.get("COLORIZER_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.png"))
     height = page.evaluate(
         "() => Math.max(...['stMain', 'stAppViewContainer', 'stMainBlockContainer']"
         ".map(id => document.querySelector(`[data-testid=\"${id}\"]`))"

@@ -69,6 +69,6 @@ def test_grey_upload_shows_only_the_models():
     upload(at, [("old.png", encode(grey_of(photo("coffee", 64))))])
     at.switch_page(CHANNELS).run()
     assert_clean(at)
-    assert "already black-and-white" in texts(at.info)
+    assert "treated as black-and-white" in texts(at.info)
     assert "Original" not in captions(at)
     assert list(at.dataframe[0].value["picture"]) == [OURS]

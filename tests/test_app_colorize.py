@@ -16,6 +16,7 @@ from app_util import (
     new_app,
     open_page,
     photo,
+    set_render_factor,
     texts,
     upload,
     use_models,
@@ -76,7 +77,7 @@ def test_try_a_sample_shows_the_result_and_downloads():
     at = open_page(sample=True)
     shown = captions(at)[len(SAMPLES):]
     assert shown == ["Grey input", OURS, "Original"]
-    assert "treated as a **test**" in texts(at.info)
+    assert "Treated as a colour test" in texts(at.info)
     keys = [d.key for d in at.get("download_button")]
     assert any(k.startswith("dl_") and k.endswith(f"_autoencoder_{OUR_DEFAULT_RF}") for k in keys)
     assert "dl_zip" in keys
@@ -90,7 +91,7 @@ def test_upload_a_grey_photo_is_coloured_without_reference():
     assert_clean(at)
     shown = captions(at)[len(SAMPLES):]
     assert shown == ["Grey input", OURS]
-    assert "treated as a **test**" not in texts(at.info)
+    assert "Treated as a colour test" not in texts(at.info)
     assert not at.error
 
 
@@ -99,7 +100,7 @@ def test_upload_a_colour_photo_is_treated_as_a_test():
     upload(at, [("holiday.jpg", encode(photo("coffee"), "JPEG", quality=92))])
     assert_clean(at)
     assert captions(at)[len(SAMPLES):] == ["Grey input", OURS, "Original"]
-    assert "treated as a **test**" in texts(at.info)
+    assert "Treated as a colour test" in texts(at.info)
 
 
 def test_many_uploads_show_progress_and_results_are_cached(progress_log):
@@ -119,11 +120,11 @@ def test_many_uploads_show_progress_and_results_are_cached(progress_log):
     assert not [t for _, t in progress_log if t and t.startswith("Colorizing")]
     assert "Coloured" not in texts(at.caption)
 
-    at.select_slider(key="render_factor").set_value(8).run()     # new factor: computed again
+    set_render_factor(at, 8)                                    # new factor: computed again
     assert any(t and "(3 of 3)" in t for _, t in progress_log)
     assert len(result_state(at)) == 6
     progress_log.clear()
-    at.select_slider(key="render_factor").set_value(OUR_DEFAULT_RF).run()    # back: cached
+    set_render_factor(at, OUR_DEFAULT_RF)                       # back: cached
     assert not [t for _, t in progress_log if t and t.startswith("Colorizing")]
     assert captions(at)[len(SAMPLES):].count(OURS) == 3
 
@@ -288,3 +289,21 @@ def test_presentation_mode_injects_large_text():
     assert_clean(at)
     assert at.sidebar.toggle(key="presentation").value is True
     assert any("font-size" in h.value for h in at.get("html"))
+
+
+def test_the_weights_notice_names_no_folder_and_one_command(empty_home, monkeypatch):
+    from core import weights
+
+    def disk_full(name, progress=None, **kw):
+        raise OSError(28, "No space left on device", str(weights.home() / name / "x.caffemodel.part"))
+
+    monkeypatch.setattr(weights, "fetch", disk_full)
+    at = open_page(sample=True)
+    use_models(at, ["autoencoder", "eccv16"])
+    at.button(key="fetch_eccv16_colorize").click().run()
+    assert_clean(at)
+    assert "No space left on device" in texts(at.error)
+    shown = "\n".join(texts(x) for x in (at.warning, at.error, at.caption, at.markdown, at.info, at.code))
+    assert str(empty_home) not in shown and "/eccv16" not in shown and "Details" not in shown
+    assert [c.value for c in at.code] == [weights.fetch_command("eccv16")]
+    assert weights.fetch_command("eccv16") == ".venv/bin/python -m core weights fetch eccv16"

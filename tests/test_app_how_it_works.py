@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from app_util import HOW, ZHANG, assert_clean, captions, open_page, texts
 
-from core.figures.samples import SAMPLES
+from core.figures.samples import COLOUR_SAMPLES
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -36,7 +36,7 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
 
 def test_every_sample_can_be_used():
     at = open_page(HOW)
-    for sample in SAMPLES[1:]:
+    for sample in COLOUR_SAMPLES[1:]:
         at.selectbox(key="how_sample").set_value(sample.name).run()
         assert_clean(at)
         assert "Our guess" in captions(at)

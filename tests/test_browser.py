@@ -34,6 +34,7 @@ from browser_util import (
 from PIL import Image
 
 from core.colorizers.autoencoder import AutoencoderColorizer
+from core.figures.samples import SAMPLES
 
 pytestmark = pytest.mark.browser
 
@@ -231,10 +232,10 @@ def test_upload_colorize_and_download(tab, upload_photo, tmp_path):
 
     captions = page.locator('[data-testid="stImageCaption"]').all_inner_texts()
     assert ["Grey input", OURS, "Original"] == [c for c in captions if c in ("Grey input", OURS, "Original")]
-    assert page.get_by_text(re.compile(r"Coloured 1 image\(s\) in [\d.]+ s")).is_visible()
+    assert page.get_by_text(re.compile(r"Coloured 1 image in [\d.]+ s")).is_visible()
     assert page.get_by_text("coffee cup.jpg").count() >= 1              # the expander of the photo
     assert wait_loaded(image_with_caption(page, OURS)) == UPLOAD_SIZE   # shown at its own size (< 1024)
-    assert page.get_by_text("This is a colour photo, so it is treated as a test").is_visible()
+    assert page.get_by_text("Treated as a colour test").is_visible()
 
     with page.expect_download(timeout=TIMEOUT_MS) as info:
         page.get_by_role("button", name="Download PNG").click()
@@ -304,12 +305,15 @@ def test_compare_slider_drag(tab, upload_photo):
 
 
 def test_tour_of_every_page_with_screenshots(tab):
-    """"Try a sample photo", then every page through the sidebar, a screenshot of each."""
+    """"Use all samples" (real black-and-white photos first, then colour tests), then every page through
+    the sidebar, a screenshot of each."""
     page = tab.page
     open_app(page)
-    page.get_by_role("button", name="Try a sample photo").click()
+    page.get_by_role("button", name="Use all samples").click()
     wait_for_result(page)
-    image_with_caption(page, OURS).first.scroll_into_view_if_needed()
+    assert image_with_caption(page, OURS).count() == len(SAMPLES)
+    page.get_by_text("1. Photographer with a camera").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
     screenshot(page, "1_colorize")
 
     go_to(page, "Compare")
@@ -327,6 +331,8 @@ def test_tour_of_every_page_with_screenshots(tab):
     go_to(page, "Metrics")
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_text(f"{OURS}: ΔE2000").count() == 1
+    assert page.get_by_text("Scores: mean of 5 photos").count() == 1           # the colour samples
+    assert page.get_by_text("No score is possible for Photographer with a camera").count() == 1
     page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=TIMEOUT_MS)
     screenshot(page, "4_metrics")
 
@@ -354,3 +360,165 @@ def test_watch_catches_problems(tab):
     assert any("deliberate page error" in m for m in tab.watch.page_errors), tab.watch.page_errors
     with pytest.raises(AssertionError, match="external request: GET http://example.invalid/tracker.js"):
         tab.watch.assert_clean()
+
+
+# --------------------------------------------------------------------------- the projector (presentation mode)
+
+PROJECTOR = {"width": 1920, "height": 1080}
+LAPTOP = {"width": 1366, "height": 768}
+PORTRAIT_SIZE = (720, 900)    # width, height: a portrait photo taller than a projector's free height
+ROOT_PX = 21                  # presentation mode's root font size (PRESENTATION_CSS)
+BIG_TEXT = 1.15 * ROOT_PX     # every text a class must read: at least this many px (24 px)
+
+def font_sizes(page, selector: str) -> list[float]:
+    """Computed font sizes (px) of the text in the elements matching ``selector``: of each element (or
+    descendant) with text of its own, and of each text input (a dropdown's shown value)."""
+    return page.locator(selector).evaluate_all(
+        "roots => roots.flatMap(r => [r, ...r.querySelectorAll('*')])"
+        ".filter(e => (e.tagName === 'INPUT' && e.value) ||"
+        " [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))"
+        ".map(e => parseFloat(getComputedStyle(e).fontSize))")
+
+
+def smallest(page, selector: str) -> float:
+    sizes = font_sizes(page, selector)
+    assert sizes, f"nothing with text matches {selector}"
+    return min(sizes)
+
+
+@pytest.fixture(scope="module")
+def portrait_photo(tmp_path_factory):
+    """A portrait colour JPEG (a crop of scikit-image's astronaut, 720 x 900)."""
+    from skimage import data
+
+    rgb = np.asarray(data.astronaut())[:, 56:466]
+    path = tmp_path_factory.mktemp("portrait") / "portrait.jpg"
+    Image.fromarray(rgb).resize(PORTRAIT_SIZE, Image.LANCZOS).save(path, format="JPEG", quality=92)
+    return path
+
+
+def slider_box(page) -> dict:
+    slider = page.locator(SLIDER)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=compare-slider] img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(400)                   # the fit runs on the next animation frame
+    return slider.bounding_box()
+
+
+def test_projector_presentation_mode(browser, app_server, portrait_photo):
+    """1920 x 1080, opened by its bookmark (?present=1): every text grows and none shrinks (measured),
+    the Compare slider shows a portrait photo whole without scrolling (also at 1366 x 768), and a
+    reload keeps presentation mode and the chosen samples. Screenshots for the README."""
+    context = browser.new_context(viewport=PROJECTOR, base_url=app_server.url)
+    context.set_default_timeout(60_000)
+    watch = Watch()
+    watch.attach(context)
+    page = context.new_page()
+    sizes: dict[str, float] = {}
+    try:
+        open_app(page, "/?present=1")
+        assert page.get_by_role("switch", name="Presentation mode").is_checked()
+        sizes["h1"] = smallest(page, "h1 [data-heading-text]")
+        sizes["paragraph"] = smallest(page, '[data-testid="stMarkdownContainer"] p')
+        upload(page, portrait_photo)
+        page.get_by_text("1. portrait.jpg").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        sizes["file chip"] = smallest(page, '[data-testid="stFileChips"]')
+        sizes["dropdown value (models)"] = smallest(page, '[data-testid="stMultiSelectTagsContainer"]')
+        sizes["slider value"] = smallest(page, '[data-testid="stSliderThumbValue"]')
+        sizes["slider ends"] = smallest(page, '[data-testid="stSliderTickBar"]')
+        sizes["image caption"] = smallest(page, '[data-testid="stImageCaption"]')
+        screenshot(page, "p1_colorize_projector")
+
+        go_to(page, "Compare")
+        box = slider_box(page)
+        sizes["dropdown value (compare)"] = smallest(page, '[data-testid="stSelectbox"] input')
+        sizes["slider 1920 x 1080"] = box["height"]
+        assert box["y"] >= 0 and box["y"] + box["height"] <= PROJECTOR["height"], box     # whole, no scrolling
+        assert box["height"] >= 0.55 * PROJECTOR["height"], box                            # and still big
+        assert abs(box["width"] / box["height"] - PORTRAIT_SIZE[0] / PORTRAIT_SIZE[1]) < 0.03, box
+        screenshot(page, "p2_compare_projector")
+        page.set_viewport_size(LAPTOP)
+        box = slider_box(page)
+        sizes["slider 1366 x 768"] = box["height"]
+        assert box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"], box
+        page.set_viewport_size(PROJECTOR)
+
+        go_to(page, "Metrics")
+        page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        sizes["metric value"] = smallest(page, '[data-testid="stMetricValue"]')
+        sizes["metric label"] = max(font_sizes(page, '[data-testid="stMetricLabel"]'))
+        chart_text = page.locator('[data-testid="stPlotlyChart"] svg text').evaluate_all(
+            "els => els.filter(e => e.textContent.trim()).map(e => parseFloat(e.style.fontSize"
+            " || getComputedStyle(e).fontSize))")
+        sizes["chart text"] = min(chart_text)
+        screenshot(page, "p4_metrics_projector")
+
+        # a reload (or the bookmark) keeps presentation mode and the chosen samples
+        go_to(page, "Colorize")
+        page.get_by_role("button", name="Try a sample photo").click()
+        wait_for_result(page)
+        assert "present=1" in page.url and "samples=camera" in page.url, page.url
+        page.reload()
+        heading(page, "Colorize").wait_for(timeout=TIMEOUT_MS)
+        wait_for_result(page)
+        assert page.get_by_role("switch", name="Presentation mode").is_checked()
+        assert page.get_by_text("Photographer with a camera").count() >= 1
+        assert smallest(page, "h1 [data-heading-text]") == sizes["h1"]
+        assert_no_exception(page)
+        watch.assert_clean()
+    finally:
+        print("presentation mode, measured px:", {k: round(v, 1) for k, v in sizes.items()})
+        context.close()
+    for what in ("paragraph", "file chip", "dropdown value (models)", "dropdown value (compare)", "slider value",
+                 "slider ends", "image caption", "chart text", "metric label"):
+        assert sizes[what] >= BIG_TEXT, (what, sizes)
+    assert sizes["metric value"] >= 2.5 * ROOT_PX and sizes["metric value"] > 2 * sizes["metric label"], sizes
+    assert sizes["h1"] >= 3 * ROOT_PX
+
+
+def test_render_factor_from_the_keyboard_waits_for_apply(tab):
+    """Twelve arrow presses on the render-factor slider colour nothing; "Apply" colours once."""
+    import time
+
+    page = tab.page
+    open_app(page)
+    page.get_by_role("button", name="Try a sample photo").click()
+    wait_for_result(page)
+    thumb = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    from ui.widgets import RF_MIN
+
+    start = RF_MIN + int(thumb.input_value())            # a range input over the options, by index
+    assert thumb.get_attribute("aria-valuetext").startswith(str(start))
+    thumb.focus()
+    t0 = time.perf_counter()
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(1000)
+    presses_s = time.perf_counter() - t0
+    assert RF_MIN + int(thumb.input_value()) == start + 12
+    assert page.locator('[data-testid="stStatusWidget"]').count() == 0         # no run started
+    assert page.get_by_text(f"{16 * start} px").count() >= 1                  # still the applied factor
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_text(f"{16 * (start + 12)} px").first.wait_for(timeout=TIMEOUT_MS)
+    wait_for_result(page)
+    applied_s = time.perf_counter() - t0
+    print(f"12 arrow presses: {presses_s:.2f} s (1 s of it waiting), Apply to result: {applied_s:.2f} s")
+    assert page.get_by_text(re.compile(r"Coloured 1 image in [\d.]+ s")).is_visible()
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
+def test_the_server_terminal_shows_only_our_messages(app_server, tab):
+    """After the tests above (the model loaded, photos coloured): no TensorFlow / absl / oneDNN lines and
+    no Python warnings or tracebacks in the terminal that runs the app."""
+    page = tab.page
+    open_app(page)
+    page.get_by_role("button", name="Try a sample photo").click()
+    wait_for_result(page)
+    log = app_server.log_tail(20_000)
+    for noise in ("absl", "oneDNN", "I0000", "tensorflow", "Warning", "Traceback"):
+        assert noise not in log, log
+    assert "You can now view your Streamlit app in your browser" in log

@@ -68,6 +68,18 @@ def test_colorize_single_file_with_the_autoencoder(folder, tmp_path, autoencoder
     assert f"-> {dest}" in r.stdout
     src = load_image(folder / "cat.png")
     assert load_image(dest).shape == src.shape
+    # only our own messages: no TensorFlow / absl / oneDNN start-up lines, no Python warnings
+    assert r.stderr.strip().splitlines() == [f"1 colorized, 0 skipped -> {out}"], r.stderr
+
+
+def test_weights_status_by_either_spelling_prints_only_our_lines(tmp_path):
+    for module in (["-m", "core", "weights", "status"], ["-m", "core.weights", "status"]):
+        r = subprocess.run([sys.executable, *module], cwd=ROOT, env=cli_env(COLORIZER_HOME=tmp_path),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr == "", r.stderr                          # no RuntimeWarning from runpy
+        assert r.stdout.splitlines()[0].startswith("autoencoder")
+        assert "weights fetch eccv16" in r.stdout
 
 
 def test_colorize_exits_non_zero_when_nothing_succeeded(tmp_path):
@@ -148,6 +160,29 @@ def test_colorize_main_in_process(tmp_path, photos, capsys):
     assert "one_grayscale.png" in capsys.readouterr().out
 
 
+def test_colorize_twice_keeps_the_first_results_unless_overwrite(tmp_path, photos, capsys):
+    d = tmp_path / "in"
+    d.mkdir()
+    for name in ("coffee", "chelsea"):
+        _save(d / f"{name}.png", photos[name])
+    out = tmp_path / "o"
+    args = [str(d), "--model", "grayscale", "--out", str(out)]
+    assert colorize_main(args) == 0
+    assert "2 colorized, 0 skipped -> " in capsys.readouterr().err
+    first = out / "coffee_grayscale.png"
+    first.write_bytes(b"the first run's result, edited by hand")
+    _save(d / "astronaut.png", photos["astronaut"])                 # one new photo in the folder
+    assert colorize_main(args) == 0
+    err = capsys.readouterr().err
+    assert "1 colorized, 0 skipped, 2 skipped because their result was already there (--overwrite replaces them)" \
+        in err
+    assert first.read_bytes() == b"the first run's result, edited by hand"          # not overwritten
+    assert (out / "astronaut_grayscale.png").is_file()
+    assert colorize_main([*args, "--overwrite"]) == 0
+    assert "3 colorized, 0 skipped -> " in capsys.readouterr().err
+    assert np.array_equal(load_image(first), to_grey_rgb(photos["coffee"]))
+
+
 @pytest.fixture
 def colour_folder(tmp_path, photos):
     d = tmp_path / "val"
@@ -155,6 +190,8 @@ def colour_folder(tmp_path, photos):
     for name, img in photos.items():
         _save(d / f"{name}.png", img)
     _save(d / "grey.png", to_grey_rgb(photos["coffee"]))         # skipped: nothing to compare
+    sepia = to_grey_rgb(photos["chelsea"]).astype(np.float32) * np.array([1.0, 0.88, 0.7])
+    _save(d / "sepia.png", sepia.astype(np.uint8))                 # skipped: a toned black-and-white photo
     return d
 
 
@@ -171,6 +208,8 @@ def test_evaluate(colour_folder, tmp_path, autoencoder_path):
     assert rows["grayscale"][5] == "0.00"                          # colourfulness ratio of grey output
     assert "3 photos from" in r.stdout
     assert "grey.png" in r.stderr and "already grey" in r.stderr
+    assert "sepia.png: looks black-and-white: its colour is one even" in r.stderr
+    assert "2 of 5 photos skipped" in r.stderr
     with open(report, newline="") as fh:
         data = list(csv.DictReader(fh))
     assert len(data) == 6

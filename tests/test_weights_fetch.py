@@ -204,6 +204,16 @@ def test_unreachable_server_says_offline_and_leaves_nothing(home, monkeypatch):
     assert "offline" in str(exc.value)
     assert CAFFEMODEL in str(exc.value)
     assert _leftovers(home / "eccv16") == []
+    assert not (home / "eccv16").exists() and not home.exists()     # no empty folder left behind either
+
+
+def test_a_failed_fetch_keeps_a_folder_that_was_there(home, monkeypatch):
+    (home / "eccv16").mkdir(parents=True)
+    monkeypatch.setitem(weights.REMOTES, "eccv16",
+                        [Remote(CAFFEMODEL, f"http://127.0.0.1:{_closed_port()}/x", "0" * 40, 1.0)])
+    with pytest.raises(FetchError):
+        weights.fetch("eccv16")
+    assert (home / "eccv16").is_dir()
 
 
 def test_http_404_leaves_nothing(server, home, monkeypatch):

@@ -14,6 +14,10 @@ For browser tests the element exposes its state in the DOM::
 
 ``data-split`` / ``--split`` / ``aria-valuenow`` follow the handle (0 = all
 right picture, 100 = all left picture).
+
+The slider always fits the window's height: its width is limited so that the whole picture shows
+below the slider's place on the page without scrolling (a portrait photo on a 1920 x 1080
+projector or a 1366 x 768 laptop), and again when the window is resized.
 """
 
 from __future__ import annotations
@@ -99,6 +103,41 @@ function build(parent) {
   return root;
 }
 
+const BOTTOM_GAP = 16;     // px kept free below the slider
+const MIN_HEIGHT = 200;    // below this, fit the whole window height instead (scrolling to it once)
+
+function scrollParent(el) {
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const oy = getComputedStyle(p).overflowY;
+    if ((oy === 'auto' || oy === 'scroll') && p.scrollHeight > p.clientHeight) return p;
+  }
+  return document.scrollingElement || document.documentElement;
+}
+
+function fit(root) {
+  const aspect = parseFloat(root.dataset.aspect || '0');
+  if (!(aspect > 0)) return;
+  const maxWidth = parseFloat(root.dataset.maxWidth || '0') || Infinity;
+  const scroller = scrollParent(root);
+  const pageTop = root.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
+  let height = window.innerHeight - pageTop - BOTTOM_GAP;
+  if (height < MIN_HEIGHT) height = window.innerHeight - 2 * BOTTOM_GAP;
+  const border = root.offsetHeight - root.clientHeight;
+  const width = Math.max(120, Math.min(maxWidth, (height - border) * aspect + border));
+  const px = Math.floor(width) + 'px';
+  if (root.style.maxWidth !== px) root.style.maxWidth = px;
+}
+
+function watch(root) {
+  if (root.dataset.watched) return;
+  root.dataset.watched = '1';
+  const again = () => requestAnimationFrame(() => fit(root));
+  window.addEventListener('resize', again);
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]') || document.body;
+  if (window.ResizeObserver) new ResizeObserver(again).observe(main);
+  root.querySelectorAll('img').forEach((img) => img.addEventListener('load', again));
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   const d = data || {};
@@ -116,7 +155,11 @@ export default function (component) {
   root.querySelector('.cs-label-left').textContent = d.left_label ? '\u25C0 ' + d.left_label : '';
   root.querySelector('.cs-label-right').textContent = d.right_label ? d.right_label + ' \u25B6' : '';
   if (d.max_width) root.style.setProperty('--cs-max-width', d.max_width + 'px');
+  root.dataset.maxWidth = String(d.max_width || '');
+  root.dataset.aspect = String(d.aspect || '');
   if (fresh) setSplit(root, typeof d.position === 'number' ? d.position : 50);
+  watch(root);
+  fit(root);
 }
 """
 
@@ -144,5 +187,6 @@ def compare_slider(left: np.ndarray, right: np.ndarray, left_label: str, right_l
         "right_label": right_label,
         "position": float(position),
         "max_width": int(max_width),
+        "aspect": round(left.shape[1] / max(1, left.shape[0]), 4),       # width / height, to fit the window
     }
     _component(data=data, key=key)

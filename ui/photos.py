@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import streamlit as st
@@ -15,7 +15,8 @@ import streamlit as st
 from core import ImageError, images, lab, load_image
 from core.figures import samples
 from core.images import is_grey
-from ui import results
+from core.kind import PhotoKind, classify
+from ui import address, results
 
 MAX_PHOTOS = 24                   # photos kept from one upload
 MAX_BATCH_PIXELS = 120_000_000    # ... and at most this many pixels in all (3 photos at the 40 MP cap)
@@ -28,32 +29,63 @@ def sample_side() -> int:
         return DEFAULT_SAMPLE_SIDE
 
 
+ROLES = {"bw": "Treat as black-and-white", "test": "Treat as a colour test"}
+
+
 @dataclass
 class Photo:
-    """One photo of the current batch."""
+    """One photo of the current batch.
+
+    A black-and-white photo (grey, or toned: sepia, cyanotype, yellowed paper) is coloured from its
+    lightness and never scored; a colour photo is a *test*: made grey, coloured, and scored against
+    its original. :func:`core.kind.classify` decides, and the user may override it (``role``)."""
 
     key: str                                # content hash of the grey input
     name: str                               # file name or sample title
-    grey: np.ndarray                        # what the models colour (grey RGB)
-    reference: np.ndarray | None = None     # the colour original, when there is one
+    grey: np.ndarray                        # what the models colour: the photo's lightness, as grey RGB
+    original: np.ndarray | None = None      # the photo as given, when it carries any colour at all
+    kind: PhotoKind = field(default_factory=lambda: PhotoKind("grey", 0.0, 0.0, 0.0))
+    role: str | None = None                 # the user's choice ("bw" or "test"); None = follow ``kind``
+
+    @property
+    def is_test(self) -> bool:
+        if self.original is None:
+            return False
+        return self.role == "test" if self.role else self.kind.kind == "colour"
+
+    @property
+    def reference(self) -> np.ndarray | None:
+        """The colour original the results are scored against (only for a test)."""
+        return self.original if self.is_test else None
 
     @property
     def has_reference(self) -> bool:
         return self.reference is not None
 
+    @property
+    def overridden(self) -> bool:
+        return self.role is not None and self.role != ("test" if self.kind.kind == "colour" else "bw")
 
-def photo_from_rgb(name: str, rgb: np.ndarray) -> Photo:
-    """A colour picture becomes a test (grey input + original kept); a grey one is used as is."""
-    if is_grey(rgb):
+
+def photo_from_rgb(name: str, rgb: np.ndarray, role: str | None = None) -> Photo:
+    """Classify a picture (grey, toned or colour, :func:`core.kind.classify`) and make it a Photo:
+    the models always colour its lightness; a colour one keeps its original to be scored."""
+    if is_grey(rgb):               # no colour at all: used exactly as it is
         grey = np.ascontiguousarray(rgb)
-        return Photo(images.image_key(grey), name, grey, None)
+        return Photo(images.image_key(grey), name, grey, None, PhotoKind("grey", 0.0, 0.0, 0.0), None)
     grey = lab.to_grey_rgb(rgb)
-    return Photo(images.image_key(grey), name, grey, rgb)
+    return Photo(images.image_key(grey), name, grey, rgb, classify(rgb), role)
 
 
 def photo_from_upload(name: str, data: bytes) -> Photo:
     """Decode an uploaded file; raises ImageError (bad file) or MemoryError."""
     return photo_from_rgb(name, load_image(data))
+
+
+def set_role(key: str, role: str | None) -> None:
+    """The user's choice for the photo ``key``: "bw", "test", or None (the app's own guess)."""
+    ss = _ss()
+    ss["photos"] = [replace(p, role=role) if p.key == key else p for p in ss.get("photos", [])]
 
 
 def _ss():
@@ -69,24 +101,42 @@ def rejected() -> list[tuple[str, str]]:
     return list(_ss().get("rejected", []))
 
 
-def set_photos(new: Sequence[Photo], rejects: Sequence[tuple[str, str]] = ()) -> None:
-    """Replace the batch. Results of photos that are no longer in it are dropped."""
+def set_photos(new: Sequence[Photo], rejects: Sequence[tuple[str, str]] = (), sample_names: Sequence[str] = ()) -> None:
+    """Replace the batch (``sample_names``: the built-in samples it is made of, kept in the address).
+    Results of photos that are no longer in it are dropped."""
     ss = _ss()
     ss["photos"] = list(new)[:MAX_PHOTOS]
+    ss["batch_samples"] = list(sample_names)
+    address.sync()
     ss["rejected"] = list(rejects)
     keep = {p.key for p in ss["photos"]}
     results.results().discard_where(lambda k: k[0] not in keep)
     results.downloads().discard_where(lambda k: k[0] not in keep)
 
 
+def uploader_key() -> str:
+    """The key of the Colorize page's upload box. Streamlit cannot empty an upload box from the
+    server, so emptying it means showing a new one under a new key (:func:`empty_upload_box`)."""
+    n = int(_ss().get("uploader_generation", 0))
+    return "uploader" if n == 0 else f"uploader_{n}"
+
+
+def empty_upload_box() -> None:
+    """Empty the upload box, so that its files do not come back as the batch on the next rerun."""
+    ss = _ss()
+    ss["uploader_generation"] = int(ss.get("uploader_generation", 0)) + 1
+    ss.pop("upload_signature", None)
+
+
 def clear_photos() -> None:
+    """Clear everything: the batch, the rejected files and the upload box."""
     set_photos([], [])
-    _ss().pop("upload_signature", None)
+    empty_upload_box()
 
 
 def sample_photo(name: str) -> Photo:
     s = samples.SAMPLE_BY_NAME[name]
-    return photo_from_rgb(s.title, load_sample_cached(name, sample_side()))
+    return photo_from_rgb(s.title, load_sample_cached(name, sample_side()), role="test" if s.colour else "bw")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -100,8 +150,24 @@ def sample_thumbnail(name: str, side: int = 160) -> np.ndarray:
 
 
 def use_samples(names: Sequence[str]) -> None:
-    set_photos([sample_photo(n) for n in names], [])
-    _ss().pop("upload_signature", None)
+    """Make these samples the batch, and empty the upload box (its files would come back otherwise)."""
+    set_photos([sample_photo(n) for n in names], [], names)
+    empty_upload_box()
+
+
+def batch_samples() -> list[str]:
+    """The names of the built-in samples the batch is made of (none when it holds uploads)."""
+    return list(_ss().get("batch_samples", []))
+
+
+def restore_from_address() -> None:
+    """A new session (a reload, a bookmark) starts with the samples named in ``?samples=``."""
+    ss = _ss()
+    if "photos" in ss:
+        return
+    wanted = [n for n in address.wanted_samples() if n in samples.SAMPLE_BY_NAME]
+    if wanted:
+        set_photos([sample_photo(n) for n in wanted], [], wanted)
 
 
 def take_uploads(files, progress: Callable[[float, str], None] | None = None) -> None:

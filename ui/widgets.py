@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import streamlit as st
 
 from core import lab
 from core import weights as core_weights
-from core.figures import samples
+from core.figures import charts, samples
+from ui import address, photos, results, settings
 from ui import models as ui_models
-from ui import photos, results, settings
 
 # One render-factor scale for every model: the range all of them accept.
 RF_MIN, RF_MAX = 4, 48
@@ -21,6 +22,8 @@ PAGE_CHANNELS = "pages/3_channels.py"
 PAGE_METRICS = "pages/4_metrics.py"
 PAGE_HOW = "pages/5_how_it_works.py"
 
+# Presentation mode (a projector at 1920 x 1080): every text grows, and none shrinks. Streamlit's own
+# text sizes are in rem, so the root size carries most of it; the rest is named here by test id.
 PRESENTATION_CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
@@ -28,20 +31,33 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 [data-testid="stCaptionContainer"], label, button p { font-size: 1.2rem !important; }
 h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
 [data-testid="stMainBlockContainer"], .block-container { max-width: 96vw !important;
-  padding-left: 2vw !important; padding-right: 2vw !important; }
+  padding-left: 2vw !important; padding-right: 2vw !important; padding-top: 3rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
+  { font-size: 3.2rem !important; line-height: 1.15 !important; }
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.2rem !important; }
+[data-testid="stMultiSelect"] *, [data-testid="stSelectbox"] *, [role="listbox"] [role="option"],
+[role="listbox"] [role="option"] *, [data-testid="stFileChips"] *, [data-testid="stFileUploaderDropzone"] *,
+[data-testid="stSlider"] * { font-size: 1.2rem !important; }
+[data-testid="stImageCaption"], [data-testid="stExpander"] summary p { font-size: 1.2rem !important; }
 </style>
 """
 
 
 def presentation_mode() -> bool:
-    return bool(st.session_state.get("presentation", False))
+    """Presentation mode: the sidebar switch, which a new session (a reload) takes from ``?present=1``."""
+    ss = st.session_state
+    if "presentation" not in ss:
+        ss["presentation"] = address.wanted_presentation()
+    return bool(ss["presentation"])
 
 
 def sidebar() -> None:
     """The sidebar of every page: presentation mode and a short orientation."""
+    presentation_mode()             # takes ?present=1 before the switch is drawn
     with st.sidebar:
-        st.toggle("Presentation mode", key="presentation",
-                  help="Large text and the full screen width, for a projector.")
+        st.toggle("Presentation mode", key="presentation", on_change=address.sync,
+                  help="Large text and the full screen width, for a projector. It is kept in the address "
+                       "(?present=1), so a bookmark opens the app in presentation mode.")
         st.caption("Colour is guessed by a neural network from the grey picture alone. "
                    "Nothing you upload leaves this computer.")
 
@@ -49,6 +65,18 @@ def sidebar() -> None:
 def apply_presentation_css() -> None:
     if presentation_mode():
         st.html(PRESENTATION_CSS)
+
+
+def chart(fig, key: str) -> None:
+    """A plotly chart; in presentation mode its text grows with the rest of the page."""
+    if presentation_mode():
+        fig = charts.for_projector(fig)
+    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 photo``, ``3 photos``."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 # --------------------------------------------------------------------------- models
@@ -88,17 +116,32 @@ def render_factor_picker(chosen: Sequence[str]) -> int:
     current = st.session_state.get("render_factor")
     if not isinstance(current, int) or not RF_MIN <= current <= RF_MAX:
         st.session_state["render_factor"] = min(max(settings.default_render_factor(chosen), RF_MIN), RF_MAX)
-    rf = st.select_slider(
-        "Render factor", options=list(range(RF_MIN, RF_MAX + 1)), key="render_factor", persist_state="session",
-        format_func=lambda v: _rf_label(v, defaults),
-        help="The network works out the colour on a small copy of your photo and then stretches it over "
-             "the full-size photo. The detail always comes from your photo.",
-    )
+    # A form: dragging the slider or pressing the arrow keys changes nothing until "Apply", so a
+    # keyboard user does not start a colorization at every key press.
+    with st.form("render_factor_form", border=False, enter_to_submit=False):
+        st.select_slider(
+            "Render factor", options=list(range(RF_MIN, RF_MAX + 1)), key="render_factor", persist_state="session",
+            format_func=lambda v: _rf_label(v, defaults),
+            help="The network works out the colour on a small copy of your photo and then stretches it over "
+                 "the full-size photo. The detail always comes from your photo.",
+        )
+        st.form_submit_button("Apply", key="apply_render_factor", icon=":material/check:")
+    rf = int(st.session_state["render_factor"])
     marks = "; ".join(f"{v} for {', '.join(t)}" for v, t in defaults.items())
     st.caption(f"Colour is computed at {lab.RENDER_UNIT} × {rf} = **{lab.render_long_side(rf)} px** on the long "
                "side, then stretched over "
-               f"your full-size photo: higher = finer colour but slower. ★ default: {marks}.")
-    return int(rf)
+               f"your full-size photo: higher = finer colour but slower. ★ default: {marks}. "
+               "Move the slider (or use the arrow keys), then press **Apply**.")
+    return rf
+
+
+_PATH = re.compile(r"(?<![\w:/.~\\])(?:[A-Za-z]:)?(?:[\\/][^\s'\"():;,\\/]+){2,}[\\/]?")
+
+
+def no_paths(text: str) -> str:
+    """An engine message for the page: every file-system path is cut to its last part (the app runs on
+    a server; its folders mean nothing to a visitor and are nobody else's business)."""
+    return _PATH.sub(lambda m: re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1], str(text))
 
 
 def _fetch_weights(name: str, key: str) -> None:
@@ -113,11 +156,11 @@ def _fetch_weights(name: str, key: str) -> None:
         core_weights.fetch(name, progress=cb)
     except core_weights.FetchError as e:
         bar.empty()
-        st.session_state[f"fetch_error_{key}"] = str(e)
+        st.session_state[f"fetch_error_{key}"] = no_paths(e)
         return
     except OSError as e:
         bar.empty()
-        st.session_state[f"fetch_error_{key}"] = f"Could not save the weights: {e}"
+        st.session_state[f"fetch_error_{key}"] = no_paths(f"Could not save the weights: {e.strerror or e}")
         return
     bar.progress(1.0, text="Downloaded and checked.")
     st.session_state.pop(f"fetch_error_{key}", None)
@@ -146,7 +189,7 @@ def model_notice(name: str, key: str = "") -> None:
         st.caption("Or, on the computer that runs this app (it works offline afterwards):")
         st.code(info.how_to_get, language="bash")
     else:
-        st.warning(f"**{info.title} is not available:** {info.reason}.", icon=":material/warning:")
+        st.warning(f"**{info.title} is not available:** {no_paths(info.reason)}.", icon=":material/warning:")
         if info.how_to_get:
             st.code(info.how_to_get, language="bash")
 
@@ -167,9 +210,58 @@ def model_notices(chosen: Sequence[str], key: str = "") -> list[str]:
 
 
 def try_sample_button(key: str, label: str = "Try a sample photo") -> None:
-    """One obvious button that loads the first built-in sample (before the page is drawn)."""
+    """One obvious button that loads the first built-in sample, a real black-and-white photo."""
     st.button(label, key=key, type="primary", icon=":material/auto_awesome:", on_click=photos.use_samples,
               args=([samples.SAMPLES[0].name],))
+
+
+GALLERY_COLUMNS = 5
+
+
+def sample_gallery() -> None:
+    """The built-in samples: real black-and-white photos first, then colour photos used as tests,
+    each with a button; their sources and licences below."""
+    groups = ((samples.BW_SAMPLES, "**Real black-and-white photos**: coloured like your own old photos."),
+              (samples.COLOUR_SAMPLES, "**Colour photos, shown here in grey**: tests. The app makes them grey, "
+                                       "colours them, and scores the result against the real colours."))
+    for group, text in groups:
+        st.markdown(text)
+        cols = st.columns(GALLERY_COLUMNS)
+        for i, sample in enumerate(group):
+            with cols[i % GALLERY_COLUMNS]:
+                st.image(photos.sample_thumbnail(sample.name), caption=sample.title, width="stretch")
+                st.button("Use this", key=f"sample_{sample.name}", on_click=photos.use_samples,
+                          args=([sample.name],), width="stretch")
+    st.button("Use all samples", key="sample_all", on_click=photos.use_samples,
+              args=([s.name for s in samples.SAMPLES],))
+    st.caption("Sources and licences: " + "; ".join(f"{s.title}: {s.credit}, {s.licence}" for s in samples.SAMPLES)
+               + ".")
+
+
+def _role_changed(key: str) -> None:
+    photos.set_role(key, st.session_state.get(f"role_{key}"))
+
+
+def photo_role(photo: photos.Photo) -> None:
+    """Say what the app does with this photo and why, in plain words; let the user choose otherwise."""
+    if photo.original is None:
+        st.info("**Black-and-white photo**: it has no colour at all. It is coloured from its grey levels.",
+                icon=":material/filter_b_and_w:")
+        return
+    k = photo.kind
+    guess = ("a colour photo" if k.kind == "colour" else
+             f"a {k.tint}-toned black-and-white photo" if k.kind == "toned" else "a black-and-white photo")
+    who = f"You chose this. The app took it for {guess}: {k.reason()}." if photo.overridden else \
+        f"{k.reason()[0].upper()}{k.reason()[1:]}."
+    if photo.is_test:
+        st.info(f"**Treated as a colour test**. {who} It was made grey, the grey version was coloured, and the "
+                "original is kept to score the result on the **Metrics** page.", icon=":material/science:")
+    else:
+        st.info(f"**Treated as black-and-white**. {who} It is coloured from its lightness (its grey levels) "
+                "and not scored, because its true colours are unknown.", icon=":material/filter_b_and_w:")
+    st.radio("How should this photo be used?", list(photos.ROLES), format_func=photos.ROLES.get,
+             index=1 if photo.is_test else 0, key=f"role_{photo.key}", horizontal=True,
+             on_change=_role_changed, args=(photo.key,), label_visibility="collapsed")
 
 
 def need_photos(key: str) -> None:
@@ -221,7 +313,7 @@ def compute(batch: Sequence[photos.Photo], chosen: Sequence[str], rf: int) -> re
     outcome = results.colorize_many(batch, chosen, rf, ui_models.colorize, bar)
     bar.done()
     for msg in outcome.errors:
-        st.error(msg)
+        st.error(no_paths(msg))
     return outcome
 
 

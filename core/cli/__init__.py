@@ -36,5 +36,9 @@ def main(argv=None) -> int:
         print(f"error: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if name == "train":                    # imports Keras at once: without TensorFlow's native log lines
+        from core.quiet import import_tensorflow
+
+        import_tensorflow()
     module = importlib.import_module(COMMANDS[name][0])
     return int(module.main(rest) or 0)

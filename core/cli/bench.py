@@ -86,7 +86,10 @@ def main(argv=None) -> int:
             return 2
     t0 = time.perf_counter()
     import cv2  # noqa: F401  (library imports are not part of a model's load time)
-    import tensorflow  # noqa: F401
+
+    from core.quiet import import_tensorflow
+
+    import_tensorflow()
 
     import_s = time.perf_counter() - t0
     res = bench(models, args.repeats, args.render_factor)

@@ -30,13 +30,16 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m core colorize",
         description="Colorize black-and-white photos. Writes <name>_<model>.png files into --out; "
-                    "inputs are never overwritten. Unreadable files are reported and skipped; "
-                    "the exit code is non-zero only if nothing could be colorized.")
+                    "inputs are never overwritten, and neither are the results of an earlier run unless "
+                    "--overwrite is given (they are skipped and counted). Unreadable files are reported and "
+                    "skipped; the exit code is non-zero only if nothing could be colorized or kept.")
     ap.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     ap.add_argument("--model", default="autoencoder", help="autoencoder (default), eccv16 or grayscale")
     ap.add_argument("--render-factor", type=int, default=None,
                     help="colour is rendered at 16 x this many pixels on the long side (default: the model's)")
     ap.add_argument("--out", default="colorized", help="output folder (default: ./colorized)")
+    ap.add_argument("--overwrite", action="store_true",
+                    help="replace results that are already in --out (default: skip them)")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -65,7 +68,7 @@ def main(argv=None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs = {f.resolve() for f in files}
     written = set()     # two inputs with one stem (a.jpg, a.png, sub/a.png) must not share an output
-    ok, failed = 0, []
+    ok, failed, existing = 0, [], 0
     bar = tqdm(files, desc="colorizing", unit="img", disable=len(files) < 2, file=sys.stderr)
     for f in bar:
         dest = out_dir / f"{f.stem}_{args.model}.png"
@@ -73,13 +76,16 @@ def main(argv=None) -> int:
         while dest.resolve() in inputs or dest.resolve() in written:
             dest = out_dir / f"{f.stem}_{args.model}_{n}.png"
             n += 1
+        written.add(dest.resolve())
+        if dest.exists() and not args.overwrite:
+            existing += 1
+            continue
         try:
             rgb = load_image(f)
             out = colorize(rgb, model=args.model, render_factor=args.render_factor)
             tmp = dest.with_suffix(".png.part")
             tmp.write_bytes(encode_png(out))
             os.replace(tmp, dest)
-            written.add(dest.resolve())
             ok += 1
             if len(files) < 2:
                 print(f"{f} -> {dest}")
@@ -89,5 +95,7 @@ def main(argv=None) -> int:
         except MemoryError:
             failed.append(f"{f}: not enough memory")
             bar.write(f"skipped {f}: not enough memory for this image", file=sys.stderr)
-    print(f"{ok} colorized, {len(failed)} skipped -> {out_dir}", file=sys.stderr)
-    return 0 if ok else 1
+    kept = (f", {existing} skipped because their result was already there (--overwrite replaces them)"
+            if existing else "")
+    print(f"{ok} colorized, {len(failed)} skipped{kept} -> {out_dir}", file=sys.stderr)
+    return 0 if ok or existing else 1

@@ -30,7 +30,9 @@ def synset_of(path) -> str:
 
 def classifier(weights_path):
     """The Keras EfficientNet-Lite0 with its 1000-class head, as a batch function on uint8 224 x 224 RGB."""
-    import tensorflow as tf
+    from core.quiet import import_tensorflow
+
+    tf = import_tensorflow()
 
     from core.training.effnet import efficientnet_lite0
 

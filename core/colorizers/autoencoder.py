@@ -35,9 +35,10 @@ class AutoencoderColorizer(Colorizer):
 
     def __init__(self, model_or_path):
         super().__init__()
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        from core.quiet import import_tensorflow
+
+        tf = import_tensorflow()                 # without TensorFlow's native start-up lines
         import keras
-        import tensorflow as tf
 
         from core.training import network  # noqa: F401  (registers the custom layers)
 
