@@ -197,8 +197,13 @@ def colour_folder(tmp_path, photos):
 
 def test_evaluate(colour_folder, tmp_path, autoencoder_path):
     report = tmp_path / "report.csv"
-    r = run(["evaluate", "--data", colour_folder, "--models", "grayscale,autoencoder", "--out", report],
-            COLORIZER_AUTOENCODER=autoencoder_path)
+    # the protocol scores every photo with colour (the sepia one too) and skips the grey one
+    r = run(["evaluate", "--data", colour_folder, "--models", "grayscale"], COLORIZER_AUTOENCODER=autoencoder_path)
+    assert r.returncode == 0, r.stderr
+    assert "4 photos from" in r.stdout and "grey.png" in r.stderr and "sepia.png" not in r.stderr
+    # --colour-only also leaves out the toned photo (real scans)
+    r = run(["evaluate", "--data", colour_folder, "--models", "grayscale,autoencoder", "--out", report,
+             "--colour-only"], COLORIZER_AUTOENCODER=autoencoder_path)
     assert r.returncode == 0, r.stderr
     table = [line for line in r.stdout.splitlines() if line.startswith("|")]
     assert table[0].startswith("| model | images | MSE | PSNR (dB) | SSIM | ΔE2000 | colourfulness ratio")

@@ -22,12 +22,13 @@ import numpy as np
 from core.metrics import METRIC_NAMES
 
 
-def evaluate(files, models, render_factor=None, progress=None, colorizers=None, all_photos=False):
+def evaluate(files, models, render_factor=None, progress=None, colorizers=None, colour_only=False):
     """Returns (per-image rows, per-model summary dict, skipped (file, why) pairs).
 
-    Photos that :func:`core.kind.classify` finds black-and-white (grey or toned: sepia, cyanotype,
-    yellowed paper) are skipped: scoring a colorization against a monochrome "original" means nothing.
-    ``all_photos=True`` scores every photo that carries any colour at all."""
+    The protocol scores every photo that carries colour; photos that :func:`core.kind.classify` finds
+    grey (no colour beyond noise) are skipped, since there is nothing to compare. ``colour_only=True``
+    also skips toned ones (sepia, cyanotype, yellowed paper): use it on a folder of real scans, where a
+    monochrome "original" says nothing about colour."""
     from core import ImageError, colorize, load_image
     from core.images import is_grey
     from core.kind import classify
@@ -46,9 +47,8 @@ def evaluate(files, models, render_factor=None, progress=None, colorizers=None, 
             skipped.append((f, "already grey, nothing to compare"))
             continue
         kind = classify(ref)
-        if kind.kind != "colour" and not all_photos:
-            skipped.append((f, f"looks black-and-white: {kind.reason()}; nothing to compare "
-                               "(--all-photos scores it anyway)"))
+        if kind.kind == "grey" or (kind.kind == "toned" and colour_only):
+            skipped.append((f, f"looks black-and-white: {kind.reason()}; nothing to compare"))
             continue
         grey = to_grey_rgb(ref)
         for m in models:
@@ -89,9 +89,9 @@ def main(argv=None) -> int:
     ap.add_argument("--render-factor", type=int, default=None, help="default: each model's own")
     ap.add_argument("--out", default=None, help="write per-image rows to this CSV")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N photos")
-    ap.add_argument("--all-photos", action="store_true",
-                    help="also score photos that look black-and-white or toned (sepia, cyanotype, yellowed paper); "
-                         "by default they are skipped, since a monochrome original says nothing about colour")
+    ap.add_argument("--colour-only", action="store_true",
+                    help="also skip photos that look toned (sepia, cyanotype, yellowed paper), e.g. on real scans: "
+                         "a monochrome original says nothing about colour (grey ones are always skipped)")
     ap.add_argument("--pattern", default="*", help="only files whose name matches this pattern (e.g. 'bsds_2*')")
     ap.add_argument("--semantic", action="store_true",
                     help="instead: the semantic check on the imnet_* photos of --data (ImageNet classifier top-1 "
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
         return 1
     bar = tqdm(total=len(files), desc="evaluating", unit="img", file=sys.stderr)
     rows, summary, skipped = evaluate(files, models, args.render_factor, progress=lambda i, n: bar.update(1),
-                                      all_photos=args.all_photos)
+                                      colour_only=args.colour_only)
     bar.close()
     for f, why in skipped:
         print(f"skipped {f}: {why}", file=sys.stderr)
