@@ -35,9 +35,9 @@ from core.guide.hints import (
     parse_color,
     sample_hints,
 )
+from core.guide.matching import ReferenceError, reference_lab, transfer_ab
+from core.guide.saturation import MAX_AMOUNT, MIN_AMOUNT, check_amount, vibrance_ab
 from core.guide.spread import spread_ab
-from core.guide.transfer import ReferenceError, reference_lab, transfer_ab
-from core.guide.vibrance import MAX_AMOUNT, MIN_AMOUNT, check_amount, vibrance_ab
 
 __all__ = [
     "DEFAULT_RADIUS",
@@ -113,7 +113,7 @@ def apply_hints(rgb: np.ndarray, hints: Sequence, base: np.ndarray | None = None
 def transfer(rgb: np.ndarray, reference_rgb: np.ndarray, base: np.ndarray | None = None, *,
              strength: float | None = None) -> np.ndarray:
     """The colours of ``reference_rgb`` (a colour photo of similar content) on the photo, L kept:
-    matched locally and per luminance band (:mod:`core.guide.transfer`). ``strength`` 0-1 is how much
+    matched locally and per luminance band (:mod:`core.guide.matching`). ``strength`` 0-1 is how much
     of them to take: default 1 from grey, 0.7 over ``base`` (blended with the network's prediction)."""
     return guide(rgb, base, reference=reference_rgb, strength=strength)
 

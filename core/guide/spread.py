@@ -41,7 +41,7 @@ def smooth(L: np.ndarray, values: np.ndarray, lam: float = LAMBDA, sigma_color: 
     h, w = L.shape
     scale = (max(h, w) / LAMBDA_SIDE) ** 2
     values = np.ascontiguousarray(values, np.float32)
-    return cv2.ximgproc.fastGlobalSmootherFilter(guide_image(L), values, None, float(lam * scale),
+    return cv2.ximgproc.fastGlobalSmootherFilter(guide_image(L), values, float(lam * scale),
                                                  float(sigma_color)).reshape(values.shape)
 
 
@@ -60,16 +60,18 @@ def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None =
     src[..., 2] = mask
     out = smooth(L, src, lam, sigma_color)
     weight = out[..., 2]
+    if base_ab is None:
+        scale = 1.0 / np.maximum(weight, TINY)
+    else:
+        # the correction is full where the smoothed mask reaches ``reach`` and fades out beyond
+        scale = np.minimum(1.0 / np.maximum(weight, TINY), np.float32(1.0 / reach))
     correction = out[..., :2]
-    correction /= np.maximum(weight, TINY)[..., None]
+    correction *= scale[..., None]
     if base_ab is None:
         # far from every hint, across strong edges, the smoothed mask can vanish: the mean hint colour there
         far = weight <= TINY
         if far.any():
             correction[far] = (hint_ab * mask[..., None]).reshape(-1, 2).sum(0) / max(float(mask.sum()), 1.0)
-    else:
-        correction *= np.minimum(weight * np.float32(1.0 / reach), np.float32(1.0))[..., None]
     correction += base
-    inside = mask > 0                           # the hints themselves are kept exactly
-    correction[inside] = hint_ab[inside]
+    np.copyto(correction, hint_ab, where=(mask > 0)[..., None])     # the hints themselves are kept exactly
     return correction
