@@ -35,7 +35,7 @@ from core.guide.hints import (
     parse_color,
     sample_hints,
 )
-from core.guide.matching import ReferenceError, reference_lab, transfer_ab
+from core.guide.matching import ReferencePhotoError, reference_lab, transfer_ab
 from core.guide.saturation import MAX_AMOUNT, MIN_AMOUNT, check_amount, vibrance_ab
 from core.guide.spread import spread_ab
 
@@ -45,7 +45,7 @@ __all__ = [
     "MIN_AMOUNT",
     "Hint",
     "HintError",
-    "ReferenceError",
+    "ReferencePhotoError",
     "apply_hints",
     "as_hint",
     "check_hints",
@@ -85,7 +85,7 @@ def guide(rgb: np.ndarray, base: np.ndarray | None = None, *, hints: Sequence = 
     """Everything in one pass: base (or grey) -> colours of the ``reference`` -> ``vibrance`` -> ``hints``.
 
     The hints come last so that their colours are kept as given; ``strength`` is the reference's share
-    (see :func:`transfer`). Raises HintError (a bad or out-of-range hint), ReferenceError (a reference
+    (see :func:`transfer`). Raises HintError (a bad or out-of-range hint), ReferencePhotoError (a reference
     without colour) or ValueError (bad arguments), with a message meant for the user."""
     rgb = _check_rgb(rgb)
     h, w = rgb.shape[:2]

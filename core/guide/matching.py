@@ -31,7 +31,7 @@ _L_STEP, _S_STEP = 0.5, 0.5
 _L_CELLS, _S_CELLS = 201, 121      # the nearest-sample table over (L, local std of L)
 
 
-class ReferenceError(ValueError):
+class ReferencePhotoError(ValueError):
     """The reference cannot be used (it has no colour, or is too small); the message says why."""
 
 
@@ -111,16 +111,16 @@ def _small_size(shape) -> tuple[int, int]:
 
 
 def reference_lab(reference_rgb: np.ndarray) -> np.ndarray:
-    """Lab of the reference, shrunk to at most REFERENCE_SIDE; ReferenceError when it has no colour."""
+    """Lab of the reference, shrunk to at most REFERENCE_SIDE; ReferencePhotoError when it has no colour."""
     from core.images import fit_within, is_grey
 
     ref = np.asarray(reference_rgb)
     if ref.ndim != 3 or ref.shape[2] != 3 or ref.dtype != np.uint8:
-        raise ReferenceError("the reference must be an RGB photo")
+        raise ReferencePhotoError("the reference must be an RGB photo")
     if min(ref.shape[:2]) < 8:
-        raise ReferenceError("the reference photo is too small (it needs at least 8 x 8 pixels)")
+        raise ReferencePhotoError("the reference photo is too small (it needs at least 8 x 8 pixels)")
     if is_grey(ref):
-        raise ReferenceError("the reference photo has no colour: choose a colour photo of similar content")
+        raise ReferencePhotoError("the reference photo has no colour: choose a colour photo of similar content")
     return lab.rgb_to_lab(fit_within(ref, REFERENCE_SIDE))
 
 
