@@ -48,6 +48,7 @@ if batch:
 st.subheader("2 · Choose models")
 chosen = widgets.model_picker()
 rf = widgets.render_factor_picker(chosen)
+widgets.vibrance_slider()
 ready = widgets.model_notices(chosen, key="colorize")
 
 # ----------------------------------------------------------------------------- 3. results

@@ -14,7 +14,7 @@ batch, ready, rf = widgets.page_inputs("channels")
 photo = widgets.photo_picker(batch, key="channels_photo")
 outcome = widgets.compute([photo], ready, rf)
 
-sources = widgets.versions(photo, outcome, ready, original_first=True)
+sources = widgets.versions(photo, outcome, ready, original_first=True, guided=True)
 if not sources:
     sources["Grey input"] = photo.grey
 if not photo.has_reference:

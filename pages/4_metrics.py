@@ -18,7 +18,7 @@ outcome = widgets.compute(batch, ready, rf)
 
 
 def outputs_of(photo: photos.Photo, with_baseline: bool) -> dict:
-    outs = widgets.versions(photo, outcome, ready, original=None)
+    outs = widgets.versions(photo, outcome, ready, original=None, guided=True)
     if with_baseline and "grayscale" not in ready:
         outs[BASELINE] = photo.grey
     return outs

@@ -9,6 +9,7 @@ import streamlit as st
 from core import lab
 from core import weights as core_weights
 from core.figures import samples
+from ui import guide as ui_guide
 from ui import models as ui_models
 from ui import photos, results, settings
 
@@ -20,6 +21,7 @@ PAGE_COMPARE = "pages/2_compare.py"
 PAGE_CHANNELS = "pages/3_channels.py"
 PAGE_METRICS = "pages/4_metrics.py"
 PAGE_HOW = "pages/5_how_it_works.py"
+PAGE_GUIDE = "pages/6_guide.py"
 
 PRESENTATION_CSS = """
 <style>
@@ -99,6 +101,24 @@ def render_factor_picker(chosen: Sequence[str]) -> int:
                "side, then stretched over "
                f"your full-size photo: higher = finer colour but slower. ★ default: {marks}.")
     return int(rf)
+
+
+def _vibrance_changed(key: str) -> None:
+    settings.set_vibrance(st.session_state[key])
+    results.forget_downloads()
+
+
+def vibrance_slider(key: str = "vibrance") -> float:
+    """The session's vibrance (0 = grey, 1 = as the model made it, 2 = most vivid), applied to every result.
+    Each page has its own slider (``key``); all of them show and set the one setting."""
+    current = settings.vibrance()
+    if st.session_state.get(key) != current:
+        st.session_state[key] = current
+    st.slider("Vibrance", settings.VIBRANCE_MIN, settings.VIBRANCE_MAX, step=0.05, key=key,
+              on_change=_vibrance_changed, args=(key,),
+              help="More or less colour in every result: 0 = grey, 1 = as the model made it, 2 = most vivid. "
+                   "Dull colours gain the most; the lightness of the photo never changes.")
+    return settings.vibrance()
 
 
 def _fetch_weights(name: str, key: str) -> None:
@@ -215,10 +235,13 @@ class ProgressBar:
             self.bar = None
 
 
-def compute(batch: Sequence[photos.Photo], chosen: Sequence[str], rf: int) -> results.Outcome:
-    """Colour the batch with the chosen models (cached), with a progress bar while there is work to do."""
+def compute(batch: Sequence[photos.Photo], chosen: Sequence[str], rf: int,
+            vibrance: float | None = None) -> results.Outcome:
+    """Colour the batch with the chosen models (cached), with a progress bar while there is work to do;
+    ``vibrance`` (None = the session's, see :func:`vibrance_slider`) is applied to every result."""
     bar = ProgressBar()
-    outcome = results.colorize_many(batch, chosen, rf, ui_models.colorize, bar)
+    amount = settings.vibrance() if vibrance is None else vibrance
+    outcome = results.colorize_many(batch, chosen, rf, ui_models.colorize, bar, vibrance=amount)
     bar.done()
     for msg in outcome.errors:
         st.error(msg)
@@ -240,10 +263,18 @@ def page_inputs(key: str) -> tuple[list[photos.Photo], list[str], int]:
 
 
 def versions(photo: photos.Photo, outcome: results.Outcome, models: Sequence[str], grey: str | None = None,
-             original: str | None = "Original", original_first: bool = False) -> dict:
+             original: str | None = "Original", original_first: bool = False, guided: bool = False) -> dict:
     """One photo's pictures by label (grey input, each model's result, the colour original), see
-    :func:`ui.results.versions`; ``original_first`` puts the original before the models' results."""
+    :func:`ui.results.versions`; ``original_first`` puts the original before the models' results;
+    ``guided`` adds the photo's guided result of the Guide page, when there is one, after the models'."""
     out = results.versions(photo, outcome, models, ui_models.title, grey, original)
+    if guided:
+        img = ui_guide.latest(photo)
+        if img is not None:
+            out = {k: v for k, v in out.items() if k != original}
+            out[ui_guide.GUIDED_LABEL] = img
+            if original and photo.reference is not None:
+                out[original] = photo.reference
     if original_first and original in out:
         out = {original: out.pop(original), **out}
     return out

@@ -52,6 +52,7 @@ __all__ = [
     "guide",
     "hints_from_json",
     "hints_to_json",
+    "load_reference",
     "parse_color",
     "sample_hints",
     "transfer",
@@ -116,6 +117,16 @@ def transfer(rgb: np.ndarray, reference_rgb: np.ndarray, base: np.ndarray | None
     matched locally and per luminance band (:mod:`core.guide.matching`). ``strength`` 0-1 is how much
     of them to take: default 1 from grey, 0.7 over ``base`` (blended with the network's prediction)."""
     return guide(rgb, base, reference=reference_rgb, strength=strength)
+
+
+def load_reference(src) -> np.ndarray:
+    """Decode a reference photo (a path or the file's bytes) and check that it can serve as one: RGB uint8;
+    ImageError (not an image) or ReferencePhotoError (no colour, too small) with a message for the user."""
+    from core.images import load_image
+
+    rgb = load_image(src)
+    reference_lab(rgb)
+    return rgb
 
 
 def vibrance(rgb: np.ndarray, amount: float) -> np.ndarray:
