@@ -52,7 +52,7 @@ def levin_ab(L: np.ndarray, hints, base_ab=None) -> np.ndarray:
     n = h * w
     y = np.asarray(L, np.float64) / 100.0
     idx = np.arange(n).reshape(h, w)
-    hint_ab, mask = rasterize(hints, h, w)
+    hint_ab, mask, _ = rasterize(hints, h, w)
     base = np.zeros((h, w, 2), np.float32) if base_ab is None else base_ab
     fixed = mask.reshape(-1) > 0
     # Levin et al.'s weights: exp(-(Y_r - Y_s)^2 / sigma_r^2) over the 8 neighbours, sigma_r^2 = 0.6 x the
@@ -96,7 +96,7 @@ def normalised_conv_ab(L, hints, base_ab=None, method="fgs"):
     if method == "fgs":
         return spread.spread_ab(L, hints, base_ab)
     h, w = L.shape
-    hint_ab, mask = rasterize(hints, h, w)
+    hint_ab, mask, _ = rasterize(hints, h, w)
     base = np.zeros((h, w, 2), np.float32) if base_ab is None else base_ab
     src = np.dstack([(hint_ab - base) * mask[..., None], mask]).astype(np.float32)
     g = spread.guide_image(L)

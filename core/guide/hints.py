@@ -260,17 +260,27 @@ def _along(points, step: float):
     return np.concatenate(out)
 
 
-def rasterize(hints: Sequence[Hint], height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """The hints drawn on the photo: their ab (H, W, 2) float32 and where they are (H, W) float32 0/1.
-    Points are disks of their radius, strokes the disks swept along the stroke; later hints cover earlier ones."""
+def _area(hint: Hint) -> float:
+    """About how many pixels the hint covers (its disk swept along the stroke)."""
+    r = max(0.5, float(hint.radius))
+    pts = np.asarray(hint.points, np.float64)
+    length = float(np.hypot(*np.diff(pts, axis=0).T).sum()) if len(pts) > 1 else 0.0
+    return math.pi * r * r + 2.0 * r * length
+
+
+def rasterize(hints: Sequence[Hint], height: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hints drawn on the photo: their ab (H, W, 2) float32, where they are (H, W) float32 0/1, and
+    the same mask with each hint's pixels worth 1 / its area (each hint's total is about 1). Points are
+    disks of their radius, strokes the disks swept along the stroke; later hints cover earlier ones."""
     import cv2
 
     from core import lab
 
     ab = np.zeros((height, width, 2), np.float32)
     mask = np.zeros((height, width), np.uint8)
+    share = np.zeros((height, width), np.float32)
     if not hints:
-        return ab, mask.astype(np.float32)
+        return ab, mask.astype(np.float32), share
     colours = np.array([h.color for h in hints], np.uint8)[None]
     hint_ab = lab.rgb_to_lab(colours)[0, :, 1:]
     shift = 4                                   # sub-pixel centres (1/16 pixel)
@@ -278,8 +288,10 @@ def rasterize(hints: Sequence[Hint], height: int, width: int) -> tuple[np.ndarra
     for hint, (a, b) in zip(hints, hint_ab, strict=True):
         r = max(0, int(round(hint.radius)))
         value = (float(a), float(b))
+        part = 1.0 / max(1.0, _area(hint))
         for x, y in _along(hint.points, step=max(0.5, r / 2)):
             centre = (int(round(x * one)), int(round(y * one)))
             cv2.circle(ab, centre, r * one, value, -1, cv2.LINE_8, shift)
             cv2.circle(mask, centre, r * one, 1, -1, cv2.LINE_8, shift)
-    return ab, mask.astype(np.float32)
+            cv2.circle(share, centre, r * one, part, -1, cv2.LINE_8, shift)
+    return ab, mask.astype(np.float32), share

@@ -24,8 +24,8 @@ from core.guide.hints import Hint, rasterize
 LAMBDA = 10000.0        # smoothness of the fast global smoother at 512 px on the long side ...
 LAMBDA_SIDE = 512.0     # ... scaled with (long side / 512)^2, so a hint reaches as far on any size of photo
 SIGMA_COLOR = 8.0       # how strongly L's edges stop the spreading (in 0-255 units of L)
-REACH = 1e-4            # over a base: full correction where the smoothed hint mask is above this
-TINY = 1e-9
+REACH = 0.1             # over a base: a hint corrects at full strength over about this share of the photo
+TINY = 1e-12
 
 
 def guide_image(L: np.ndarray) -> np.ndarray:
@@ -47,31 +47,35 @@ def smooth(L: np.ndarray, values: np.ndarray, lam: float = LAMBDA, sigma_color: 
 
 def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None = None, *,
               lam: float = LAMBDA, sigma_color: float = SIGMA_COLOR, reach: float = REACH) -> np.ndarray:
-    """ab (H, W, 2) after the hints: over ``base_ab`` (local corrections), or, when it is None, the hint
+    """ab (H, W, 2) after the hints: over ``base_ab`` local corrections (each hint at full strength over
+    about ``reach`` of the photo's area, fading beyond and across edges), or, when it is None, the hint
     colours alone filling the photo."""
     h, w = L.shape
     base = np.zeros((h, w, 2), np.float32) if base_ab is None else np.asarray(base_ab, np.float32)
     if not hints:
         return base.copy()
-    hint_ab, mask = rasterize(hints, h, w)
+    hint_ab, mask, share = rasterize(hints, h, w)
+    # each hint counts once, whatever its size: its pixels carry 1 / its area (``share``)
     src = np.empty((h, w, 3), np.float32)
     np.subtract(hint_ab, base, out=src[..., :2])
-    src[..., :2] *= mask[..., None]
-    src[..., 2] = mask
+    src[..., :2] *= share[..., None]
+    src[..., 2] = share
     out = smooth(L, src, lam, sigma_color)
     weight = out[..., 2]
-    if base_ab is None:
-        scale = 1.0 / np.maximum(weight, TINY)
-    else:
-        # the correction is full where the smoothed mask reaches ``reach`` and fades out beyond
-        scale = np.minimum(1.0 / np.maximum(weight, TINY), np.float32(1.0 / reach))
-    correction = out[..., :2]
+    scale = 1.0 / np.maximum(weight, TINY)
+    if base_ab is not None:
+        # full correction where the hints' smoothed share reaches 1 / (reach x area), fading beyond
+        scale *= np.minimum(weight * np.float32(reach * h * w), np.float32(1.0))
+    correction = np.ascontiguousarray(out[..., :2])
     correction *= scale[..., None]
+    inside = mask > 0
+    residual = src[..., :2][inside] / share[inside][:, None]
+    np.clip(correction, np.minimum(residual.min(0), 0), np.maximum(residual.max(0), 0), out=correction)  # rounding
     if base_ab is None:
-        # far from every hint, across strong edges, the smoothed mask can vanish: the mean hint colour there
+        # far from every hint, across strong edges, the smoothed share can vanish: the mean hint colour there
         far = weight <= TINY
         if far.any():
             correction[far] = (hint_ab * mask[..., None]).reshape(-1, 2).sum(0) / max(float(mask.sum()), 1.0)
     correction += base
-    np.copyto(correction, hint_ab, where=(mask > 0)[..., None])     # the hints themselves are kept exactly
+    np.copyto(correction, hint_ab, where=inside[..., None])     # the hints themselves are kept exactly
     return correction
