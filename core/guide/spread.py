@@ -8,8 +8,10 @@ filter, divide) it spreads each hint until an edge stops it. ``tools/bench_guide
 against Levin et al.'s sparse system (same accuracy, about 100 times faster at one megapixel).
 
 Over an automatic result (``base``), the *difference* between the hint and the prediction is spread,
-and only as far as the hints reach (a confidence from the smoothed mask), so one click on a door changes
-the door and leaves the sky to the model. Without a base the hint colours fill the whole photo, as in
+at full strength only where the smoothed hint mask is at least ``REACH`` times its value at the hints
+(the hint's own region, whatever its size) and fading beyond and across edges, so one click on a door
+changes the door and leaves the sky to the model. Each hint counts once whatever its size (its pixels
+carry 1 / its area). Without a base the hint colours fill the whole photo, as in
 Levin et al.
 """
 
@@ -24,7 +26,7 @@ from core.guide.hints import Hint, rasterize
 LAMBDA = 10000.0        # smoothness of the fast global smoother at 512 px on the long side ...
 LAMBDA_SIDE = 512.0     # ... scaled with (long side / 512)^2, so a hint reaches as far on any size of photo
 SIGMA_COLOR = 8.0       # how strongly L's edges stop the spreading (in 0-255 units of L)
-REACH = 0.1             # over a base: a hint corrects at full strength over about this share of the photo
+REACH = 0.3             # over a base: full correction where the spread hints are >= this x their value at the hints
 TINY = 1e-12
 
 
@@ -47,9 +49,8 @@ def smooth(L: np.ndarray, values: np.ndarray, lam: float = LAMBDA, sigma_color: 
 
 def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None = None, *,
               lam: float = LAMBDA, sigma_color: float = SIGMA_COLOR, reach: float = REACH) -> np.ndarray:
-    """ab (H, W, 2) after the hints: over ``base_ab`` local corrections (each hint at full strength over
-    about ``reach`` of the photo's area, fading beyond and across edges), or, when it is None, the hint
-    colours alone filling the photo."""
+    """ab (H, W, 2) after the hints: over ``base_ab`` local corrections (see the module's docstring), or,
+    when it is None, the hint colours alone filling the photo."""
     h, w = L.shape
     base = np.zeros((h, w, 2), np.float32) if base_ab is None else np.asarray(base_ab, np.float32)
     if not hints:
@@ -64,8 +65,11 @@ def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None =
     weight = out[..., 2]
     scale = 1.0 / np.maximum(weight, TINY)
     if base_ab is not None:
-        # full correction where the hints' smoothed share reaches 1 / (reach x area), fading beyond
-        scale *= np.minimum(weight * np.float32(reach * h * w), np.float32(1.0))
+        # full correction where the hints' smoothed share is at least ``reach`` x its typical value at the
+        # hints themselves (their own region, whatever its size), fading beyond and across edges
+        peaks = np.array([weight[int(round(hint.points[0][1])), int(round(hint.points[0][0]))] for hint in hints])
+        level = max(float(np.median(peaks)) * reach, TINY)
+        scale *= np.minimum(weight * np.float32(1.0 / level), np.float32(1.0))
     correction = np.ascontiguousarray(out[..., :2])
     correction *= scale[..., None]
     inside = mask > 0
