@@ -63,12 +63,12 @@ class Hint:
         return "#{:02x}{:02x}{:02x}".format(*self.color)
 
     def to_dict(self) -> dict:
-        """The JSON form (coordinates rounded to 0.1 pixel)."""
+        """The JSON form (coordinates rounded to 0.01 pixel)."""
         r = round(float(self.radius), 2)
         if self.is_stroke:
-            return {"points": [[round(x, 1), round(y, 1)] for x, y in self.points], "color": self.hex, "radius": r}
+            return {"points": [[round(x, 2), round(y, 2)] for x, y in self.points], "color": self.hex, "radius": r}
         x, y = self.points[0]
-        return {"x": round(x, 1), "y": round(y, 1), "color": self.hex, "radius": r}
+        return {"x": round(x, 2), "y": round(y, 2), "color": self.hex, "radius": r}
 
     def scaled(self, sx: float, sy: float) -> Hint:
         return Hint(tuple((x * sx, y * sy) for x, y in self.points), self.color,
