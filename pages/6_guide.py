@@ -61,7 +61,7 @@ b1.button("Undo the last hint", key="guide_undo", on_click=guide.undo, args=(pho
 b2.button("Clear all hints", key="guide_clear", on_click=guide.clear, args=(photo.key,), disabled=not hints,
           icon=":material/delete_sweep:", width="stretch")
 if photo.has_reference:
-    b3.button("Add 10 hints from the original", key="guide_sample", icon=":material/science:", width="stretch",
+    b3.button("10 hints from the original", key="guide_sample", icon=":material/science:", width="stretch",
               on_click=guide.add_sample_hints, args=(photo, guide.brush_radius(brush, width, height)),
               help="Test mode: 10 hints at random spots, in the colours of the colour original, to see how much "
                    "a few right colours help (the Metrics page scores the result).")
