@@ -268,12 +268,14 @@ def image_id(photo) -> str:
 
 
 def download_png(photo, img: np.ndarray) -> bytes:
-    """The PNG of the photo's current guided result (or of the base), encoded once per result."""
+    """The PNG of the photo's current guided result (or of the base), encoded once per result (the
+    Colorize page's "stamp" setting applies)."""
     from core.figures import export
 
     stamp = bool(_ss().get("stamp", False))
     key = (photo.key, "png", GUIDED, image_id(photo), stamp)
-    return results.downloads().get_or_put(key, lambda: export.png_bytes(img, stamp))
+    # fast compression: this file is made again after every hint, while the user waits for the picture
+    return results.downloads().get_or_put(key, lambda: export.png_bytes(img, stamp, compress_level=1))
 
 
 def latest(photo) -> np.ndarray | None:
