@@ -7,6 +7,7 @@ Public API::
     out = colorize(rgb, model="autoencoder", render_factor=None)
     available_models()
     from core.metrics import compare
+    from core import guide        # hints, reference transfer, vibrance over any result (core/guide/)
 """
 
 from core.colorizers import ModelInfo, available_models, clear_cache, colorize, get_colorizer

@@ -269,3 +269,15 @@ def test_fit_to_gamut_keeps_lightness_and_hue():
     inside = lab.fit_ab_to_gamut(L, ab * 0.05)
     assert np.array_equal(inside[mid], (ab * 0.05)[mid])                        # inside sRGB: untouched
     assert moved.mean() > 0.5
+
+
+def test_large_photos_are_guided_on_a_smaller_copy(monkeypatch, photos):
+    ref = photos["coffee"]
+    grey = lab.to_grey_rgb(ref)
+    hints = guide.sample_hints(ref, 10, seed=0, radius=3)
+    full = guide.apply_hints(grey, hints)
+    monkeypatch.setattr(guide, "WORK_PIXELS", grey.shape[0] * grey.shape[1] // 4)
+    small = guide.apply_hints(grey, hints)
+    assert small.shape == grey.shape
+    assert_same_lightness(small, grey)                          # the full-size L is kept
+    assert abs(delta_e2000(ref, small) - delta_e2000(ref, full)) < 1.5

@@ -80,14 +80,19 @@ def _finish(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
     return lab.join_l_ab(L, lab.fit_ab_to_gamut(L, ab))
 
 
+WORK_PIXELS = 4_000_000     # larger photos are guided on a smaller copy; the colour is then stretched
+                            # over the full-size L (as a model's render factor does), so detail stays
+
+
 def guide(rgb: np.ndarray, base: np.ndarray | None = None, *, hints: Sequence = (),
           reference: np.ndarray | None = None, vibrance: float = 1.0,
           strength: float | None = None) -> np.ndarray:
     """Everything in one pass: base (or grey) -> colours of the ``reference`` -> ``vibrance`` -> ``hints``.
 
     The hints come last so that their colours are kept as given; ``strength`` is the reference's share
-    (see :func:`transfer`). Raises HintError (a bad or out-of-range hint), ReferencePhotoError (a reference
-    without colour) or ValueError (bad arguments), with a message meant for the user."""
+    (see :func:`transfer`). Photos over WORK_PIXELS get their colour worked out on a smaller copy and
+    joined with their own full-size L. Raises HintError (a bad or out-of-range hint), ReferencePhotoError
+    (a reference without colour) or ValueError (bad arguments), with a message meant for the user."""
     rgb = _check_rgb(rgb)
     h, w = rgb.shape[:2]
     checked = check_hints(hints, w, h)
@@ -95,13 +100,21 @@ def guide(rgb: np.ndarray, base: np.ndarray | None = None, *, hints: Sequence = 
     ref = None if reference is None else reference_lab(_check_rgb(reference, "the reference"))
     L = lab.lightness(rgb)
     ab = _base_ab(base, (h, w))
+    scale = min(1.0, (WORK_PIXELS / float(h * w)) ** 0.5)
+    if scale < 1.0:                            # work on a smaller copy
+        sh, sw = max(1, round(h * scale)), max(1, round(w * scale))
+        L_work = lab.resize_l(L, sh, sw)
+        ab = None if ab is None else lab.resize_ab(ab, sh, sw)
+        checked = [hint.scaled(sw / w, sh / h) for hint in checked]
+    else:
+        L_work = L
     if ref is not None:
-        ab = transfer_ab(L, ref, ab, strength)
+        ab = transfer_ab(L_work, ref, ab, strength)
     if amount != 1.0:
-        ab = vibrance_ab(L, np.zeros((h, w, 2), np.float32) if ab is None else ab, amount)
+        ab = vibrance_ab(L_work, np.zeros(L_work.shape + (2,), np.float32) if ab is None else ab, amount)
     if checked or ab is None:
-        ab = spread_ab(L, checked, ab)
-    return _finish(L, ab)
+        ab = spread_ab(L_work, checked, ab)
+    return _finish(L, lab.resize_ab(ab, h, w))
 
 
 def apply_hints(rgb: np.ndarray, hints: Sequence, base: np.ndarray | None = None) -> np.ndarray:
