@@ -9,8 +9,10 @@ queued and sent to Python as the component's ``strokes`` state::
 
 with points as fractions (0-1) of the picture's width and height. Python hands back the ids it has
 used (``data["done"]``), and the component drops them from its queue, so nothing is lost when two
-strokes come faster than the app reruns. The existing hints are drawn over the picture from
-``data["hints"]`` (same coordinates; ``radius`` as a fraction of the width).
+strokes come faster than the app reruns. Without a pointer: focus the picture (Tab), move the
+crosshair with the arrow keys (Shift = bigger steps) and press Enter or Space for a click. The
+existing hints are drawn over the picture from ``data["hints"]`` (same coordinates; ``radius`` as a
+fraction of the width).
 
 For browser tests the element exposes its state in the DOM::
 
@@ -89,6 +91,16 @@ function draw(root) {
       }
     }
   }
+  if (root._cursor && document.activeElement === canvas) {
+    const [cx, cy] = [root._cursor[0] * w, root._cursor[1] * h];
+    for (const [width, colour] of [[4, '#fff'], [2, '#000']]) {
+      ctx.beginPath();
+      ctx.moveTo(cx - 12, cy); ctx.lineTo(cx + 12, cy); ctx.moveTo(cx, cy - 12); ctx.lineTo(cx, cy + 12);
+      ctx.lineWidth = width;
+      ctx.strokeStyle = colour;
+      ctx.stroke();
+    }
+  }
   root.dataset.hints = String((root._data.hints || []).length);
   root.dataset.pending = String(root._pending.length);
 }
@@ -145,6 +157,25 @@ function build(parent) {
     draw(root);
   };
   canvas.addEventListener('pointerup', (e) => finish(e, true));
+  root._cursor = [0.5, 0.5];
+  canvas.addEventListener('focus', () => draw(root));
+  canvas.addEventListener('blur', () => draw(root));
+  canvas.addEventListener('keydown', (e) => {
+    const step = e.shiftKey ? 0.1 : 0.02;
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (e.key in moves) {
+      const [dx, dy] = moves[e.key];
+      root._cursor = [Math.min(1, Math.max(0, root._cursor[0] + dx)), Math.min(1, Math.max(0, root._cursor[1] + dy))];
+      draw(root);
+      e.preventDefault();
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      const p = [Math.round(root._cursor[0] * 1e5) / 1e5, Math.round(root._cursor[1] * 1e5) / 1e5];
+      root._pending.push({ id: newId(), points: [p] });
+      root._setState('strokes', root._pending.slice());
+      draw(root);
+      e.preventDefault();
+    }
+  });
   canvas.addEventListener('pointercancel', (e) => finish(e, false));
   const img = root.querySelector('img');
   img.addEventListener('load', () => draw(root));
