@@ -306,8 +306,10 @@ def _surely_inside(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
 
 def fit_ab_to_gamut(L: np.ndarray, ab: np.ndarray, steps: int = 10) -> np.ndarray:
     """ab (H, W, 2) with every colour that sRGB cannot show at its lightness moved towards grey along its own
-    hue until it can (a bisection of the chroma), so that :func:`join_l_ab` has nothing to clip: L and hue stay,
-    only the chroma of those pixels drops. Colours already inside are returned unchanged."""
+    hue until it can, so that :func:`join_l_ab` has nothing to clip: L and hue stay, only the chroma of those
+    pixels drops (to within about 1 % of the most sRGB shows there). Colours already inside are returned
+    unchanged. The chroma comes from the table of :func:`max_chroma`, checked exactly; the few colours near
+    a corner of the gamut where the table is too generous are found by bisection."""
     L = np.asarray(L, np.float32)
     ab = np.array(ab, np.float32, copy=True)
     flat_l, flat_ab = L.reshape(-1), ab.reshape(-1, 2)
@@ -317,12 +319,19 @@ def fit_ab_to_gamut(L: np.ndarray, ab: np.ndarray, steps: int = 10) -> np.ndarra
     if not idx.size:
         return ab
     l_out, ab_out = flat_l[idx], flat_ab[idx]
-    lo = np.zeros(idx.size, np.float32)            # grey (chroma 0) is always inside
-    hi = np.ones(idx.size, np.float32)
-    for _ in range(steps):
-        mid = (lo + hi) * 0.5
-        ok = _in_gamut(l_out, ab_out * mid[:, None])
-        lo = np.where(ok, mid, lo)
-        hi = np.where(ok, hi, mid)
-    flat_ab[idx] = ab_out * lo[:, None]
+    chroma = np.maximum(np.hypot(ab_out[:, 0], ab_out[:, 1]), 1e-6)
+    t = np.minimum(max_chroma(l_out, ab_out) * 0.995 / chroma, 1.0).astype(np.float32)
+    ok = _in_gamut(l_out, ab_out * t[:, None])
+    if not ok.all():                               # near a corner of the gamut: bisect between grey and t
+        bad = np.flatnonzero(~ok)
+        lb, ab_b = l_out[bad], ab_out[bad]
+        lo = np.zeros(bad.size, np.float32)        # grey (chroma 0) is always inside
+        hi = t[bad]
+        for _ in range(steps):
+            mid = (lo + hi) * 0.5
+            inside = _in_gamut(lb, ab_b * mid[:, None])
+            lo = np.where(inside, mid, lo)
+            hi = np.where(inside, hi, mid)
+        t[bad] = lo
+    flat_ab[idx] = ab_out * t[:, None]
     return ab
