@@ -313,6 +313,9 @@ def fit_ab_to_gamut(L: np.ndarray, ab: np.ndarray, steps: int = 10) -> np.ndarra
     L = np.asarray(L, np.float32)
     ab = np.array(ab, np.float32, copy=True)
     flat_l, flat_ab = L.reshape(-1), ab.reshape(-1, 2)
+    extreme = (flat_l <= 0.0) | (flat_l >= L_MAX)      # black and white have no colour at all
+    if extreme.any():
+        flat_ab[extreme] = 0.0
     idx = np.flatnonzero(~_surely_inside(flat_l, flat_ab))
     if idx.size:
         idx = idx[~_in_gamut(flat_l[idx], flat_ab[idx])]

@@ -114,7 +114,7 @@ with canvas_slot:
     else:
         st.caption(f"{len(hints)} hint(s) on {width} × {height} px · start: {ui_models.title(model)}.")
 
-with st.expander("Before and after: the model's colours against yours"):
+if st.toggle("Before and after: a slider between the model's colours and yours", key="guide_show_compare"):
     compare_slider(base, shown, ui_models.title(model), guide.GUIDED_LABEL, key="guide_compare")
 
 # ----------------------------------------------------------------------------- downloads

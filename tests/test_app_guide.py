@@ -216,6 +216,10 @@ def test_a_reference_photo_and_its_strength():
     assert np.abs(with_ref.astype(int) - before).mean() > 1
     at.slider(key="guide_strength").set_value(0).run()
     assert np.abs(shown(at).astype(int) - before).mean() < np.abs(with_ref.astype(int) - before).mean()
+    at.toggle(key="guide_show_compare").set_value(True).run()          # before/after slider, on request
+    slider = next(json.loads(c.proto.json) for c in at.get("bidi_component")
+                  if c.proto.component_name == "colorization_studio.compare_slider")
+    assert (slider["left_label"], slider["right_label"]) == (OURS, GUIDED)
     at.button(key="guide_drop_reference").click().run()
     assert "Reference: mug.png" not in [c for img in at.image for c in img.captions]
 
