@@ -15,17 +15,18 @@ import streamlit as st  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from core.figures.samples import app_icon  # noqa: E402
-from ui import address, photos, widgets  # noqa: E402
+from ui import address, photos, presentation, widgets  # noqa: E402
 
 st.set_page_config(
     page_title="Colorization Studio",
     page_icon=Image.fromarray(app_icon()),   # drawn locally: a material icon would be fetched from a CDN
-    layout="wide" if widgets.presentation_mode() else "centered",
+    layout="wide" if presentation.presentation_mode() else "centered",
     menu_items={"About": "Colorization Studio: an autoencoder that colours grey photos, for the classroom."},
 )
 
 pages = [
     st.Page(widgets.PAGE_COLORIZE, title="Colorize", icon=":material/palette:", url_path="colorize", default=True),
+    st.Page(widgets.PAGE_GUIDE, title="Guide the colours", icon=":material/brush:", url_path="guide"),
     st.Page(widgets.PAGE_COMPARE, title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page(widgets.PAGE_CHANNELS, title="Channels", icon=":material/layers:", url_path="channels"),
     st.Page(widgets.PAGE_METRICS, title="Metrics", icon=":material/straighten:", url_path="metrics"),
@@ -33,7 +34,7 @@ pages = [
 ]
 page = st.navigation(pages)
 photos.restore_from_address()
-widgets.sidebar()
+presentation.sidebar()
 address.sync()
-widgets.apply_presentation_css()
+presentation.apply_presentation_css()
 page.run()

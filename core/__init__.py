@@ -8,6 +8,7 @@ Public API::
     out = colorize(rgb, model="autoencoder", render_factor=None)
     available_models()
     from core.metrics import compare
+    from core import guide        # hints, reference transfer, vibrance over any result (core/guide/)
 
 The names are loaded on first use (PEP 562), so ``python -m core.<module>`` and ``import core.lab``
 do not load the model registry first.

@@ -161,13 +161,22 @@ def join_l_ab(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
     """Join full-resolution L (H, W) with ab of any size (h, w, 2) -> RGB uint8 (H, W, 3).
 
     ab is resized to L's size; L is used exactly as given, so the grey detail
-    of the input is preserved at full resolution.
+    of the input is preserved at full resolution. Colours that sRGB cannot show
+    at their pixel's lightness lose chroma along their own hue
+    (:func:`core.gamut.fit_ab_to_gamut`) instead of being clipped per channel,
+    which would change the lightness.
     """
+    from core.gamut import fit_ab_to_gamut
+
     L = np.asarray(L, np.float32)
     h, w = L.shape
     ab = resize_ab(ab, h, w)
-    return _in_strips(lambda l_part, ab_part: _lab_to_rgb_strip(np.concatenate([l_part[..., None], ab_part], -1)),
-                      3, np.uint8, L, ab)
+
+    def strip(l_part, ab_part):
+        ab_part = fit_ab_to_gamut(l_part, ab_part)
+        return _lab_to_rgb_strip(np.concatenate([l_part[..., None], ab_part], -1))
+
+    return _in_strips(strip, 3, np.uint8, L, ab)
 
 
 def resize_rgb(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -209,3 +218,6 @@ def render_size(height: int, width: int, render_factor: int, stride: int = 1) ->
     h = max(stride, int(round(height * scale / stride)) * stride)
     w = max(stride, int(round(width * scale / stride)) * stride)
     return h, w
+
+
+# --------------------------------------------------------------------------- the sRGB gamut

@@ -5,7 +5,7 @@ import streamlit as st
 from core import images
 from core.figures import export
 from ui import models as ui_models
-from ui import photos, results, widgets
+from ui import notices, photos, results, widgets
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "gif"]
 DISPLAY_SIDE = 1024       # pictures on screen are shrunk to this; downloads keep the full size
@@ -43,7 +43,8 @@ if batch or uploads or photos.rejected():
 st.subheader("2 · Choose models")
 chosen = widgets.model_picker()
 rf = widgets.render_factor_picker(chosen)
-ready = widgets.model_notices(chosen, key="colorize")
+widgets.vibrance_slider()
+ready = notices.model_notices(chosen, key="colorize")
 
 # ----------------------------------------------------------------------------- 3. results
 st.subheader("3 · Results")

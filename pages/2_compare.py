@@ -13,7 +13,7 @@ batch, ready, rf = widgets.page_inputs("compare")
 photo = widgets.photo_picker(batch, key="compare_photo")
 outcome = widgets.compute([photo], ready, rf)
 
-versions = widgets.versions(photo, outcome, ready, grey="Grey input")
+versions = widgets.versions(photo, outcome, ready, grey="Grey input", guided=True)
 names = list(versions)
 outputs = [n for n in names if n not in ("Grey input", "Original")]
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import images
 from core.figures import channels, charts
-from ui import widgets
+from ui import presentation, widgets
 
 st.title("Channels")
 st.write("Every colour can be split into **L** (lightness), **a** (green ↔ red) and **b** (blue ↔ yellow). "
@@ -14,7 +14,7 @@ batch, ready, rf = widgets.page_inputs("channels")
 photo = widgets.photo_picker(batch, key="channels_photo")
 outcome = widgets.compute([photo], ready, rf)
 
-sources = widgets.versions(photo, outcome, ready, original_first=True)
+sources = widgets.versions(photo, outcome, ready, original_first=True, guided=True)
 if not sources:
     sources["Grey input"] = photo.grey
 if not photo.has_reference:
@@ -38,11 +38,11 @@ for label, rgb in sources.items():
 st.subheader("How much of each colour?")
 st.caption("Share of pixels at each value of a and b. A curve squeezed around 0 means dull colours; the "
            "original's curve (thick) shows what the real photo uses.")
-widgets.chart(charts.ab_histogram_figure(sources), key="ab_hist")
+presentation.chart(charts.ab_histogram_figure(sources), key="ab_hist")
 
 st.subheader("Which colours are used? (the ab plane)")
 st.caption("Each map is the a-b colour plane: bright cells are colours many pixels use. A model that plays safe "
            "uses a small patch near the centre (greys and browns); the original may spread much wider.")
-widgets.chart(charts.ab_density_figure(sources), key="ab_density")
+presentation.chart(charts.ab_density_figure(sources), key="ab_density")
 
 st.dataframe(channels.ab_stats_table(sources), hide_index=True, key="ab_stats")

@@ -5,7 +5,7 @@ import streamlit as st
 from core import metrics
 from core.figures import charts, tables
 from core.metrics import METRICS
-from ui import photos, results, widgets
+from ui import photos, presentation, results, widgets
 
 BASELINE = "Grey input (no colour)"
 
@@ -19,7 +19,7 @@ outcome = widgets.compute(batch, ready, rf)
 
 
 def outputs_of(photo: photos.Photo, with_baseline: bool) -> dict:
-    outs = widgets.versions(photo, outcome, ready, original=None)
+    outs = widgets.versions(photo, outcome, ready, original=None, guided=True)
     if with_baseline and "grayscale" not in ready:
         outs[BASELINE] = photo.grey
     return outs
@@ -53,7 +53,7 @@ if scored:
     chart_cols = st.columns(2)
     for i, key in enumerate(metrics.METRIC_NAMES):
         with chart_cols[i % 2]:
-            widgets.chart(charts.metric_bar_figure(means, key), key=f"bar_{key}")
+            presentation.chart(charts.metric_bar_figure(means, key), key=f"bar_{key}")
 
     st.markdown("**Table**" + (": one row per photo and model, then the means" if n > 1 else ""))
     table = tables.metrics_table(rows + means if n > 1 else rows)
@@ -70,6 +70,6 @@ if unscored:
     for p in unscored:
         c_rows.extend(results.colourfulness_rows(p.name, outputs_of(p, with_baseline=False)))
     c_means = tables.mean_rows(c_rows, columns=("colourfulness",))
-    widgets.chart(charts.colourfulness_figure(c_means), key="bar_colourfulness")
+    presentation.chart(charts.colourfulness_figure(c_means), key="bar_colourfulness")
     st.dataframe(tables.round_rows(c_rows + (c_means if len(unscored) > 1 else [])), hide_index=True,
                  key="colourfulness_table")

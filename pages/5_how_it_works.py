@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core import lab
+from core import guide, lab
 from core.figures import channels, charts, samples
 from ui import models as ui_models
-from ui import photos, results, widgets
+from ui import notices, photos, presentation, results, widgets
 
 OURS = "autoencoder"
 
@@ -39,9 +39,9 @@ for col, ch in zip(cols[1:], "Lab", strict=True):
 # ----------------------------------------------------------------------------- pipeline
 st.header("2 · The pipeline")
 if not ours_ready:
-    widgets.model_notice(OURS, key="how")
+    notices.model_notice(OURS, key="how")
 else:
-    result = widgets.compute([photo], [OURS], rf_default).get(photo, OURS)
+    result = widgets.compute([photo], [OURS], rf_default, vibrance=1.0).get(photo, OURS)
     st.markdown(
         "**grey photo → L → pretrained encoder (five scales) + a global descriptor → U-Net decoder → a, b "
         "→ join with L → colour photo**")
@@ -76,7 +76,7 @@ st.markdown(f"The colour is worked out on a **small copy**: {lab.RENDER_UNIT} ×
 if ours_ready:
     cols = st.columns(len(FACTORS))
     for col, rf in zip(cols, FACTORS, strict=True):
-        img = widgets.compute([photo], [OURS], rf).get(photo, OURS)
+        img = widgets.compute([photo], [OURS], rf, vibrance=1.0).get(photo, OURS)
         if img is not None:
             default = " (default)" if rf == rf_default else ""
             col.image(img, width="stretch",
@@ -88,13 +88,14 @@ st.markdown("A famous network by Richard Zhang, Phillip Isola and Alexei Efros (
             "1.3 million ImageNet photos. It also predicts a, b from L by scoring 313 colour bins. It is "
             "bigger than ours (129 MB of weights) and runs here through OpenCV. We use it as the yardstick.")
 if infos["eccv16"].available:
-    out = widgets.compute([photo], ["eccv16"], infos["eccv16"].default_render_factor).get(photo, "eccv16")
+    out = widgets.compute([photo], ["eccv16"], infos["eccv16"].default_render_factor,
+                          vibrance=1.0).get(photo, "eccv16")
     if out is not None:
         cols = st.columns(2)
         cols[0].image(out, caption=infos["eccv16"].title, width="stretch")
         cols[1].image(photo.reference, caption="Original", width="stretch")
 else:
-    widgets.model_notice("eccv16", key="how")
+    notices.model_notice("eccv16", key="how")
 
 # ----------------------------------------------------------------------------- limits
 st.header("5 · Honest limits")
@@ -111,6 +112,30 @@ if ours_ready and result is not None:
     st.markdown(f"On this photo our colours are **{scores['colorfulness_ratio']:.0%} as colourful** as the "
                 f"original, and differ from it by **ΔE2000 = {scores['delta_e2000']:.1f}** on average "
                 "(about 2 is just noticeable).")
-    widgets.chart(charts.ab_density_figure({"Original": photo.reference, "Our guess": result}), key="how_density")
+    presentation.chart(charts.ab_density_figure({"Original": photo.reference, "Our guess": result}), key="how_density")
     st.caption("The colours each picture uses, on the a-b plane: the guess usually covers a smaller patch "
                "nearer the centre (duller), and sometimes in the wrong direction.")
+
+# ----------------------------------------------------------------------------- hints
+st.header("6 · Telling it the colours: hints")
+st.markdown("Nobody can guess the colour of a door from a grey photo, but *you* may know it. On the **Guide the "
+            "colours** page you click on the door in red, and the red spreads over the door and stops at its "
+            "edges, like paint in a colouring book.\n\n"
+            "The rule behind it (Levin, Lischinski & Weiss, 2004): **neighbouring pixels of similar lightness "
+            "should get similar colours**. That gives one big system of equations with a few fixed points, your "
+            "clicks. Solving it exactly takes about half a minute for a one-megapixel photo; an *edge-aware "
+            "smoother* (OpenCV's fast global smoother) spreads the colour the same way in a tenth of a second. "
+            "Over the network's result only the *difference* your click makes is spread, so the rest of the photo "
+            "keeps the network's colours.")
+if ours_ready and result is not None:
+    hints = guide.sample_hints(photo.reference, 10, seed=0, radius=3)
+    hinted = guide.apply_hints(photo.grey, hints, base=result)
+    before = results.metric_rows(photo.name, photo.reference, {"ours": result})[0]["delta_e2000"]
+    after = results.metric_rows(photo.name, photo.reference, {"hinted": hinted})[0]["delta_e2000"]
+    cols = st.columns(3)
+    cols[0].image(result, caption=f"Our guess (ΔE2000 {before:.1f})", width="stretch")
+    cols[1].image(hinted, caption=f"+ 10 clicks in the true colours (ΔE2000 {after:.1f})", width="stretch")
+    cols[2].image(photo.reference, caption="The real colours", width="stretch")
+    st.caption("The 10 clicks were taken at random spots of the colour original, as a person who knew the "
+               "colours would give them. Lower ΔE2000 = closer to the real colours.")
+st.page_link(widgets.PAGE_GUIDE, label="Try it: Guide the colours", icon=":material/brush:")

@@ -14,7 +14,8 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
     at = open_page(HOW)
     headers = [h.value for h in at.header]
     assert headers == ["1 · Colour = lightness + two colour numbers", "2 · The pipeline", "3 · The render factor",
-                       "4 · The Caffe baseline (Zhang et al., 2016)", "5 · Honest limits"]
+                       "4 · The Caffe baseline (Zhang et al., 2016)", "5 · Honest limits",
+                       "6 · Telling it the colours: hints"]
     caps = captions(at)
     assert "The colour photo" in caps and "L (0 black … 100 white)" in caps
     assert "a (-50 green … +50 red)" in caps and "b (-50 blue … +50 yellow)" in caps
@@ -32,6 +33,10 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
     assert len(at.get("plotly_chart")) == 1
     assert "not downloaded yet" in texts(at.warning)             # the baseline needs its weights
     assert at.button(key="fetch_eccv16_how").label.startswith("Download the Zhang et al. 2016 (Caffe) weights")
+    # hints: the automatic guess, the same with 10 clicks in the true colours (closer), the original
+    guess, hinted = (c for c in caps if c.startswith(("Our guess (ΔE2000", "+ 10 clicks")))
+    assert float(hinted.split("ΔE2000 ")[1].rstrip(")")) < float(guess.split("ΔE2000 ")[1].rstrip(")"))
+    assert "Levin, Lischinski & Weiss" in md
 
 
 def test_every_sample_can_be_used():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 
@@ -306,3 +307,76 @@ def test_one_entry_lists_every_command():
     r = run(["frobnicate"], timeout=60)
     assert r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr and "Traceback" not in r.stderr
     assert run([], timeout=60).returncode == 2
+
+
+# --------------------------------------------------------------------------- guided colour
+
+
+def test_colorize_help_documents_the_hints_file(capsys):
+    with pytest.raises(SystemExit):
+        colorize_main(["--help"])
+    text = capsys.readouterr().out
+    for words in ("--hints FILE", "--reference PHOTO", "--vibrance X", "colorization-studio-hints",
+                  "\"points\"", "#rrggbb", "width, height"):
+        assert words in text, words
+
+
+def test_colorize_with_hints_reference_and_vibrance(tmp_path, photos, capsys):
+    from core import guide, lab
+
+    src = _save(tmp_path / "mug.png", to_grey_rgb(photos["coffee"]))
+    h, w = photos["coffee"].shape[:2]
+    hints = tmp_path / "hints.json"
+    hints.write_text(guide.hints_to_json([(10, 10, (200, 30, 30), 3), ([(40, 40), (60, 50)], "#1e3cc8", 2)], w, h))
+    ref = _save(tmp_path / "ref.jpg", photos["chelsea"])
+    out = tmp_path / "out"
+    args = [str(src), "--model", "grayscale", "--out", str(out), "--hints", str(hints), "--reference", str(ref),
+            "--vibrance", "1.3"]
+    assert colorize_main(args) == 0, capsys.readouterr().err
+    result = load_image(out / "mug_grayscale_guided.png")
+    grey = load_image(src)
+    assert result.shape == grey.shape
+    assert np.abs(lab.lightness(result) - lab.lightness(grey)).max() < 0.6      # L kept
+    expected = guide.guide(grey, grey, hints=guide.hints_from_json(hints.read_bytes(), w, h),
+                           reference=load_image(ref), vibrance=1.3)
+    assert np.array_equal(result, expected)                                     # the engine's one call path
+    assert result[10, 10, 0] > result[10, 10, 2] + 20                           # red where the hint is
+
+
+@pytest.mark.parametrize("extra,words", [
+    (["--hints", "{missing}"], "cannot read it"),
+    (["--hints", "{bad_json}"], "not valid JSON"),
+    (["--reference", "{not_image}"], "not an image file"),
+    (["--reference", "{grey}"], "no colour"),
+    (["--vibrance", "3"], "--vibrance must be from 0 to 2"),
+    (["--reference-strength", "0.5"], "needs --reference"),
+])
+def test_colorize_guided_input_problems(tmp_path, photos, capsys, extra, words):
+    src = _save(tmp_path / "mug.png", photos["coffee"])
+    files = {"missing": tmp_path / "nope.json", "bad_json": tmp_path / "bad.json",
+             "not_image": tmp_path / "ref.jpg", "grey": tmp_path / "grey.png"}
+    files["bad_json"].write_text("{\"hints\": [ {\"x\": 1,")
+    files["not_image"].write_text("hello")
+    _save(files["grey"], to_grey_rgb(photos["coffee"]))
+    extra = [e.format(**files) for e in extra]
+    assert colorize_main([str(src), "--model", "grayscale", "--out", str(tmp_path / "out"), *extra]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_colorize_hints_that_do_not_fit_a_photo_skip_it(tmp_path, photos, capsys):
+    from core import guide
+
+    d = tmp_path / "in"
+    d.mkdir()
+    _save(d / "big.png", photos["coffee"])
+    _save(d / "small.png", photos["coffee"][:20, :20])
+    h, w = photos["coffee"].shape[:2]
+    hints = tmp_path / "hints.json"
+    hints.write_text(json.dumps([{"x": 50, "y": 30, "color": "#ff0000"}]))    # no size: pixels as they are
+    assert colorize_main([str(d), "--model", "grayscale", "--out", str(tmp_path / "out"), "--hints", str(hints)]) == 0
+    err = capsys.readouterr().err
+    assert "small.png" in err and "outside the photo" in err and "1 colorized, 1 skipped" in err
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["big_grayscale_guided.png"]
+    assert guide.hints_from_json(hints.read_bytes(), w, h)

@@ -68,14 +68,35 @@ class Outcome:
         return self.images.get((photo.key, model))
 
 
+def forget_downloads() -> None:
+    """Drop the encoded downloads (the pictures they were made from changed, e.g. a new vibrance)."""
+    downloads().clear()
+
+
+def with_vibrance(outcome: Outcome, render_factor: int, amount: float) -> Outcome:
+    """The outcome with ``core.guide.vibrance(amount)`` applied to every result (cached per session)."""
+    from core import guide
+
+    amount = round(float(amount), 3)
+    if amount == 1.0:
+        return outcome
+    cache = results()
+    out = Outcome(errors=list(outcome.errors), computed=outcome.computed, seconds=outcome.seconds)
+    for (photo_key, model), img in outcome.images.items():
+        key = (photo_key, model, int(render_factor), "vibrance", amount)
+        out.images[(photo_key, model)] = cache.get_or_put(key, lambda img=img: guide.vibrance(img, amount))
+    return out
+
+
 def colorize_many(batch: Sequence, models: Sequence[str], render_factor: int,
                   colorize_fn: Callable[[str, np.ndarray, int], np.ndarray],
-                  progress: Callable[[float, str], None] | None = None) -> Outcome:
+                  progress: Callable[[float, str], None] | None = None, vibrance: float = 1.0) -> Outcome:
     """Colorize every photo with every model, using and filling the session's result cache.
 
     ``colorize_fn(model, grey_rgb, render_factor)`` does the work. A failure
     (model missing, image too large ...) becomes a friendly message; the other
-    results are still returned.
+    results are still returned. ``vibrance`` other than 1 is applied to every
+    result (see :func:`with_vibrance`).
     """
     cache = results()
     out = Outcome()
@@ -114,7 +135,7 @@ def colorize_many(batch: Sequence, models: Sequence[str], render_factor: int,
     if progress and todo:
         progress(1.0, "Done")
     out.seconds = time.perf_counter() - t0
-    return out
+    return with_vibrance(out, render_factor, vibrance)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

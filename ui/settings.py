@@ -9,6 +9,7 @@ import streamlit as st
 from core import available_models
 
 DEFAULT_MODELS = ("autoencoder",)
+VIBRANCE_MIN, VIBRANCE_MAX = 0.0, 2.0
 
 
 def _ss():
@@ -32,3 +33,19 @@ def render_factor() -> int:
     """The render factor set on the Colorize page; before that, the first chosen model's default."""
     value = _ss().get("render_factor")
     return int(value) if value is not None else default_render_factor(models())
+
+
+VIBRANCE_KEY = "vibrance_setting"
+
+
+def vibrance() -> float:
+    """The vibrance set on the Colorize or Guide page for every result: 1 = as the model made it."""
+    try:
+        value = float(_ss().get(VIBRANCE_KEY, 1.0))
+    except (TypeError, ValueError):
+        return 1.0
+    return min(max(value, VIBRANCE_MIN), VIBRANCE_MAX) if value == value else 1.0
+
+
+def set_vibrance(value) -> None:
+    _ss()[VIBRANCE_KEY] = value

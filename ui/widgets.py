@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import streamlit as st
 
 from core import lab
-from core import weights as core_weights
-from core.figures import charts, samples
-from ui import address, photos, results, settings
+from core.figures import samples
+from ui import guide as ui_guide
 from ui import models as ui_models
+from ui import notices, photos, results, settings
 
 # One render-factor scale for every model: the range all of them accept.
 RF_MIN, RF_MAX = 4, 48
@@ -21,58 +20,7 @@ PAGE_COMPARE = "pages/2_compare.py"
 PAGE_CHANNELS = "pages/3_channels.py"
 PAGE_METRICS = "pages/4_metrics.py"
 PAGE_HOW = "pages/5_how_it_works.py"
-
-# Presentation mode (a projector at 1920 x 1080): every text grows, and none shrinks. Streamlit's own
-# text sizes are in rem, so the root size carries most of it; the rest is named here by test id.
-PRESENTATION_CSS = """
-<style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
-[data-testid="stCaptionContainer"], label, button p { font-size: 1.2rem !important; }
-h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
-[data-testid="stMainBlockContainer"], .block-container { max-width: 96vw !important;
-  padding-left: 2vw !important; padding-right: 2vw !important; padding-top: 3rem !important; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
-  { font-size: 3.2rem !important; line-height: 1.15 !important; }
-[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.2rem !important; }
-[data-testid="stMultiSelect"] *, [data-testid="stSelectbox"] *, [role="listbox"] [role="option"],
-[role="listbox"] [role="option"] *, [data-testid="stFileChips"] *, [data-testid="stFileUploaderDropzone"] *,
-[data-testid="stSlider"] * { font-size: 1.2rem !important; }
-[data-testid="stImageCaption"], [data-testid="stExpander"] summary p { font-size: 1.2rem !important; }
-</style>
-"""
-
-
-def presentation_mode() -> bool:
-    """Presentation mode: the sidebar switch, which a new session (a reload) takes from ``?present=1``."""
-    ss = st.session_state
-    if "presentation" not in ss:
-        ss["presentation"] = address.wanted_presentation()
-    return bool(ss["presentation"])
-
-
-def sidebar() -> None:
-    """The sidebar of every page: presentation mode and a short orientation."""
-    presentation_mode()             # takes ?present=1 before the switch is drawn
-    with st.sidebar:
-        st.toggle("Presentation mode", key="presentation", on_change=address.sync,
-                  help="Large text and the full screen width, for a projector. It is kept in the address "
-                       "(?present=1), so a bookmark opens the app in presentation mode.")
-        st.caption("Colour is guessed by a neural network from the grey picture alone. "
-                   "Nothing you upload leaves this computer.")
-
-
-def apply_presentation_css() -> None:
-    if presentation_mode():
-        st.html(PRESENTATION_CSS)
-
-
-def chart(fig, key: str) -> None:
-    """A plotly chart; in presentation mode its text grows with the rest of the page."""
-    if presentation_mode():
-        fig = charts.for_projector(fig)
-    st.plotly_chart(fig, key=key, config={"displaylogo": False})
-
+PAGE_GUIDE = "pages/6_guide.py"
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     """``1 photo``, ``3 photos``."""
@@ -135,75 +83,22 @@ def render_factor_picker(chosen: Sequence[str]) -> int:
     return rf
 
 
-_PATH = re.compile(r"(?<![\w:/.~\\])(?:[A-Za-z]:)?(?:[\\/][^\s'\"():;,\\/]+){2,}[\\/]?")
+def _vibrance_changed(key: str) -> None:
+    settings.set_vibrance(st.session_state[key])
+    results.forget_downloads()
 
 
-def no_paths(text: str) -> str:
-    """An engine message for the page: every file-system path is cut to its last part (the app runs on
-    a server; its folders mean nothing to a visitor and are nobody else's business)."""
-    return _PATH.sub(lambda m: re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1], str(text))
-
-
-def _fetch_weights(name: str, key: str) -> None:
-    bar = st.progress(0.0, text=f"Connecting to download the {name} weights…")
-
-    def cb(filename: str, done: int, total: int) -> None:
-        frac = done / total if total else 0.0
-        size = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
-        bar.progress(min(1.0, frac), text=f"Downloading {filename}: {size}")
-
-    try:
-        core_weights.fetch(name, progress=cb)
-    except core_weights.FetchError as e:
-        bar.empty()
-        st.session_state[f"fetch_error_{key}"] = no_paths(e)
-        return
-    except OSError as e:
-        bar.empty()
-        st.session_state[f"fetch_error_{key}"] = no_paths(f"Could not save the weights: {e.strerror or e}")
-        return
-    bar.progress(1.0, text="Downloaded and checked.")
-    st.session_state.pop(f"fetch_error_{key}", None)
-    ui_models.forget_missing()
-    st.rerun()
-
-
-def model_notice(name: str, key: str = "") -> None:
-    """Inline notice for a model that cannot run yet: why, a download button (eccv16) and the CLI command."""
-    info = ui_models.infos().get(name)
-    if info is None or info.available:
-        return
-    if info.download_mb:
-        size = f"about {info.download_mb:.0f} MB"
-        st.warning(
-            f"**{info.title} is not downloaded yet.** {info.description} Its weights ({size}) are not shipped "
-            "with the app. Everything else keeps working without it.",
-            icon=":material/download:",
-        )
-        k = f"fetch_{name}_{key}"
-        if st.button(f"Download the {info.title} weights ({size})", key=k):
-            _fetch_weights(name, k)
-        err = st.session_state.get(f"fetch_error_{k}")
-        if err:
-            st.error(f"The download did not work: {err}")
-        st.caption("Or, on the computer that runs this app (it works offline afterwards):")
-        st.code(info.how_to_get, language="bash")
-    else:
-        st.warning(f"**{info.title} is not available:** {no_paths(info.reason)}.", icon=":material/warning:")
-        if info.how_to_get:
-            st.code(info.how_to_get, language="bash")
-
-
-def model_notices(chosen: Sequence[str], key: str = "") -> list[str]:
-    """Show notices for the chosen models that cannot run; return the ones that can."""
-    infos = ui_models.infos()
-    ready = []
-    for m in chosen:
-        if m in infos and infos[m].available:
-            ready.append(m)
-        else:
-            model_notice(m, key)
-    return ready
+def vibrance_slider(key: str = "vibrance") -> float:
+    """The session's vibrance (0 = grey, 1 = as the model made it, 2 = most vivid), applied to every result.
+    Each page has its own slider (``key``); all of them show and set the one setting."""
+    current = settings.vibrance()
+    if st.session_state.get(key) != current:
+        st.session_state[key] = current
+    st.slider("Vibrance", settings.VIBRANCE_MIN, settings.VIBRANCE_MAX, step=0.05, key=key,
+              on_change=_vibrance_changed, args=(key,),
+              help="More or less colour in every result: 0 = grey, 1 = as the model made it, 2 = most vivid. "
+                   "Dull colours gain the most; the lightness of the photo never changes.")
+    return settings.vibrance()
 
 
 # --------------------------------------------------------------------------- photos
@@ -307,13 +202,16 @@ class ProgressBar:
             self.bar = None
 
 
-def compute(batch: Sequence[photos.Photo], chosen: Sequence[str], rf: int) -> results.Outcome:
-    """Colour the batch with the chosen models (cached), with a progress bar while there is work to do."""
+def compute(batch: Sequence[photos.Photo], chosen: Sequence[str], rf: int,
+            vibrance: float | None = None) -> results.Outcome:
+    """Colour the batch with the chosen models (cached), with a progress bar while there is work to do;
+    ``vibrance`` (None = the session's, see :func:`vibrance_slider`) is applied to every result."""
     bar = ProgressBar()
-    outcome = results.colorize_many(batch, chosen, rf, ui_models.colorize, bar)
+    amount = settings.vibrance() if vibrance is None else vibrance
+    outcome = results.colorize_many(batch, chosen, rf, ui_models.colorize, bar, vibrance=amount)
     bar.done()
     for msg in outcome.errors:
-        st.error(no_paths(msg))
+        st.error(notices.no_paths(msg))
     return outcome
 
 
@@ -328,14 +226,22 @@ def page_inputs(key: str) -> tuple[list[photos.Photo], list[str], int]:
     chosen = settings.models()
     rf = settings.render_factor()
     settings_caption(chosen, rf)
-    return batch, model_notices(chosen, key=key), rf
+    return batch, notices.model_notices(chosen, key=key), rf
 
 
 def versions(photo: photos.Photo, outcome: results.Outcome, models: Sequence[str], grey: str | None = None,
-             original: str | None = "Original", original_first: bool = False) -> dict:
+             original: str | None = "Original", original_first: bool = False, guided: bool = False) -> dict:
     """One photo's pictures by label (grey input, each model's result, the colour original), see
-    :func:`ui.results.versions`; ``original_first`` puts the original before the models' results."""
+    :func:`ui.results.versions`; ``original_first`` puts the original before the models' results;
+    ``guided`` adds the photo's guided result of the Guide page, when there is one, after the models'."""
     out = results.versions(photo, outcome, models, ui_models.title, grey, original)
+    if guided:
+        img = ui_guide.latest(photo)
+        if img is not None:
+            out = {k: v for k, v in out.items() if k != original}
+            out[ui_guide.GUIDED_LABEL] = img
+            if original and photo.reference is not None:
+                out[original] = photo.reference
     if original_first and original in out:
         out = {original: out.pop(original), **out}
     return out

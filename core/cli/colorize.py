@@ -1,4 +1,7 @@
-"""``python -m core colorize INPUT... [--model M] [--render-factor N] [--out DIR]``: photos to PNG files."""
+"""``python -m core colorize INPUT... [--model M] [--render-factor N] [--out DIR]``: photos to PNG files.
+
+Guided colour (:mod:`core.guide`) on top of the model: ``--hints FILE``, ``--reference PHOTO``, ``--vibrance X``.
+"""
 
 from __future__ import annotations
 
@@ -26,13 +29,73 @@ def expand_inputs(inputs) -> tuple[list[Path], list[str]]:
     return files, problems
 
 
+HINTS_HELP = """\
+guided colour: the model's result is the start; then the colours of --reference are
+blended in, then --vibrance, then the --hints (their colours are kept as given). The
+photo's lightness never changes. Outputs are named <name>_<model>_guided.png.
+
+hints file (JSON; the Guide page of the app downloads and loads the same file):
+  {
+    "format": "colorization-studio-hints", "version": 1,
+    "width": 640, "height": 427,
+    "hints": [
+      {"x": 120, "y": 80, "color": "#c0392b", "radius": 6},
+      {"points": [[10, 20], [14, 22], [20, 25]], "color": [40, 90, 200], "radius": 4}
+    ]
+  }
+  x, y: pixels of the photo (0, 0 = top-left); "points": a stroke. color: "#rrggbb"
+  or [r, g, b] (only its colour counts, not its lightness). radius: pixels (default 3).
+  width, height (optional): the size of the photo the hints were made on; a photo of
+  the same shape at another size gets them scaled. A bare list of hints also works.
+  The hints apply to every INPUT; an input they do not fit is skipped with a message.
+"""
+
+
+def _guided_inputs(args):
+    """(hints file bytes, reference RGB, error message) from --hints / --reference."""
+    from core import ImageError, load_image
+    from core.guide import HintError, ReferencePhotoError, hints_from_json, reference_lab
+
+    hints_text = reference = None
+    if args.hints:
+        try:
+            hints_text = Path(args.hints).read_bytes()
+            hints_from_json(hints_text)             # the file itself is sound; each photo checks the places
+        except OSError as e:
+            return None, None, f"--hints {args.hints}: cannot read it ({e.strerror or e})"
+        except HintError as e:
+            return None, None, f"--hints {args.hints}: {e}"
+    if args.reference:
+        try:
+            reference = load_image(args.reference)
+            reference_lab(reference)
+        except (ImageError, ReferencePhotoError) as e:
+            return None, None, f"--reference {args.reference}: {e}"
+    return hints_text, reference, None
+
+
+def _guide(rgb, auto, hints_text, reference, args):
+    from core import guide
+
+    h, w = rgb.shape[:2]
+    hints = guide.hints_from_json(hints_text, w, h) if hints_text is not None else ()
+    return guide.guide(rgb, auto, hints=hints, reference=reference, vibrance=args.vibrance,
+                       strength=args.reference_strength)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m core colorize",
         description="Colorize black-and-white photos. Writes <name>_<model>.png files into --out; "
                     "inputs are never overwritten, and neither are the results of an earlier run unless "
                     "--overwrite is given (they are skipped and counted). Unreadable files are reported and "
-                    "skipped; the exit code is non-zero only if nothing could be colorized or kept.")
+                    "skipped; the exit code is non-zero only if nothing could be colorized or kept.",
+        epilog=HINTS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     ap.add_argument("--model", default="autoencoder", help="autoencoder (default), eccv16 or grayscale")
     ap.add_argument("--render-factor", type=int, default=None,
@@ -40,13 +103,34 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="colorized", help="output folder (default: ./colorized)")
     ap.add_argument("--overwrite", action="store_true",
                     help="replace results that are already in --out (default: skip them)")
+    g = ap.add_argument_group("guided colour (see below)")
+    g.add_argument("--hints", metavar="FILE", help="colour hints, a JSON file (format below)")
+    g.add_argument("--reference", metavar="PHOTO",
+                   help="a colour photo of similar content whose colours are transferred")
+    g.add_argument("--reference-strength", type=float, default=None, metavar="S",
+                   help="how much of the reference's colours to take, 0 to 1 (default 0.7)")
+    g.add_argument("--vibrance", type=float, default=1.0, metavar="X",
+                   help="0 = grey, 1 = unchanged (default), up to 2 = most vivid")
     args = ap.parse_args(argv)
+    if not 0.0 <= args.vibrance <= 2.0:
+        return _fail(f"--vibrance must be from 0 to 2, not {args.vibrance:g}")
+    if args.reference_strength is not None and not 0.0 <= args.reference_strength <= 1.0:
+        return _fail(f"--reference-strength must be from 0 to 1, not {args.reference_strength:g}")
+    if args.reference_strength is not None and not args.reference:
+        return _fail("--reference-strength needs --reference")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     from tqdm import tqdm
 
     from core import ImageError, ModelUnavailable, available_models, colorize, get_colorizer, load_image
+    from core.guide import HintError
     from core.images import encode_png
+
+    hints_text, reference, problem = _guided_inputs(args)
+    if problem:
+        return _fail(problem)
+    guided = bool(args.hints or args.reference or args.vibrance != 1.0)
+    suffix = f"_{args.model}_guided" if guided else f"_{args.model}"
 
     models = available_models()
     if args.model not in models:
@@ -71,10 +155,10 @@ def main(argv=None) -> int:
     ok, failed, existing = 0, [], 0
     bar = tqdm(files, desc="colorizing", unit="img", disable=len(files) < 2, file=sys.stderr)
     for f in bar:
-        dest = out_dir / f"{f.stem}_{args.model}.png"
+        dest = out_dir / f"{f.stem}{suffix}.png"
         n = 1
         while dest.resolve() in inputs or dest.resolve() in written:
-            dest = out_dir / f"{f.stem}_{args.model}_{n}.png"
+            dest = out_dir / f"{f.stem}{suffix}_{n}.png"
             n += 1
         written.add(dest.resolve())
         if dest.exists() and not args.overwrite:
@@ -83,13 +167,15 @@ def main(argv=None) -> int:
         try:
             rgb = load_image(f)
             out = colorize(rgb, model=args.model, render_factor=args.render_factor)
+            if guided:
+                out = _guide(rgb, out, hints_text, reference, args)
             tmp = dest.with_suffix(".png.part")
             tmp.write_bytes(encode_png(out))
             os.replace(tmp, dest)
             ok += 1
             if len(files) < 2:
                 print(f"{f} -> {dest}")
-        except ImageError as e:
+        except (ImageError, HintError) as e:
             failed.append(f"{f}: {e}")
             bar.write(f"skipped {f}: {e}", file=sys.stderr)
         except MemoryError:

@@ -38,9 +38,9 @@ def stamp_label(rgb: np.ndarray, text: str = STAMP_TEXT) -> np.ndarray:
     return np.asarray(Image.alpha_composite(img, overlay).convert("RGB"), dtype=np.uint8)
 
 
-def png_bytes(rgb: np.ndarray, stamp: bool = False) -> bytes:
-    """PNG file of an image, optionally stamped "AI-coloured"."""
-    return encode_png(stamp_label(rgb) if stamp else rgb)
+def png_bytes(rgb: np.ndarray, stamp: bool = False, compress_level: int = 6) -> bytes:
+    """PNG file of an image, optionally stamped "AI-coloured" (``compress_level`` 1 = fast, larger)."""
+    return encode_png(stamp_label(rgb) if stamp else rgb, compress_level)
 
 
 def safe_stem(name: str) -> str:

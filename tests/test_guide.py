@@ -1,0 +1,283 @@
+"""core.guide: hints spread edge-aware, reference transfer, vibrance, the hints file, and their contracts
+(L never changes, same size, deterministic, thread-safe, friendly errors)."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from core import colorize, gamut, guide, lab
+from core.guide import Hint, HintError, ReferencePhotoError
+from core.metrics import colorfulness, delta_e2000
+
+RED, BLUE = (200, 30, 30), (30, 60, 200)
+
+
+def two_halves(h: int = 40, w: int = 60) -> np.ndarray:
+    """A grey picture: a dark left half and a bright right half (one strong edge), with a little noise."""
+    rng = np.random.default_rng(0)
+    L = np.where(np.arange(w)[None, :] < w // 2, 35.0, 75.0) + rng.normal(0, 0.5, (h, w))
+    return lab.join_l_ab(np.broadcast_to(L, (h, w)).astype(np.float32), np.zeros((h, w, 2), np.float32))
+
+
+def ab_of(rgb: np.ndarray) -> np.ndarray:
+    return lab.rgb_to_lab(rgb)[..., 1:]
+
+
+def hue_matches(rgb: np.ndarray, colour, where) -> bool:
+    """The mean ab over ``where`` points the same way as the colour's ab."""
+    want = ab_of(np.array([[colour]], np.uint8))[0, 0]
+    got = ab_of(rgb)[where].reshape(-1, 2).mean(0)
+    return float(np.dot(want, got) / (np.linalg.norm(want) * np.linalg.norm(got) + 1e-9)) > 0.95
+
+
+def assert_same_lightness(a: np.ndarray, b: np.ndarray, tol: float = 0.6) -> None:
+    assert np.abs(lab.lightness(a) - lab.lightness(b)).max() <= tol
+
+
+# --------------------------------------------------------------------------- hints
+
+
+def test_hints_fill_regions_and_stop_at_edges():
+    grey = two_halves()
+    out = guide.apply_hints(grey, [(10, 20, RED, 2), (50, 20, BLUE, 2)])
+    assert out.shape == grey.shape and out.dtype == np.uint8
+    assert_same_lightness(out, grey)
+    assert hue_matches(out, RED, (slice(None), slice(0, 28)))       # the whole left half is red ...
+    assert hue_matches(out, BLUE, (slice(None), slice(32, None)))   # ... and the right half blue
+
+
+def test_over_a_base_a_hint_corrects_its_region_only():
+    grey = two_halves()
+    base = guide.apply_hints(grey, [(30, 20, (120, 140, 90), 40)])   # a greenish "automatic result"
+    out = guide.apply_hints(grey, [(8, 20, RED, 2)], base=base)
+    assert_same_lightness(out, grey)
+    assert hue_matches(out, RED, (slice(12, 28), slice(2, 16)))           # around the click
+    right = (slice(None), slice(34, None))
+    assert np.abs(ab_of(out)[right] - ab_of(base)[right]).mean() < 2.0     # the other side keeps the base
+
+
+def test_strokes_points_and_every_form_of_hint_agree():
+    grey = two_halves()
+    a = guide.apply_hints(grey, [Hint(((10.0, 20.0),), RED, 2.0)])
+    b = guide.apply_hints(grey, [{"x": 10, "y": 20, "color": "#c81e1e", "radius": 2}])
+    c = guide.apply_hints(grey, [(10, 20, RED, 2)])
+    d = guide.apply_hints(grey, [([(10, 20)], RED, 2)])
+    assert np.array_equal(a, b) and np.array_equal(a, c) and np.array_equal(a, d)
+    stroke = guide.apply_hints(grey, [([(5, 5), (12, 30), (20, 35)], RED, 2)])
+    assert hue_matches(stroke, RED, (slice(None), slice(0, 28)))
+
+
+def test_deterministic_and_thread_safe(photos):
+    grey = lab.to_grey_rgb(photos["coffee"])
+    base = colorize(grey, model="grayscale")
+    hints = guide.sample_hints(photos["coffee"], 12, seed=3)
+    reference = photos["chelsea"]
+    first = guide.guide(grey, base, hints=hints, reference=reference, vibrance=1.4)
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: guide.guide(grey, base, hints=hints, reference=reference, vibrance=1.4),
+                             range(8)))
+    assert all(np.array_equal(first, o) for o in outs)
+
+
+def test_ground_truth_hints_bring_the_colours_closer(photos):
+    ref = photos["astronaut"]
+    grey = lab.to_grey_rgb(ref)
+    base = colorize(grey, model="grayscale")
+    before = delta_e2000(ref, base)
+    after10 = delta_e2000(ref, guide.apply_hints(grey, guide.sample_hints(ref, 10, seed=0), base=base))
+    after50 = delta_e2000(ref, guide.apply_hints(grey, guide.sample_hints(ref, 50, seed=0), base=base))
+    assert after50 < after10 < 0.9 * before
+
+
+def test_any_model_can_be_the_base(photos, autoencoder):
+    ref = photos["coffee"]
+    grey = lab.to_grey_rgb(ref)
+    hints = guide.sample_hints(ref, 10, seed=1)
+    for base in (autoencoder.colorize(grey), colorize(grey, model="grayscale")):
+        out = guide.apply_hints(grey, hints, base=base)
+        assert out.shape == grey.shape
+        assert_same_lightness(out, grey)
+
+
+def test_a_hint_keeps_its_colour_where_it_is():
+    grey = two_halves()
+    out = guide.apply_hints(grey, [(45, 20, BLUE, 3)], base=guide.apply_hints(grey, [(10, 10, RED, 2)]))
+    assert hue_matches(out, BLUE, (slice(20, 21), slice(45, 46)))     # its own hue, at the photo's lightness:
+    assert_same_lightness(out, grey)                                   # as vivid as sRGB allows there
+
+
+@pytest.mark.parametrize("hint,words", [
+    ((60, 10, RED, 2), "outside the photo"),
+    ((-3, 10, RED, 2), "outside the photo"),
+    ((10, 10, (300, 0, 0), 2), "0 to 255"),
+    ((10, 10, "#12345g", 2), "not a colour"),
+    ((10, float("nan"), RED, 2), "must be a number"),
+    ((10, 10, RED, -1), "radius"),
+    ("red at 10, 10", "write a hint as"),
+    ({"x": 1, "color": "#fff"}, "needs \"x\" and \"y\""),
+    ({"points": [], "color": "#fff"}, "non-empty"),
+])
+def test_bad_hints_are_refused_with_a_plain_message(hint, words):
+    with pytest.raises(HintError, match="hint 1") as e:
+        guide.apply_hints(two_halves(), [hint])
+    assert words in str(e.value)
+
+
+def test_no_hints_over_a_base_is_the_base_and_from_grey_is_grey():
+    grey = two_halves()
+    base = guide.apply_hints(grey, [(10, 20, RED, 2)])
+    same = guide.apply_hints(grey, [], base=base)
+    assert np.abs(same.astype(int) - base).max() <= 2                 # the base, joined again with the L
+    assert np.array_equal(guide.apply_hints(grey, []), grey)
+
+
+# --------------------------------------------------------------------------- the hints file
+
+
+def test_hints_file_round_trip_and_rescaling():
+    hints = [(10, 20, RED, 2), ([(5, 5), (12, 30)], "#1e3cc8", 4)]
+    text = guide.hints_to_json(hints, 60, 40)
+    doc = json.loads(text)
+    assert doc["format"] == "colorization-studio-hints" and doc["width"] == 60 and doc["height"] == 40
+    back = guide.hints_from_json(text, 60, 40)
+    assert back[0] == Hint(((10.0, 20.0),), RED, 2.0)
+    assert back[1].points == ((5.0, 5.0), (12.0, 30.0)) and back[1].hex == "#1e3cc8"
+    double = guide.hints_from_json(text.encode(), 120, 80)            # the same photo, twice the size
+    assert double[0].points == ((20.0, 40.0),) and double[0].radius == pytest.approx(4.0)
+    assert guide.hints_from_json(json.dumps([{"x": 1, "y": 2, "color": [1, 2, 3]}]), 60, 40)[0].radius == 3
+
+
+@pytest.mark.parametrize("text,words", [
+    (b"{\"hints\": [ {\"x\": 1,", "not valid JSON"),
+    (b"\xff\xfe\x00garbage", "not text"),
+    (b"{\"points\": []}", "no \"hints\""),
+    (b"{\"hints\": 5}", "must be a list"),
+    (b"{\"format\": \"something-else\", \"hints\": []}", "format"),
+    (b"{\"version\": 9, \"hints\": []}", "version 9"),
+    (b"{\"width\": 60, \"height\": 60, \"hints\": []}", "another shape"),
+    (b"[{\"x\": 600, \"y\": 2, \"color\": \"#fff\"}]", "outside the photo"),
+    (b"[" + b"{\"x\": 1, \"y\": 2, \"color\": \"#fff\"}," * 2000 + b"{\"x\": 1, \"y\": 2, \"color\": \"#fff\"}]",
+     "too many hints"),
+    (b"[" * 100000 + b"]" * 100000, "not valid JSON"),
+    (b" " * (3 * 2**20), "too large"),
+])
+def test_bad_hints_files_get_a_plain_message(text, words):
+    with pytest.raises(HintError) as e:
+        guide.hints_from_json(text, 60, 40)
+    assert words in str(e.value)
+
+
+def test_sample_hints_are_reproducible(photos):
+    a = guide.sample_hints(photos["coffee"], 5, seed=7)
+    assert a == guide.sample_hints(photos["coffee"], 5, seed=7) != guide.sample_hints(photos["coffee"], 5, seed=8)
+    x, y = a[0].points[0]
+    assert np.abs(np.array(a[0].color) - photos["coffee"][int(y), int(x)].astype(int)).max() < 60
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def test_transfer_with_the_own_original_beats_grey(photos):
+    ref = photos["coffee"]
+    grey = lab.to_grey_rgb(ref)
+    out = guide.transfer(grey, ref)
+    assert out.shape == grey.shape
+    assert_same_lightness(out, grey)
+    assert delta_e2000(ref, out) < 0.8 * delta_e2000(ref, grey)
+
+
+def test_transfer_over_a_base_blends_with_it(photos):
+    ref = photos["chelsea"]
+    grey = lab.to_grey_rgb(ref)
+    base = guide.apply_hints(grey, guide.sample_hints(ref, 5, seed=0))
+    none = guide.transfer(grey, photos["coffee"], base=base, strength=0.0)
+    assert np.abs(ab_of(none) - ab_of(base)).max() < 1.5              # strength 0 = the base
+    full = guide.transfer(grey, photos["coffee"], base=base, strength=1.0)
+    half = guide.transfer(grey, photos["coffee"], base=base)
+    d_half, d_full = (np.abs(ab_of(x) - ab_of(base)).mean() for x in (half, full))
+    assert 0 < d_half < d_full
+    with pytest.raises(ValueError, match="strength"):
+        guide.transfer(grey, photos["coffee"], base=base, strength=2)
+
+
+def test_a_reference_without_colour_is_refused(photos):
+    grey = lab.to_grey_rgb(photos["coffee"])
+    with pytest.raises(ReferencePhotoError, match="no colour"):
+        guide.transfer(grey, grey)
+    with pytest.raises(ReferencePhotoError, match="too small"):
+        guide.transfer(grey, photos["coffee"][:4, :4])
+    with pytest.raises(ValueError, match="RGB image"):
+        guide.transfer(grey, np.zeros((10, 10), np.uint8))
+
+
+def test_load_reference_from_bytes(photos):
+    from core import ImageError
+    from core.images import encode_png
+
+    assert guide.load_reference(encode_png(photos["coffee"])).shape == photos["coffee"].shape
+    with pytest.raises(ImageError):
+        guide.load_reference(b"this is not a picture")
+    with pytest.raises(ReferencePhotoError):
+        guide.load_reference(encode_png(lab.to_grey_rgb(photos["coffee"])))
+
+
+# --------------------------------------------------------------------------- vibrance
+
+
+def test_vibrance_scale(photos):
+    rgb = photos["coffee"]
+    assert np.array_equal(guide.vibrance(rgb, 1), rgb)
+    grey = guide.vibrance(rgb, 0)
+    assert np.array_equal(grey[..., 0], grey[..., 1]) and np.array_equal(grey[..., 1], grey[..., 2])
+    c = [colorfulness(guide.vibrance(rgb, a)) for a in (0.5, 1.0, 1.5, 2.0)]
+    assert c == sorted(c) and c[0] < colorfulness(rgb) < c[-1]
+    for a in (0, 0.5, 1.5, 2):
+        assert_same_lightness(guide.vibrance(rgb, a), rgb)     # L fixed, so nothing was clipped
+
+
+def test_vibrance_boosts_muted_colours_more():
+    L = np.full((1, 2), 60.0, np.float32)
+    ab = np.array([[[8.0, 8.0], [40.0, 40.0]]], np.float32)      # a muted and a vivid orange
+    rgb = lab.join_l_ab(L, ab)
+    before = np.hypot(*ab_of(rgb)[0].T)
+    after = np.hypot(*ab_of(guide.vibrance(rgb, 1.8))[0].T)
+    gains = after / before
+    assert gains[0] > gains[1] > 1.0
+
+
+@pytest.mark.parametrize("amount", [-0.1, 2.5, float("nan"), "lots"])
+def test_vibrance_out_of_range(amount, photos):
+    with pytest.raises(ValueError, match="vibrance"):
+        guide.vibrance(photos["coffee"], amount)
+
+
+def test_fit_to_gamut_keeps_lightness_and_hue():
+    rng = np.random.default_rng(0)
+    L = rng.uniform(0, 100, (50, 50)).astype(np.float32)
+    mid = (L > 10) & (L < 90)
+    ab = rng.uniform(-120, 120, (50, 50, 2)).astype(np.float32)
+    fitted = gamut.fit_ab_to_gamut(L, ab)
+    back = lab.rgb_to_lab(lab.join_l_ab(L, fitted))
+    assert np.abs(back[..., 0] - L).max() < 0.6
+    moved = np.hypot(*(fitted - ab).reshape(-1, 2).T) > 1e-6
+    cross = fitted[..., 0] * ab[..., 1] - fitted[..., 1] * ab[..., 0]          # same direction (hue)
+    assert np.abs(cross).max() < 1e-2 * np.abs(ab).max() ** 2
+    inside = gamut.fit_ab_to_gamut(L, ab * 0.05)
+    assert np.array_equal(inside[mid], (ab * 0.05)[mid])                        # inside sRGB: untouched
+    assert moved.mean() > 0.5
+
+
+def test_large_photos_are_guided_on_a_smaller_copy(monkeypatch, photos):
+    ref = photos["coffee"]
+    grey = lab.to_grey_rgb(ref)
+    hints = guide.sample_hints(ref, 10, seed=0, radius=3)
+    full = guide.apply_hints(grey, hints)
+    monkeypatch.setattr(guide, "WORK_PIXELS", grey.shape[0] * grey.shape[1] // 4)
+    small = guide.apply_hints(grey, hints)
+    assert small.shape == grey.shape
+    assert_same_lightness(small, grey)                          # the full-size L is kept
+    assert abs(delta_e2000(ref, small) - delta_e2000(ref, full)) < 1.5

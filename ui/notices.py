@@ -1,0 +1,81 @@
+"""Notices for models that cannot run yet (why, a download button, the one command), without file paths."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import streamlit as st
+
+from core import weights as core_weights
+from ui import models as ui_models
+
+_PATH = re.compile(r"(?<![\w:/.~\\])(?:[A-Za-z]:)?(?:[\\/][^\s'\"():;,\\/]+){2,}[\\/]?")
+
+
+def no_paths(text: str) -> str:
+    """An engine message for the page: every file-system path is cut to its last part (the app runs on
+    a server; its folders mean nothing to a visitor and are nobody else's business)."""
+    return _PATH.sub(lambda m: re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1], str(text))
+
+
+def _fetch_weights(name: str, key: str) -> None:
+    bar = st.progress(0.0, text=f"Connecting to download the {name} weights…")
+
+    def cb(filename: str, done: int, total: int) -> None:
+        frac = done / total if total else 0.0
+        size = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+        bar.progress(min(1.0, frac), text=f"Downloading {filename}: {size}")
+
+    try:
+        core_weights.fetch(name, progress=cb)
+    except core_weights.FetchError as e:
+        bar.empty()
+        st.session_state[f"fetch_error_{key}"] = no_paths(e)
+        return
+    except OSError as e:
+        bar.empty()
+        st.session_state[f"fetch_error_{key}"] = no_paths(f"Could not save the weights: {e.strerror or e}")
+        return
+    bar.progress(1.0, text="Downloaded and checked.")
+    st.session_state.pop(f"fetch_error_{key}", None)
+    ui_models.forget_missing()
+    st.rerun()
+
+
+def model_notice(name: str, key: str = "") -> None:
+    """Inline notice for a model that cannot run yet: why, a download button (eccv16) and the CLI command."""
+    info = ui_models.infos().get(name)
+    if info is None or info.available:
+        return
+    if info.download_mb:
+        size = f"about {info.download_mb:.0f} MB"
+        st.warning(
+            f"**{info.title} is not downloaded yet.** {info.description} Its weights ({size}) are not shipped "
+            "with the app. Everything else keeps working without it.",
+            icon=":material/download:",
+        )
+        k = f"fetch_{name}_{key}"
+        if st.button(f"Download the {info.title} weights ({size})", key=k):
+            _fetch_weights(name, k)
+        err = st.session_state.get(f"fetch_error_{k}")
+        if err:
+            st.error(f"The download did not work: {err}")
+        st.caption("Or, on the computer that runs this app (it works offline afterwards):")
+        st.code(info.how_to_get, language="bash")
+    else:
+        st.warning(f"**{info.title} is not available:** {no_paths(info.reason)}.", icon=":material/warning:")
+        if info.how_to_get:
+            st.code(info.how_to_get, language="bash")
+
+
+def model_notices(chosen: Sequence[str], key: str = "") -> list[str]:
+    """Show notices for the chosen models that cannot run; return the ones that can."""
+    infos = ui_models.infos()
+    ready = []
+    for m in chosen:
+        if m in infos and infos[m].available:
+            ready.append(m)
+        else:
+            model_notice(m, key)
+    return ready
