@@ -397,7 +397,9 @@ def test_guide_click_and_stroke_change_the_colour(tab):
     go_to(page, "Guide the colours")
     page.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
     first = wait_canvas(page, 0)
-    area = page.locator(f"{CANVAS} canvas").bounding_box()
+    picture = page.locator(f"{CANVAS} canvas")
+    picture.scroll_into_view_if_needed()       # a tall (portrait or square) photo can reach below the window
+    area = picture.bounding_box()
     at = (0.3, 0.55)
     before = canvas_pixel(page, *at)
     page.mouse.click(area["x"] + at[0] * area["width"], area["y"] + at[1] * area["height"])
@@ -408,6 +410,8 @@ def test_guide_click_and_stroke_change_the_colour(tab):
     assert page.get_by_text(re.compile(r"Updated in [\d.]+ s")).is_visible()
     assert page.get_by_text(re.compile(r"click at \(\d+, \d+\)")).count() == 1
 
+    picture.scroll_into_view_if_needed()
+    area = picture.bounding_box()
     page.mouse.move(area["x"] + 0.6 * area["width"], area["y"] + 0.2 * area["height"])
     page.mouse.down()
     page.mouse.move(area["x"] + 0.8 * area["width"], area["y"] + 0.3 * area["height"], steps=10)
