@@ -26,7 +26,7 @@ def test_synset_from_file_name():
 
 
 def test_semantic_check_counts_top1_per_version(tmp_path, photos, random_classifier):
-    from core.cli.semantic import _to_input, classifier
+    from core.cli.semantic import classifier, to_input
 
     synsets = [f"n{i:08d}" for i in range(1000)]
     (tmp_path / "synsets.tsv").write_text("".join(f"{s}\tclass{i}\n" for i, s in enumerate(synsets)))
@@ -36,7 +36,7 @@ def test_semantic_check_counts_top1_per_version(tmp_path, photos, random_classif
     files = []
     for name in ("chelsea", "coffee", "astronaut"):
         rgb = photos[name]
-        label = int(predict(_to_input(rgb)[None])[0])         # name each photo by what the classifier sees in colour
+        label = int(predict(to_input(rgb)[None])[0])         # name each photo by what the classifier sees in colour
         f = data / f"imnet_{synsets[label]}_{name}_000000.png"
         Image.fromarray(rgb).save(f)
         files.append(f)

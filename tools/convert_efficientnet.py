@@ -63,10 +63,6 @@ def port(model, sd):
     return left
 
 
-def preprocess(rgb_uint8_224):
-    return (rgb_uint8_224.astype(np.float32) - 127.0) / 128.0
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="models/efficientnet_lite0.weights.h5")
@@ -85,6 +81,7 @@ def main(argv=None):
         return 0
     from PIL import Image
 
+    from core.cli.semantic import preprocess, synset_index, synset_of, to_input
     from core.lab import to_grey_rgb
     from core.training.effnet import efficientnet_lite0
 
@@ -106,16 +103,15 @@ def main(argv=None):
 
     if not args.check_dir:
         return 0
-    synsets = [line.split("\t")[0] for line in open(args.synsets) if line.strip()]
-    index = {s: i for i, s in enumerate(synsets)}
+    index = synset_index(args.synsets)
     files = sorted(glob.glob(os.path.join(args.check_dir, "imnet_*")))
     xs_c, xs_g, ys = [], [], []
     for f in files:
-        syn = os.path.basename(f).split("_")[1]
+        syn = synset_of(f)
         img = np.asarray(Image.open(f).convert("RGB"))
         grey = to_grey_rgb(img)
-        xs_c.append(np.asarray(Image.fromarray(img).resize((224, 224), Image.BILINEAR)))
-        xs_g.append(np.asarray(Image.fromarray(grey).resize((224, 224), Image.BILINEAR)))
+        xs_c.append(to_input(img))
+        xs_g.append(to_input(grey))
         ys.append(index[syn])
     ys = np.array(ys)
     xc = preprocess(np.stack(xs_c))

@@ -15,7 +15,7 @@ import numpy as np
 INPUT = 224
 
 
-def _synset_index(path) -> dict[str, int]:
+def synset_index(path) -> dict[str, int]:
     with open(path, encoding="utf-8") as fh:
         synsets = [line.split("\t")[0].strip() for line in fh if line.strip()]
     if len(synsets) != 1000:
@@ -41,13 +41,18 @@ def classifier(weights_path):
     fn = tf.function(net, reduce_retracing=True)
 
     def predict(batch_uint8: np.ndarray) -> np.ndarray:
-        x = (batch_uint8.astype(np.float32) - 127.0) / 128.0
-        return fn(tf.constant(x)).numpy().argmax(-1)
+        return fn(tf.constant(preprocess(batch_uint8))).numpy().argmax(-1)
 
     return predict
 
 
-def _to_input(rgb: np.ndarray) -> np.ndarray:
+def preprocess(batch_uint8: np.ndarray) -> np.ndarray:
+    """uint8 RGB -> what the EfficientNet-Lite release expects: (x - 127) / 128."""
+    return (batch_uint8.astype(np.float32) - 127.0) / 128.0
+
+
+def to_input(rgb: np.ndarray) -> np.ndarray:
+    """An RGB photo resized (bilinear) to the classifier's 224 x 224 input, uint8."""
     from PIL import Image
 
     return np.asarray(Image.fromarray(rgb).resize((INPUT, INPUT), Image.BILINEAR))
@@ -61,7 +66,7 @@ def semantic_check(files, synsets_path, weights_path, models, render_factor=None
     from core import colorize, load_image
     from core.lab import to_grey_rgb
 
-    index = _synset_index(synsets_path)
+    index = synset_index(synsets_path)
     predict = classifier(weights_path)
     versions = ["colour", "grey", *models]
     hits = {v: 0 for v in versions}
@@ -84,10 +89,10 @@ def semantic_check(files, synsets_path, weights_path, models, render_factor=None
             continue
         ref = load_image(f)
         grey = to_grey_rgb(ref)
-        pending["colour"].append(_to_input(ref))
-        pending["grey"].append(_to_input(grey))
+        pending["colour"].append(to_input(ref))
+        pending["grey"].append(to_input(grey))
         for m in models:
-            pending[m].append(_to_input(colorize(grey, model=m, render_factor=render_factor)))
+            pending[m].append(to_input(colorize(grey, model=m, render_factor=render_factor)))
         labels.append(index[syn])
         n += 1
         if len(labels) >= batch:
