@@ -91,17 +91,41 @@ def ab_prior(photos, quantizer, rng, n=2000):
 
 
 class BatchMaker:
-    """Random crops + flips -> (L_norm, [descriptor]), bin labels, rebalancing weights."""
+    """Random crops + flips -> (L_norm, [descriptor]), targets, sample weights.
 
-    def __init__(self, photos, descriptors, quantizer, class_weights, size, batch, seed, augment=False):
+    ``target="bins"``: the targets are the ab bin of each pixel at 1/4 resolution and the weights the
+    class rebalancing weights; ``target="ab"``: the targets are normalised ab at 1/4 resolution (a
+    regression) and the weights are ones. By default an epoch is one pass over the photos in a random
+    order; with ``draw=(steps, p)`` it is ``steps`` batches of photos drawn with replacement with the
+    probabilities ``p`` (a few large photos, each cropped many times: the classroom data set)."""
+
+    def __init__(self, photos, descriptors, quantizer, class_weights, size, batch, seed, augment=False,
+                 target="bins", draw=None):
+        if target not in ("bins", "ab"):
+            raise ValueError(f"unknown target {target!r}")
         self.augment = augment
         self.photos, self.desc = photos, descriptors
         self.q, self.w = quantizer, class_weights
         self.size, self.batch = size, batch
+        self.target = target
+        self.draw = None if draw is None else (int(draw[0]), np.asarray(draw[1], np.float64) / np.sum(draw[1]))
         self.rng = np.random.default_rng(seed)
 
     def steps(self):
+        if self.draw is not None:
+            return max(1, self.draw[0])
         return max(1, len(self.photos) // self.batch)
+
+    def targets(self, labs):
+        """Targets and sample weights of Lab crops (n, s, s, 3)."""
+        import cv2
+
+        qh, qw = labs.shape[1] // OUT_STRIDE, labs.shape[2] // OUT_STRIDE
+        ab_small = np.stack([cv2.resize(a, (qw, qh), interpolation=cv2.INTER_AREA) for a in labs[..., 1:]])
+        if self.target == "ab":
+            return lab.normalize_ab(ab_small).astype(np.float32), np.ones(ab_small.shape[:3], np.float32)
+        y = self.q.encode(ab_small).astype(np.int32)
+        return y, self.w[y]
 
     def batch_at(self, idx):
         import cv2
@@ -123,14 +147,25 @@ class BatchMaker:
             g = np.exp(self.rng.uniform(-0.2, 0.2, (len(idx), 1, 1, 1))).astype(np.float32)
             L = lab.L_MAX * np.power(np.clip(L / lab.L_MAX, 0.0, 1.0), g)
         L = lab.normalize_l(L)
-        q = s // OUT_STRIDE
-        ab_small = np.stack([cv2.resize(a, (q, q), interpolation=cv2.INTER_AREA) for a in labs[..., 1:]])
-        y = self.q.encode(ab_small).astype(np.int32)
-        sw = self.w[y]
+        y, sw = self.targets(labs)
         x = (L, self.desc[idx]) if self.desc is not None else L
         return x, y, sw
 
+    def whole(self, photos, descriptors=None):
+        """(x, targets, weights) of whole photos of one size (the held-out photos), no crop, no flip."""
+        rgb = np.stack(photos)
+        n, h, w = rgb.shape[:3]
+        labs = lab.rgb_to_lab(rgb.reshape(-1, w, 3)).reshape(n, h, w, 3)
+        L = lab.normalize_l(labs[..., :1])
+        y, sw = self.targets(labs)
+        return ((L, np.asarray(descriptors)) if descriptors is not None else L), y, sw
+
     def epoch(self):
+        if self.draw is not None:
+            steps, p = self.draw
+            for _ in range(self.steps()):
+                yield self.batch_at(self.rng.choice(len(self.photos), size=self.batch, p=p))
+            return
         order = self.rng.permutation(len(self.photos))
         for b in range(self.steps()):
             yield self.batch_at(order[b * self.batch:(b + 1) * self.batch])
@@ -142,5 +177,9 @@ def make_dataset(maker, with_desc):
     s, q = maker.size, maker.size // OUT_STRIDE
     lspec = tf.TensorSpec((None, s, s, 1), tf.float32)
     xspec = (lspec, tf.TensorSpec((None, None), tf.float32)) if with_desc else lspec
-    sig = (xspec, tf.TensorSpec((None, q, q), tf.int32), tf.TensorSpec((None, q, q), tf.float32))
+    if maker.target == "ab":
+        yspec = tf.TensorSpec((None, q, q, 2), tf.float32)
+    else:
+        yspec = tf.TensorSpec((None, q, q), tf.int32)
+    sig = (xspec, yspec, tf.TensorSpec((None, q, q), tf.float32))
     return tf.data.Dataset.from_generator(maker.epoch, output_signature=sig).prefetch(2)

@@ -152,45 +152,61 @@ CUSTOM_OBJECTS = {
 }
 
 
-def conv_bn_relu(x, filters, name, strides=1, dilation=1, kernel=3):
+def conv_bn_relu(x, filters, name, strides=1, dilation=1, kernel=3, momentum=0.99):
     x = layers.Conv2D(filters, kernel, strides=strides, dilation_rate=dilation, padding="same",
                       use_bias=False, name=name)(x)
-    x = layers.BatchNormalization(name=name + "_bn")(x)
+    x = layers.BatchNormalization(momentum=momentum, name=name + "_bn")(x)
     return layers.ReLU(name=name + "_relu")(x)
 
 
-def colour_net(n_bins: int, global_branch: str = "effnet", width: int = 32) -> keras.Model:
-    """The trainable colour network. Inputs: L (and the descriptor for ``effnet``);
-    output: logits over the ab bins at 1/4 resolution."""
+HEADS = ("bins", "mse")
+
+
+def colour_net(n_bins: int, global_branch: str = "effnet", width: int = 32, head: str = "bins",
+               bn_momentum: float = 0.99) -> keras.Model:
+    """The trainable colour network. Inputs: L (and the descriptor for ``effnet``); output at 1/4
+    resolution: logits over the ab bins (``head="bins"``, the classification of Zhang et al.), or
+    normalised ab itself (``head="mse"``, a regression trained with the mean squared error, as in the
+    student project that started this app). ``bn_momentum``: lower for short runs (the classroom), so
+    that batch norm's running statistics catch up within a few hundred steps."""
+    if head not in HEADS:
+        raise ValueError(f"unknown head {head!r}; choose from {', '.join(HEADS)}")
     w = width
+
+    def cbr(x, filters, name, **kw):
+        return conv_bn_relu(x, filters, name, momentum=bn_momentum, **kw)
+
     l_in = keras.Input((None, None, 1), name="l_norm")
     inputs = [l_in]
-    e1 = conv_bn_relu(l_in, w, "enc1a", strides=2)          # /2
-    e1 = conv_bn_relu(e1, w, "enc1b")
-    e2 = conv_bn_relu(e1, 2 * w, "enc2a", strides=2)        # /4
-    e2 = conv_bn_relu(e2, 2 * w, "enc2b")
-    e3 = conv_bn_relu(e2, 4 * w, "enc3a", strides=2)        # /8
-    e3 = conv_bn_relu(e3, 4 * w, "enc3b")
-    m = conv_bn_relu(e3, 8 * w, "mid1", dilation=2)
-    m = conv_bn_relu(m, 8 * w, "mid2", dilation=2)
+    e1 = cbr(l_in, w, "enc1a", strides=2)          # /2
+    e1 = cbr(e1, w, "enc1b")
+    e2 = cbr(e1, 2 * w, "enc2a", strides=2)        # /4
+    e2 = cbr(e2, 2 * w, "enc2b")
+    e3 = cbr(e2, 4 * w, "enc3a", strides=2)        # /8
+    e3 = cbr(e3, 4 * w, "enc3b")
+    m = cbr(e3, 8 * w, "mid1", dilation=2)
+    m = cbr(m, 8 * w, "mid2", dilation=2)
     if global_branch == "effnet":
         g_in = keras.Input((GLOBAL_DIM,), name="descriptor")
         inputs.append(g_in)
         g = layers.Dropout(0.2, name="glob_drop")(g_in)
         g = layers.Dense(8 * w, activation="relu", name="glob_dense")(g)
     elif global_branch == "scratch":
-        g = conv_bn_relu(m, 8 * w, "glob1", strides=2)
-        g = conv_bn_relu(g, 8 * w, "glob2", strides=2)
+        g = cbr(m, 8 * w, "glob1", strides=2)
+        g = cbr(g, 8 * w, "glob2", strides=2)
         g = layers.GlobalAveragePooling2D(name="glob_pool")(g)
         g = layers.Dense(8 * w, activation="relu", name="glob_dense")(g)
     else:
         raise ValueError(f"unknown global branch {global_branch!r}")
     f = FuseGlobal(name="fusion")([m, g])
-    f = conv_bn_relu(f, 8 * w, "fuse", kernel=1)
+    f = cbr(f, 8 * w, "fuse", kernel=1)
     d = ResizeLike(name="up")([f, e2])   # /4
     d = layers.Concatenate(name="skip")([d, e2])
-    d = conv_bn_relu(d, 4 * w, "dec1")
-    d = conv_bn_relu(d, 4 * w, "dec2")
+    d = cbr(d, 4 * w, "dec1")
+    d = cbr(d, 4 * w, "dec2")
+    if head == "mse":
+        ab = layers.Conv2D(2, 1, activation="tanh", name="ab")(d)
+        return keras.Model(inputs, ab, name=f"colour_net_{global_branch}_mse")
     logits = layers.Conv2D(n_bins, 1, name="logits")(d)
     return keras.Model(inputs, logits, name=f"colour_net_{global_branch}")
 
@@ -216,3 +232,16 @@ def inference_model(cnet: keras.Model, centres: np.ndarray, temperature: float,
         logits = cnet(l_in)
     ab = AnnealedMeanAB(centres, temperature, prior, prior_strength, name="annealed_mean")(logits)
     return keras.Model(l_in, ab, name="autoencoder")
+
+
+def regression_inference_model(cnet: keras.Model, descriptor: keras.Model | None) -> keras.Model:
+    """The same contract as :func:`inference_model` (L_norm -> ab_norm at 1/4 resolution) for a colour
+    network with the ``mse`` head, which predicts ab itself: nothing to decode."""
+    l_in = keras.Input((None, None, 1), name="l_norm")
+    ab = cnet([l_in, descriptor(l_in)]) if descriptor is not None else cnet(l_in)
+    return keras.Model(l_in, ab, name="autoencoder")
+
+
+def head_of(cnet: keras.Model) -> str:
+    """``"mse"`` for a regression colour network, ``"bins"`` for a classifier."""
+    return "mse" if any(layer.name == "ab" for layer in cnet.layers) else "bins"

@@ -2,6 +2,8 @@
 
     python -m core train --data DIR [--data DIR ...] --val DIR --epochs N --size 128 \
         --out models/autoencoder.keras [--resume] [--seed 0] [--arch classic|pyramid] [--augment]
+    python -m core train --preset classroom [--size 32|64] [--epochs N] [--loss bins|mse] \
+        [--global-branch scratch|effnet] [--data DIR]
 
 Data: every JPEG/PNG/BMP/WebP under the ``--data`` folders; images that are
 (nearly) grey are skipped. Each photo is scaled so its short side is
@@ -10,10 +12,18 @@ Data: every JPEG/PNG/BMP/WebP under the ``--data`` folders; images that are
 descriptor of each whole grey photo is computed once per run and cached.
 
 Loss: cross-entropy over the quantised ab bins (:mod:`core.training.quantize`) with
-Zhang et al.'s class rebalancing (``--rebalance`` lambda). After every epoch:
+Zhang et al.'s class rebalancing (``--rebalance`` lambda); or, with ``--loss mse``, the mean squared
+error of ab itself (a regression). After every epoch:
 validation metrics on ``--val`` (protocol of ``core.evaluate``), a checkpoint
 (``<out>.ckpt.keras``, resumable with ``--resume``), the inference model
 saved to ``--out`` and a row in the CSV log (``<out>.log.csv``).
+
+``--preset classroom`` is the run of the app's Train your own page, with the same engine, data and
+seed (:mod:`core.training.classroom`): the built-in set made from the sample photos (``--data`` adds
+your own colour photos), 64 px crops, 8 epochs, a small classifier without the pretrained descriptor.
+Every option given explicitly overrides the preset. Each epoch also logs the held-out loss and the
+held-out ΔE2000; the end writes the filmstrip of the held-out photos (``<out>.filmstrip.png``).
+The loop itself is :class:`core.training.session.TrainingRun`.
 """
 
 from __future__ import annotations
@@ -31,8 +41,17 @@ import numpy as np
 from core import lab
 from core.images import list_images
 from core.metrics import METRIC_NAMES
-from core.training.data import BatchMaker, ab_prior, compute_descriptors, load_photos, make_dataset
+from core.training.data import ab_prior, load_photos
 from core.training.quantize import Quantizer, gamut_bins
+from core.training.session import (  # noqa: F401  (descriptor_weights_file: also used from here)
+    TrainConfig,
+    TrainingData,
+    TrainingRun,
+    descriptor_weights_file,
+    export_model,
+)
+
+PRESETS = ("classroom",)
 
 
 def validate(model, files, render_factor):
@@ -49,74 +68,25 @@ def validate(model, files, render_factor):
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
-def descriptor_weights_file():
-    """The EfficientNet-Lite0 ImageNet weights: the converted file if present
-    (tools/convert_efficientnet.py), else extracted once from the shipped model."""
-    import keras
+def preset_defaults(name: str) -> dict:
+    """The option defaults of ``--preset name``."""
+    from core.training import classroom
 
-    from core import weights
-
-    direct = weights.effnet_weights_path()
-    if direct.exists():
-        return direct
-    cached = weights.home() / ".cache" / "efficientnet_lite0_from_autoencoder.weights.h5"
-    if cached.exists():
-        return cached
-    src = weights.autoencoder_path()
-    if not src.exists():
-        raise FileNotFoundError(f"no EfficientNet weights: neither {direct} nor {src} exists "
-                                "(run tools/convert_efficientnet.py)")
-    from core.colorizers.autoencoder import AutoencoderColorizer
-    from core.training import effnet
-
-    found = {}
-
-    def walk(m):
-        for layer in m.layers:
-            if isinstance(layer, keras.Model):
-                walk(layer)
-            elif layer.weights:
-                found.setdefault(layer.name, layer)
-
-    walk(AutoencoderColorizer(src).model)
-    net = effnet.efficientnet_lite0(include_top=False)
-    for layer in net.layers:
-        if layer.weights:
-            layer.set_weights(found[layer.name].get_weights())
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    net.save_weights(cached)
-    return cached
-
-
-def build_colour_net(arch, n_bins, global_branch="effnet", width=32, effnet_weights=None):
-    """The trainable network of ``arch``: ``pyramid`` (EfficientNet-Lite0 encoder + U-Net decoder)
-    or ``classic`` (the first model: small encoder + global descriptor)."""
-    from core.training import network, pyramid
-
-    if arch == "pyramid":
-        return pyramid.colour_net(n_bins, effnet_weights)
-    return network.colour_net(n_bins, global_branch, width)
-
-
-def export(cnet, centres, temperature, descriptor, out, global_branch, width, prior=None, prior_strength=0.0,
-           arch="classic"):
-    """Save the inference model (no optimizer state) atomically to ``out``."""
-    from core.training import network
-
-    clean = build_colour_net(arch, len(centres), global_branch, width)
-    clean.set_weights(cnet.get_weights())
-    model = network.inference_model(clean, np.asarray(centres) / lab.AB_SCALE, temperature, descriptor,
-                                    prior, prior_strength)
-    tmp = str(out) + ".tmp.keras"
-    model.save(tmp)
-    os.replace(tmp, out)
-    return model
+    c = classroom.PRESET
+    return {"size": c.size, "epochs": c.epochs, "batch": c.batch, "lr": c.lr, "seed": c.seed, "width": c.width,
+            "global_branch": c.global_branch, "loss": c.loss, "bn_momentum": c.bn_momentum, "arch": c.arch,
+            "out": "models/classroom.keras", "render_factor": 4}
 
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(prog="python -m core train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", action="append", required=True, help="folder of colour photos (repeatable)")
+    ap.add_argument("--preset", choices=PRESETS, default=None,
+                    help="classroom: the run of the app's Train your own page (built-in photos, held-out "
+                         "photos, 64 px, 8 epochs); options given explicitly override it")
+    ap.add_argument("--data", action="append", default=None,
+                    help="folder of colour photos (repeatable; required without --preset; with --preset classroom "
+                         "they are added to the built-in photos)")
     ap.add_argument("--val", help="folder of colour photos for per-epoch validation")
     ap.add_argument("--val-limit", type=int, default=40, help="validate on at most this many photos (default 40)")
     ap.add_argument("--epochs", type=int, default=10)
@@ -139,6 +109,10 @@ def parse_args(argv=None):
     ap.add_argument("--descriptor-weights", default=None,
                     help="EfficientNet-Lite0 weights (default: models/efficientnet_lite0.weights.h5)")
     ap.add_argument("--width", type=int, default=32, help="base number of channels")
+    ap.add_argument("--loss", choices=["bins", "mse"], default="bins",
+                    help="bins: classification over the ab bins, decoded by the annealed mean (default); "
+                         "mse: regression of ab with the mean squared error (classic network only)")
+    ap.add_argument("--bn-momentum", type=float, default=0.99, help="batch norm momentum (classic network)")
     ap.add_argument("--rebalance", type=float, default=1.0,
                     help="class rebalancing lambda in the loss (1 = none, the default; 0.5 = Zhang et al.)")
     ap.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature saved in the model")
@@ -151,10 +125,52 @@ def parse_args(argv=None):
     ap.add_argument("--export-only", action="store_true",
                     help="only re-export <out>.ckpt.keras as the inference model (with --temperature)")
     ap.add_argument("--cache", default=None, help="folder for the descriptor cache (default: next to --out)")
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--preset", choices=PRESETS, default=None)
+    known, _ = pre.parse_known_args(argv)
+    if known.preset:
+        ap.set_defaults(**preset_defaults(known.preset))
     args = ap.parse_args(argv)
     if args.size % 8:
         ap.error("--size must be a multiple of 8")
+    if not args.data and not args.preset:
+        ap.error("--data is required (or --preset classroom)")
+    if args.loss == "mse" and args.arch == "pyramid":
+        ap.error("--loss mse works with --arch classic only")
+    args.data = args.data or []
     return args
+
+
+def config_from(args, descriptor_weights=None) -> TrainConfig:
+    return TrainConfig(arch=args.arch, loss=args.loss, global_branch=args.global_branch, width=args.width,
+                       size=args.size, batch=args.batch, epochs=args.epochs, lr=args.lr, seed=args.seed,
+                       augment=args.augment, rebalance=args.rebalance, temperature=args.temperature,
+                       prior_strength=args.prior_strength, steps_per_epoch=args.steps_per_epoch,
+                       bn_momentum=args.bn_momentum, unfreeze_from=args.unfreeze_from,
+                       descriptor_weights=None if descriptor_weights is None else str(descriptor_weights))
+
+
+def classroom_data(args, log):
+    """The classroom data set, with the colour photos of the ``--data`` folders added."""
+    from core.images import ImageError, load_image
+    from core.training import classroom
+
+    extra = []
+    for f in list_images(args.data, args.exclude) if args.data else []:
+        try:
+            rgb = load_image(f)
+        except ImageError as e:
+            log(f"skip {f}: {e}")
+            continue
+        why = classroom.check_user_photo(rgb)
+        if why:
+            log(f"skip {f}: {why}")
+            continue
+        extra.append(rgb)
+    data = classroom.build_data(args.size, extra)
+    log(f"classroom data: {len(data.photos) - len(extra)} built-in parts + {len(extra)} of your photos, "
+        f"{len(data.heldout)} held-out photos, {data.crops_per_epoch} crops per epoch")
+    return data
 
 
 def main(argv=None):
@@ -184,60 +200,55 @@ def main(argv=None):
         photos, _ = load_photos(files, args.size, log)
         quant = Quantizer(gamut_bins())
         prior = quant.decoding_prior(ab_prior(photos, quant, rng)) if photos else None
-        export(cnet, quant.centres, args.temperature, desc, args.out, branch, width, prior, args.prior_strength,
-               arch)
+        config = TrainConfig(arch=arch, loss=network.head_of(cnet), global_branch=branch, width=width,
+                             temperature=args.temperature, prior_strength=args.prior_strength)
+        export_model(cnet, config, desc, prior, args.out)
         log(f"exported {args.out} (temperature {args.temperature}, prior strength {args.prior_strength}, "
             f"prior from {len(photos)} photos)")
         return 0
 
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     keras.utils.set_random_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    files = list_images(args.data, args.exclude)
-    if args.limit:
-        files = list(rng.choice(files, size=min(args.limit, len(files)), replace=False))
-    if not files:
-        print("error: no images found in --data", file=sys.stderr)
-        return 2
-    log(f"{len(files)} files")
-    photos, files = load_photos(files, args.size, log)
-    if not photos:
-        print("error: no usable colour photos", file=sys.stderr)
-        return 2
+    if args.preset:
+        data = classroom_data(args, log)
+        files = []
+    else:
+        rng = np.random.default_rng(args.seed)
+        files = list_images(args.data, args.exclude)
+        if args.limit:
+            files = list(rng.choice(files, size=min(args.limit, len(files)), replace=False))
+        if not files:
+            print("error: no images found in --data", file=sys.stderr)
+            return 2
+        log(f"{len(files)} files")
+        photos, files = load_photos(files, args.size, log)
+        if not photos:
+            print("error: no usable colour photos", file=sys.stderr)
+            return 2
+        data = TrainingData(photos, names=files)
 
-    with_desc = args.global_branch == "effnet" and args.arch == "classic"
-    descriptor = None
-    desc = None
     wpath = None
-    if args.global_branch == "effnet" or args.arch == "pyramid":
+    config = config_from(args)
+    if config.uses_effnet:
         try:
             wpath = str(args.descriptor_weights or descriptor_weights_file())
         except FileNotFoundError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
-    if with_desc:
-        descriptor = network.descriptor_model(str(wpath))
+        config = config_from(args, wpath)
+    cache = None
+    if config.with_descriptor and files:
         key = hashlib.sha1(f"{args.size}|{os.path.abspath(wpath)}".encode()).hexdigest()[:12]
         cache_dir = args.cache or os.path.dirname(os.path.abspath(args.out))
         os.makedirs(cache_dir, exist_ok=True)
-        abs_files = [os.path.abspath(f) for f in files]
-        desc = compute_descriptors(photos, descriptor, abs_files, os.path.join(cache_dir, f".desc-{key}.npz"), log)
-
-    centres = gamut_bins()
-    quant = Quantizer(centres)
-    counts = ab_prior(photos, quant, rng)
-    if args.rebalance < 1:
-        cw = quant.rebalance_weights(counts, lam=args.rebalance)
-    else:
-        cw = np.ones(quant.n_bins, np.float32)
-    maker = BatchMaker(photos, desc, quant, cw, args.size, args.batch, args.seed, args.augment)
-    steps = maker.steps() if not args.steps_per_epoch else min(args.steps_per_epoch, maker.steps())
+        cache = os.path.join(cache_dir, f".desc-{key}.npz")
 
     ckpt = args.out + ".ckpt.keras"
     log_path = args.out + ".log.csv"
     start_epoch = 0
+    cnet, compiled = None, False
     if args.resume and os.path.exists(ckpt):
-        cnet = keras.models.load_model(ckpt)
+        cnet, compiled = keras.models.load_model(ckpt), True
         if os.path.exists(log_path):
             with open(log_path) as fh:
                 start_epoch = sum(1 for _ in csv.DictReader(fh))
@@ -246,32 +257,28 @@ def main(argv=None):
         if args.init_from:
             cnet = keras.models.load_model(args.init_from, compile=False)
             log(f"weights from {args.init_from}")
-        else:
-            cnet = build_colour_net(args.arch, quant.n_bins, args.global_branch, args.width, wpath)
-        if args.unfreeze_from is not None:
-            from core.training import pyramid
-
-            pyramid.unfreeze(cnet, args.unfreeze_from)
-        sched = keras.optimizers.schedules.CosineDecay(args.lr, decay_steps=max(1, steps * args.epochs), alpha=0.05)
-        cnet.compile(optimizer=keras.optimizers.Adam(sched),
-                     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         if os.path.exists(log_path):
             os.remove(log_path)
-    n_train = sum(int(np.prod(w.shape)) for w in cnet.trainable_weights)
-    log(f"colour net: {n_train:,} trained of {cnet.count_params():,} params, {quant.n_bins} ab bins, "
-        f"{steps} steps/epoch")
+    try:
+        run = TrainingRun(config, data, log=log, cnet=cnet, compiled=compiled, start_epoch=start_epoch,
+                          descriptor_cache=cache, verbose=2)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    log(run.summary())
+    if run.grey_delta_e is not None:
+        log(f"held-out photos: {', '.join(t for t, _ in run.heldout)}; grey scores ΔE2000 {run.grey_delta_e:.2f}")
 
     val_files = list_images([args.val])[: args.val_limit] if args.val else []
-    ds = make_dataset(maker, with_desc).repeat()
-    fieldnames = ["epoch", "loss", "seconds", *(f"val_{k}" for k in METRIC_NAMES)]
-    for epoch in range(start_epoch, args.epochs):
-        t0 = time.time()
-        hist = cnet.fit(ds, steps_per_epoch=steps, epochs=epoch + 1, initial_epoch=epoch, verbose=2)
-        loss = float(hist.history["loss"][-1])
-        cnet.save(ckpt)
-        model = export(cnet, centres, args.temperature, descriptor, args.out, args.global_branch, args.width,
-                       quant.decoding_prior(counts), args.prior_strength, args.arch)
-        row = {"epoch": epoch + 1, "loss": round(loss, 5), "seconds": round(time.time() - t0, 1)}
+    fieldnames = ["epoch", "loss", "seconds"]
+    if data.heldout:
+        fieldnames += ["heldout_loss", "heldout_delta_e2000"]
+    fieldnames += [f"val_{k}" for k in METRIC_NAMES]
+    frames = []
+    for ev in run:
+        run.cnet.save(ckpt)
+        model = run.export(args.out)
+        row = ev.row()
         if val_files:
             m = validate(model, val_files, args.render_factor)
             row.update({f"val_{k}": round(v, 4) for k, v in m.items()})
@@ -281,6 +288,19 @@ def main(argv=None):
             if new:
                 wr.writeheader()
             wr.writerow(row)
-        log(json.dumps(row))
+        log(json.dumps(row) + (f" eta {ev.eta:.0f} s" if ev.epoch < ev.epochs else ""))
+        if ev.previews:
+            frames.append((ev.epoch, ev.previews))
+    if frames:
+        from PIL import Image
+
+        from core.figures.filmstrip import filmstrip
+
+        strip = args.out + ".filmstrip.png"
+        Image.fromarray(filmstrip(run.heldout, frames)).save(strip)
+        log(f"filmstrip {strip}")
+        last = run.events[-1]
+        log(f"held-out ΔE2000 {last.heldout_delta_e:.2f} (grey {run.grey_delta_e:.2f}); "
+            f"{time.monotonic() - run.t0:.0f} s in all")
     log(f"saved {args.out}")
     return 0
