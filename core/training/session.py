@@ -326,7 +326,8 @@ class TrainingRun:
         """Seconds left when ``step`` steps of the (1-based) ``epoch`` are done."""
         left_epochs = self.config.epochs - epoch
         if self.epoch_seconds:
-            per_epoch = float(np.mean(self.epoch_seconds))
+            # the first epoch also builds the graph: leave it out once there are others
+            per_epoch = float(np.mean(self.epoch_seconds[1:] if len(self.epoch_seconds) > 1 else self.epoch_seconds))
             into = (now - epoch_start) if now is not None and epoch_start is not None else 0.0
             return max(0.0, per_epoch * (left_epochs + 1) - into) if step else per_epoch * left_epochs
         if step and now is not None and epoch_start is not None:
@@ -384,6 +385,10 @@ def _watch_callback(run: TrainingRun):
         """After every batch: report progress, and stop the epoch when the run is cancelled."""
 
         epoch, t_epoch = 1, 0.0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if run.progress is not None:
+                run.progress(self.epoch, 0, run.steps)
 
         def on_train_batch_end(self, batch, logs=None):
             if run.progress is not None:
