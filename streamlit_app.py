@@ -31,6 +31,7 @@ pages = [
     st.Page(widgets.PAGE_CHANNELS, title="Channels", icon=":material/layers:", url_path="channels"),
     st.Page(widgets.PAGE_METRICS, title="Metrics", icon=":material/straighten:", url_path="metrics"),
     st.Page(widgets.PAGE_HOW, title="How it works", icon=":material/school:", url_path="how-it-works"),
+    st.Page(widgets.PAGE_TRAIN, title="Train your own", icon=":material/model_training:", url_path="train"),
 ]
 page = st.navigation(pages)
 photos.restore_from_address()

@@ -1,4 +1,5 @@
-"""Model loading for the app: each model loads once per server process."""
+"""Model loading for the app: each model loads once per server process; a session's own models
+(trained or uploaded on the Train your own page, :mod:`ui.training`) are only in that session."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import streamlit as st
 
 import core
 from core.colorizers import source_of
+from ui import training
 
 
 def infos() -> dict[str, core.ModelInfo]:
-    """Every model and whether it can be used right now (cheap: only checks files)."""
-    return core.available_models()
+    """Every model and whether it can be used right now (cheap: only checks files), then this
+    session's own models."""
+    return {**core.available_models(), **training.infos()}
 
 
 def title(name: str) -> str:
@@ -28,7 +31,10 @@ def _load(name: str, source: str):
 
 
 def get(name: str):
-    """The shared colorizer instance; raises core.ModelUnavailable with a friendly message."""
+    """The shared colorizer instance (or this session's own model); raises core.ModelUnavailable with a
+    friendly message."""
+    if training.is_own(name):
+        return training.colorizer(name)
     return _load(name, source_of(name))
 
 

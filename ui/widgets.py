@@ -21,6 +21,7 @@ PAGE_CHANNELS = "pages/3_channels.py"
 PAGE_METRICS = "pages/4_metrics.py"
 PAGE_HOW = "pages/5_how_it_works.py"
 PAGE_GUIDE = "pages/6_guide.py"
+PAGE_TRAIN = "pages/8_train_your_own.py"
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     """``1 photo``, ``3 photos``."""
@@ -42,10 +43,13 @@ def model_picker() -> list[str]:
     names = list(ui_models.infos())
     if st.session_state.get("models") is None:
         st.session_state["models"] = list(settings.DEFAULT_MODELS)
+    elif any(m not in names for m in st.session_state["models"]):      # e.g. an own model that was removed
+        st.session_state["models"] = [m for m in st.session_state["models"] if m in names]
     chosen = st.multiselect(
         "Models", names, format_func=_model_label, key="models", persist_state="session",
         help="Pick one or more. Autoencoder (ours) is this project's network; Zhang et al. 2016 is the classic "
-             "Caffe baseline; Grayscale adds no colour at all and is the reference for the scores.",
+             "Caffe baseline; Grayscale adds no colour at all and is the reference for the scores. Models you "
+             "train or upload on the Train your own page are listed here too, for this session only.",
     )
     return list(chosen)
 

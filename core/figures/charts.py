@@ -120,3 +120,34 @@ def for_projector(fig, scale: float = PROJECTOR_SCALE):
     fig.update_traces(textfont_size=size, selector={"type": "bar"})
     fig.update_traces(colorbar_tickfont_size=size, colorbar_title_font_size=size, selector={"type": "heatmap"})
     return fig
+
+
+def training_figure(rows: Sequence[Mapping], epochs: int, grey_delta_e: float | None = None):
+    """The live curves of a training run (``rows``: ``EpochEvent.row()`` per epoch): the training and the
+    held-out loss per epoch, and the held-out ΔE2000 against the grey photos' (the line to beat)."""
+    go, make_subplots = _go()
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=("Loss (lower = better fit)", "Colour error on held-out photos (ΔE2000)"))
+    x = [r["epoch"] for r in rows]
+    fig.add_trace(go.Scatter(x=x, y=[r["loss"] for r in rows], mode="lines+markers", name="training loss",
+                             line={"color": _PALETTE[1], "width": 3}), row=1, col=1)
+    if any("heldout_loss" in r for r in rows):
+        fig.add_trace(go.Scatter(x=x, y=[r.get("heldout_loss") for r in rows], mode="lines+markers",
+                                 name="held-out loss", line={"color": _PALETTE[2], "width": 3, "dash": "dash"},
+                                 marker={"symbol": "square"}), row=1, col=1)
+    if any("heldout_delta_e2000" in r for r in rows):
+        fig.add_trace(go.Scatter(x=x, y=[r.get("heldout_delta_e2000") for r in rows], mode="lines+markers",
+                                 name="held-out ΔE2000 (your model)",
+                                 line={"color": _PALETTE[3], "width": 3}), row=1, col=2)
+    if grey_delta_e is not None:
+        fig.add_trace(go.Scatter(x=[0.5, max(epochs, 1) + 0.5], y=[grey_delta_e, grey_delta_e], mode="lines",
+                                 name="grey photo (no colour): the line to beat",
+                                 line={"color": _PALETTE[0], "width": 2, "dash": "dot"}), row=1, col=2)
+    for col in (1, 2):
+        fig.update_xaxes(title_text="epoch", range=[0.5, max(epochs, 1) + 0.5], dtick=max(1, epochs // 10),
+                         row=1, col=col)
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(rangemode="tozero", row=1, col=2)
+    fig.update_layout(font=FIGURE_FONT, height=380, margin={"l": 40, "r": 10, "t": 40, "b": 40},
+                      legend={"orientation": "h", "y": -0.25}, uirevision="training")
+    return fig

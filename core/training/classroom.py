@@ -16,6 +16,7 @@ held-out photos show things at the same scale.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,26 @@ MAX_EXTRA = 12                       # user photos per run
 # The default run of the page, and of ``--preset classroom``: about two minutes on two busy cores.
 PRESET = TrainConfig(arch="classic", loss="bins", global_branch="scratch", width=16, size=64, batch=16, epochs=8,
                      lr=2e-3, seed=0, bn_momentum=0.9)
+
+
+def crops_per_epoch() -> int:
+    """Random crops per epoch: ``STUDIO_TRAIN_CROPS`` (fewer = faster, e.g. for tests) or 512."""
+    try:
+        return max(8, int(os.environ.get("STUDIO_TRAIN_CROPS", CROPS_PER_EPOCH)))
+    except ValueError:
+        return CROPS_PER_EPOCH
+
+
+# Seconds on a quiet 2-core laptop, measured with the CLI (README, "Train your own"): start-up (data, network,
+# tracing the first steps), each further epoch at 64 and 32 px, and the descriptor's own start-up.
+SECONDS_START, SECONDS_EPOCH, SECONDS_DESCRIPTOR = 12.0, {64: 2.7, 32: 1.8}, 6.0
+
+
+def estimate_seconds(config: TrainConfig, crops: int | None = None) -> float:
+    """About how long a classroom run with ``config`` takes on a quiet 2-core laptop."""
+    per = SECONDS_EPOCH.get(config.size, SECONDS_EPOCH[64] * (config.size / 64) ** 2)
+    per *= (crops or crops_per_epoch()) / CROPS_PER_EPOCH
+    return SECONDS_START + (SECONDS_DESCRIPTOR if config.global_branch == "effnet" else 0.0) + per * config.epochs
 
 
 @dataclass(frozen=True)
@@ -129,12 +150,13 @@ def check_user_photo(rgb: np.ndarray) -> str | None:
     return None
 
 
-def build_data(size: int, extra=(), crops_per_epoch: int = CROPS_PER_EPOCH) -> TrainingData:
+def build_data(size: int, extra=(), crops: int | None = None) -> TrainingData:
     """The classroom data set at ``size``: the built-in photos, plus ``extra`` colour photos (RGB) of
-    the user, and the held-out photos. Crops are drawn in proportion to each photo's area."""
+    the user, and the held-out photos. Crops are drawn in proportion to each photo's area; ``crops`` per
+    epoch (default :func:`crops_per_epoch`)."""
     photos = [rgb for _, rgb in builtin_photos(size)]
     photos += [scale_user_photo(np.asarray(rgb)[..., :3], size) for rgb in extra]
-    return TrainingData(photos, names=None, heldout=heldout_photos(size), crops_per_epoch=crops_per_epoch,
+    return TrainingData(photos, names=None, heldout=heldout_photos(size), crops_per_epoch=crops or crops_per_epoch(),
                         weights=np.array([p.shape[0] * p.shape[1] for p in photos], np.float64))
 
 

@@ -216,8 +216,7 @@ class Job:
 
         try:
             self._set(state="preparing")
-            kw = {} if self.crops_per_epoch is None else {"crops_per_epoch": self.crops_per_epoch}
-            data = classroom.build_data(self.config.size, self.extra, **kw)
+            data = classroom.build_data(self.config.size, self.extra, self.crops_per_epoch)
             self._set(heldout=data.heldout)
             run = TrainingRun(self.config, data, log=lambda _msg: None, cancel=self.cancel_event,
                               progress=self._on_batch)

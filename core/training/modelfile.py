@@ -26,6 +26,10 @@ INFO_MEMBER = "classroom.json"
 MAX_INFO_BYTES = 256 * 2**10
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{max(1, round(n / 2**10))} KB"
+
+
 class ModelFileError(ValueError):
     """A file that is not a usable colorizer; the message says why, in plain words."""
 
@@ -92,8 +96,7 @@ def from_bytes(data: bytes, name: str = "the file", max_bytes: int = MAX_BYTES):
     from core.training import network
 
     if len(data) > max_bytes:
-        raise ModelFileError(f"{name} is {len(data) / 2**20:.0f} MB; models up to {max_bytes // 2**20} MB can be "
-                             "uploaded.")
+        raise ModelFileError(f"{name} is {_size(len(data))}; models up to {_size(max_bytes)} can be uploaded.")
     if not data:
         raise ModelFileError(f"{name} is empty.")
     info = _check_zip(data, name)

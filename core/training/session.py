@@ -349,7 +349,7 @@ class TrainingRun:
             t = time.monotonic()
             watch.epoch, watch.t_epoch = epoch + 1, t
             hist = self.cnet.fit(ds, steps_per_epoch=self.steps, epochs=epoch + 1, initial_epoch=epoch,
-                                 verbose=self.verbose, callbacks=[watch])
+                                 verbose=self.verbose, callbacks=[watch], shuffle=False)
             if self.cancel_event.is_set():
                 self.cancelled = True
                 return

@@ -1,0 +1,253 @@
+"""The Train your own page's glue: this session's training run and its own models (trained or uploaded).
+
+A session's models live in its ``st.session_state`` only: they join the model choice of every page of
+that session (``ui.models.infos()/get()/title()``) and never the process-wide registry, so another
+visitor never sees them. Each gets a name that is never reused (``yours-<random>``), so results cached
+under a model's name cannot mix up two models. The runs themselves are background threads of
+:mod:`core.training.jobs` (at most a few per server, one per session).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from core import ModelInfo, ModelUnavailable
+from core.training import classroom
+from core.training.jobs import BOARD, AlreadyRunning, Job, ServerBusy, TrainedModel
+
+PREFIX = "yours-"
+MAX_MODELS = 3              # models kept per session (the oldest goes first)
+JOB_KEY = "train_job"
+MODELS_KEY = "own_models"
+OWNER_KEY = "train_owner"
+COUNT_KEY = "own_models_made"
+
+
+@dataclass
+class OwnModel:
+    name: str
+    title: str
+    trained: TrainedModel
+
+    @property
+    def info(self) -> ModelInfo:
+        c = self.trained.config
+        how = (f"trained in this browser session on the classroom photos ({classroom.describe(c)})" if c is not None
+               and self.trained.source == "trained" else f"uploaded by you ({self.trained.file_name})")
+        return ModelInfo(self.name, self.title, True, how, "", 8, (4, 64),
+                         "Your own model, from the Train your own page; it exists in this browser session only.",
+                         8, 0.0)
+
+
+def _ss():
+    return st.session_state
+
+
+def owner() -> str:
+    """A random id for this session (the board allows one run per owner)."""
+    ss = _ss()
+    if OWNER_KEY not in ss:
+        ss[OWNER_KEY] = uuid.uuid4().hex
+    return ss[OWNER_KEY]
+
+
+def models() -> OrderedDict[str, OwnModel]:
+    ss = _ss()
+    if MODELS_KEY not in ss:
+        ss[MODELS_KEY] = OrderedDict()
+    return ss[MODELS_KEY]
+
+
+def infos() -> dict[str, ModelInfo]:
+    try:
+        return {name: m.info for name, m in models().items()}
+    except Exception:  # noqa: BLE001 - outside a script run (no session state): no own models
+        return {}
+
+
+def is_own(name: str) -> bool:
+    return name.startswith(PREFIX)
+
+
+def colorizer(name: str):
+    """The colorizer of this session's model ``name`` (ModelUnavailable when it is gone)."""
+    own = models().get(name)
+    if own is None:
+        raise ModelUnavailable("This model of yours is not in this session any more (only the last "
+                               f"{MAX_MODELS} are kept, and none after a reload). Train or upload it again on the "
+                               "Train your own page.")
+    return own.trained.colorizer()
+
+
+def _title(trained: TrainedModel) -> str:
+    ss = _ss()
+    n = int(ss.get(COUNT_KEY, 0)) + 1
+    ss[COUNT_KEY] = n
+    label = "Your model" if n == 1 else f"Your model #{n}"
+    if trained.source == "uploaded":
+        what = classroom.describe(trained.config) if trained.config is not None else "uploaded"
+        return f"{label}: {what} (from {trained.file_name})"
+    return f"{label}: {classroom.describe(trained.config)}"
+
+
+def add(trained: TrainedModel) -> OwnModel:
+    """Make ``trained`` one of this session's models (the oldest goes when there are too many)."""
+    own = OwnModel(f"{PREFIX}{uuid.uuid4().hex[:10]}", _title(trained), trained)
+    store = models()
+    store[own.name] = own
+    while len(store) > MAX_MODELS:
+        remove(next(iter(store)))
+    return own
+
+
+def remove(name: str) -> None:
+    """Forget a model of this session, and its results, and take it out of the model choice."""
+    from ui import results
+
+    models().pop(name, None)
+    ss = _ss()
+    if isinstance(ss.get("models"), list) and name in ss["models"]:
+        ss["models"] = [m for m in ss["models"] if m != name]
+    results.results().discard_where(lambda k: len(k) > 1 and k[1] == name)
+    results.downloads().discard_where(lambda k: len(k) > 2 and k[2] == name)
+
+
+def choose(name: str) -> None:
+    """Add ``name`` to the models chosen on the Colorize page (the other pages follow it)."""
+    from ui import settings
+
+    chosen = settings.models()
+    if name not in chosen:
+        _ss()["models"] = [*chosen, name]
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def job() -> Job | None:
+    return _ss().get(JOB_KEY)
+
+
+def _alive_check():
+    """A function that tells whether this browser session is still connected (None outside a server)."""
+    try:
+        from streamlit import runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is None or not runtime.exists():
+            return None
+        rt, sid = runtime.get_instance(), ctx.session_id
+        return lambda: rt.is_active_session(sid)
+    except Exception:  # noqa: BLE001 - an older or newer Streamlit: no check
+        return None
+
+
+def start(config, extra: list[np.ndarray], crops_per_epoch: int | None = None) -> str | None:
+    """Start this session's run; a friendly message when it cannot start (None when it did)."""
+    current = job()
+    if current is not None and current.running:
+        return "Your model is still training: wait for it, or cancel it first."
+    try:
+        _ss()[JOB_KEY] = BOARD.start(config, extra, owner=owner(), alive=_alive_check(),
+                                     crops_per_epoch=crops_per_epoch)
+    except (ServerBusy, AlreadyRunning) as e:
+        return str(e)
+    _ss()["train_collected"] = False
+    return None
+
+
+def cancel() -> None:
+    current = job()
+    if current is not None:
+        current.cancel()
+
+
+def collect() -> OwnModel | None:
+    """Once this session's run is done: its model joins the session's models (once). Returns it."""
+    current = job()
+    ss = _ss()
+    if current is None or current.state != "done" or ss.get("train_collected"):
+        return None
+    ss["train_collected"] = True
+    own = add(current.result)
+    ss["train_last_model"] = own.name
+    choose(own.name)
+    return own
+
+
+# --------------------------------------------------------------------------- the user's own training photos
+
+PHOTOS_KEY = "train_photos"
+PHOTO_PROBLEMS_KEY = "train_photo_problems"
+PHOTO_SIDE = 768            # own photos are kept this small (they are trained on at 96 or 192 px)
+
+
+def own_photos() -> list[tuple[str, np.ndarray]]:
+    return list(_ss().get(PHOTOS_KEY, []))
+
+
+def photo_problems() -> list[tuple[str, str]]:
+    return list(_ss().get(PHOTO_PROBLEMS_KEY, []))
+
+
+def take_photos(files) -> None:
+    """The colour photos of the upload box become the user's extra training photos (once per upload):
+    grey, unreadable or tiny ones are left out with the reason; at most ``classroom.MAX_EXTRA``."""
+    from core import ImageError, images, load_image
+
+    files = list(files or [])
+    ss = _ss()
+    signature = tuple(getattr(f, "file_id", None) or f"{f.name}:{f.size}" for f in files)
+    if ss.get("train_photos_signature") == signature:
+        return
+    ss["train_photos_signature"] = signature
+    good, bad = [], []
+    for f in files:
+        if len(good) >= classroom.MAX_EXTRA:
+            bad.append((f.name, f"only {classroom.MAX_EXTRA} photos of yours are used; this one was left out"))
+            continue
+        try:
+            rgb = load_image(f.getvalue())
+        except ImageError as e:
+            bad.append((f.name, str(e)))
+            continue
+        except MemoryError:
+            bad.append((f.name, "it is too large for this computer's memory"))
+            continue
+        why = classroom.check_user_photo(rgb)
+        if why:
+            bad.append((f.name, why))
+            continue
+        good.append((f.name, np.ascontiguousarray(images.fit_within(rgb, PHOTO_SIDE))))
+    ss[PHOTOS_KEY], ss[PHOTO_PROBLEMS_KEY] = good, bad
+
+
+def take_model_upload(upload) -> tuple[OwnModel | None, str | None]:
+    """An uploaded ``.keras`` file joins this session's models (once per upload): (model, problem)."""
+    from core.training.modelfile import ModelFileError
+
+    if upload is None:
+        return None, None
+    ss = _ss()
+    signature = getattr(upload, "file_id", None) or f"{upload.name}:{upload.size}"
+    if ss.get("train_model_upload_seen") == signature:
+        return None, ss.get("train_model_upload_problem")
+    ss["train_model_upload_seen"] = signature
+    ss["train_model_upload_problem"] = None
+    try:
+        trained = TrainedModel.from_upload(upload.getvalue(), upload.name)
+    except ModelFileError as e:
+        ss["train_model_upload_problem"] = str(e)
+        return None, str(e)
+    except MemoryError:
+        ss["train_model_upload_problem"] = f"{upload.name} is too large for this computer's memory."
+        return None, ss["train_model_upload_problem"]
+    own = add(trained)
+    choose(own.name)
+    return own, None
