@@ -24,6 +24,7 @@ COMPARE = "pages/2_compare.py"
 CHANNELS = "pages/3_channels.py"
 METRICS = "pages/4_metrics.py"
 HOW = "pages/5_how_it_works.py"
+TRAIN = "pages/8_train_your_own.py"
 
 OURS = "Autoencoder (ours)"
 GREY_MODEL = "Grayscale (reference, no colour)"
