@@ -139,3 +139,21 @@ if ours_ready and result is not None:
     st.caption("The 10 clicks were taken at random spots of the colour original, as a person who knew the "
                "colours would give them. Lower ΔE2000 = closer to the real colours.")
 st.page_link(widgets.PAGE_GUIDE, label="Try it: Guide the colours", icon=":material/brush:")
+
+# ----------------------------------------------------------------------------- training
+st.header("7 · Training: watch a network learn")
+st.markdown("Our network learned its colours from thousands of photos over many hours. On the **Train your own** "
+            "page you train a small one in a minute or two, on a few photos, and watch it learn: the same "
+            "four photos it never trains on get coloured after every epoch (one pass over the training crops).\n\n"
+            "- **Two curves.** The *training loss* measures how wrong the network is on the crops it learns "
+            "from; the *held-out loss* measures the same on the four photos it never sees while learning. Both "
+            "fall at first. When the held-out loss **rises while the training loss keeps falling**, the network "
+            "is **overfitting**: it memorises its few photos instead of learning colour in general. More photos "
+            "or fewer epochs help.\n"
+            "- **Why the MSE loss gives sepia.** Trained to make the squared error of a and b small, a network "
+            "that is unsure answers with the *average* of the colours it has seen there: red and blue average "
+            "to a dull grey-brown. Scoring each colour bin instead (classification, as our network does) keeps "
+            "the possibilities apart, so it dares to pick one; that is the choice between the two on the page.\n"
+            "- **The grey line to beat.** The held-out colour error (ΔE2000) is compared with the grey photo's: "
+            "a network is only useful when its colours are closer to the real ones than no colour at all.")
+st.page_link(widgets.PAGE_TRAIN, label="Try it: Train your own", icon=":material/model_training:")

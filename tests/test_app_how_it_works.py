@@ -15,7 +15,7 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
     headers = [h.value for h in at.header]
     assert headers == ["1 · Colour = lightness + two colour numbers", "2 · The pipeline", "3 · The render factor",
                        "4 · The Caffe baseline (Zhang et al., 2016)", "5 · Honest limits",
-                       "6 · Telling it the colours: hints"]
+                       "6 · Telling it the colours: hints", "7 · Training: watch a network learn"]
     caps = captions(at)
     assert "The colour photo" in caps and "L (0 black … 100 white)" in caps
     assert "a (-50 green … +50 red)" in caps and "b (-50 blue … +50 yellow)" in caps
@@ -37,6 +37,8 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
     guess, hinted = (c for c in caps if c.startswith(("Our guess (ΔE2000", "+ 10 clicks")))
     assert float(hinted.split("ΔE2000 ")[1].rstrip(")")) < float(guess.split("ΔE2000 ")[1].rstrip(")"))
     assert "Levin, Lischinski & Weiss" in md
+    assert "overfitting" in md and "Why the MSE loss gives sepia" in md             # what the training curves mean
+    assert "Try it: Train your own" in [link.proto.label for link in at.get("page_link")]
 
 
 def test_every_sample_can_be_used():
