@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from core import images
 from core.figures import charts
 from core.figures.filmstrip import filmstrip
 from core.training import classroom
@@ -86,7 +87,8 @@ yours = f" + {widgets.plural(len(extra), 'photo')} of yours" if extra else ""
 st.caption(f"About {clock(classroom.estimate_seconds(config))} on a quiet 2-core laptop (longer while the "
            f"computer is busy){yours}. The same run from the command line, with the same photos, settings and "
            "seed:")
-st.code(classroom.command_line(config, extra_folder="MY_PHOTOS/" if extra else None), language="bash")
+st.code(classroom.command_line(config, extra_folder="MY_PHOTOS/" if extra else None), language="bash",
+        wrap_lines=True)
 
 buttons = st.columns([1, 1, 2])
 if busy:
@@ -128,8 +130,9 @@ def live(was_running: bool) -> None:
     if p.heldout:
         frames = [(e.epoch, e.previews) for e in p.events]
         cache_key = (current.id, len(frames))
-        if ss.get("train_strip_key") != cache_key:
-            ss["train_strip"], ss["train_strip_key"] = filmstrip(p.heldout, frames), cache_key
+        if ss.get("train_strip_key") != cache_key:          # made and encoded once per epoch, not per poll
+            ss["train_strip"] = images.encode_png(filmstrip(p.heldout, frames), compress_level=3)
+            ss["train_strip_key"] = cache_key
         st.image(ss["train_strip"], width="stretch",
                  caption="The four held-out photos, coloured by your network after each epoch"
                          + (" (some epochs are skipped to fit)" if len(frames) > 8 else "")

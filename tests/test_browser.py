@@ -51,6 +51,7 @@ PAGES = [
     (4, "metrics", "/metrics", "Metrics"),
     (5, "how_it_works", "/how-it-works", "How it works"),
     (6, "guide", "/guide", "Guide the colours"),
+    (8, "train", "/train", "Train your own"),
 ]
 UPLOAD_SIZE = (240, 160)      # width, height of the uploaded test photo
 # the download's name carries the default render factor of our model
@@ -229,6 +230,9 @@ def test_page_opens(tab, number, slug, path, title):
         assert page.get_by_role("button", name="Try a sample photo").is_visible()
         assert page.locator(UPLOAD_INPUT).count() == 1
         assert page.get_by_text("No photo yet: press").is_visible()
+    elif slug == "train":
+        assert page.get_by_role("button", name="Train", exact=True).is_visible()
+        assert page.get_by_text("Press Train to start").is_visible()
     elif slug == "how_it_works":
         page.get_by_role("heading", name="5 · Honest limits").wait_for()
         # COLORIZER_HOME is empty: the Zhang et al. notice with its download button, and our own pipeline

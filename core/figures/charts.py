@@ -18,6 +18,9 @@ FIGURE_FONT = {"size": 15}      # readable on a projector
 
 
 def _go():
+    # pandas first, under Python's import lock: plotly looks it up in sys.modules without that lock, and two
+    # sessions drawing their first chart at once could otherwise get a half-imported pandas (AttributeError).
+    import pandas  # noqa: F401
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
