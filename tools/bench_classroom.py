@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -135,7 +136,9 @@ def server(args) -> dict:
             pages[2].get_by_text("The server is busy").wait_for(timeout=60_000)
             walls = []
             for page in pages[:2]:
-                page.get_by_text("Finished 8 epochs").wait_for(timeout=900_000)
+                page.get_by_text(re.compile("Finished 8 epochs|The run stopped")).first.wait_for(timeout=900_000)
+                if page.get_by_text("The run stopped").count():
+                    raise SystemExit("a run failed: " + page.get_by_text("The run stopped").first.inner_text())
                 walls.append(round(time.monotonic() - t0, 1))
             stop.set()
             time.sleep(2)

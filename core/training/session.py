@@ -368,7 +368,8 @@ class TrainingRun:
         from core.metrics import delta_e2000
 
         x, y, sw = self._held_xy
-        held_loss = float(self.cnet.evaluate(x, y, sample_weight=sw, batch_size=len(y), verbose=0))
+        logs = self.cnet.evaluate(x, y, sample_weight=sw, batch_size=len(y), verbose=0, return_dict=True)
+        held_loss = float(logs["loss"])
         previews = [colour_preview(self._preview, rgb) for _, rgb in self.heldout]
         de = float(np.mean([delta_e2000(rgb, p) for (_, rgb), p in zip(self.heldout, previews, strict=True)]))
         return held_loss, de, previews
