@@ -67,11 +67,20 @@ class Colorizer:
             raise ValueError(f"render_factor for {self.name} must be between {lo} and {hi}, got {rf}")
         return rf
 
-    def colorize(self, rgb: np.ndarray, render_factor: int | None = None) -> np.ndarray:
+    def ab_for_lightness(self, L: np.ndarray, render_factor: int | None = None) -> np.ndarray:
+        """The colour this model predicts for a full-resolution lightness ``L`` (H, W), in [0, 100]: ab
+        (h, w, 2) in Lab units at the render resolution, *before* it is joined with L.
+
+        :meth:`colorize` is this followed by :func:`core.lab.join_l_ab`; callers that work on the colour
+        itself in between (the temporal smoothing of :mod:`core.video`) use it directly."""
         rf = self.check_render_factor(render_factor)
-        L = lab.lightness(rgb)
+        L = np.asarray(L, np.float32)
         h, w = lab.render_size(*L.shape, rf, self.stride)
         L_small = lab.resize_l(L, h, w)
         with self._lock:
-            ab = self.predict_ab(L_small)
-        return lab.join_l_ab(L, ab)
+            return self.predict_ab(L_small)
+
+    def colorize(self, rgb: np.ndarray, render_factor: int | None = None) -> np.ndarray:
+        rf = self.check_render_factor(render_factor)
+        L = lab.lightness(rgb)
+        return lab.join_l_ab(L, self.ab_for_lightness(L, rf))
