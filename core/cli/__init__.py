@@ -15,6 +15,7 @@ COMMANDS = {
     "bench": ("core.cli.bench", "median time per photo of each model"),
     "train": ("core.training.train", "train the autoencoder"),
     "weights": ("core.cli.weights", "download the baseline's weights, or show what is available"),
+    "video": ("core.cli.video", "colorize a black-and-white video clip, without flicker (MP4 out)"),
 }
 
 

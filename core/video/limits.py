@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 DEFAULT_MAX_MEGAPIXEL_SECONDS = 60.0     # e.g. 60 s at 1280 x 720 (0.92 MP), 4 min at 640 x 360
@@ -26,9 +27,12 @@ def max_megapixel_seconds() -> float:
     return value if value > 0 else DEFAULT_MAX_MEGAPIXEL_SECONDS
 
 
-def duration_text(seconds: float) -> str:
-    """``"42 s"``, ``"3 min 05 s"``."""
+def duration_text(seconds: float, down: bool = False) -> str:
+    """``"4.2 s"``, ``"42 s"``, ``"3 min 05 s"``; ``down``: rounded down (for a limit: never more than allowed)."""
     seconds = max(0.0, float(seconds))
+    if down:
+        unit = 0.1 if seconds < 10 else 1.0
+        seconds = math.floor(seconds / unit + 1e-9) * unit
     if seconds < 60:
         return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
     m, s = divmod(int(round(seconds)), 60)
@@ -49,7 +53,7 @@ def check(width: int, height: int, duration: float, frames: int) -> None:
     if mps > max_megapixel_seconds():
         raise VideoError(
             f"The clip is too long for its size: {duration_text(duration)} at {width} × {height}. At this size "
-            f"up to {duration_text(longest_allowed(width, height))} can be coloured at once (the limit is "
+            f"up to {duration_text(longest_allowed(width, height), down=True)} can be coloured at once (the limit is "
             f"{max_megapixel_seconds():g} megapixel-seconds). Cut it into shorter pieces or make it smaller.")
     if frames > MAX_FRAMES:
         raise VideoError(f"The clip has {frames} frames; at most {MAX_FRAMES} can be coloured at once. "
