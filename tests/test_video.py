@@ -117,13 +117,16 @@ def test_ab_for_lightness_is_colorize_before_the_join(autoencoder, photos):
 # --------------------------------------------------------------------------- bad clips, limits, cancel
 
 
-def test_a_truncated_clip_gets_a_friendly_message_and_leaves_nothing(clip, tmp_path):
-    data = clip.read_bytes()
-    bad = tmp_path / "cut.mp4"
-    bad.write_bytes(data[: len(data) * 2 // 3])
-    with pytest.raises(VideoError, match="cut off|damaged"):
-        colorize_video(bad, tmp_path / "out.mp4", model="grayscale")
-    assert leftovers(tmp_path) == ["cut.mp4", "in.mp4"]
+def test_a_truncated_clip_gets_a_friendly_message_and_leaves_nothing(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=24, width=96, height=64)        # index (moov) at the end
+    whole = colorize_video(src, tmp_path / "whole.mp4", model="grayscale").path   # index first (+faststart)
+    for name, source, message in (("cut.mp4", src, "not a video that can be read: it is damaged"),
+                                  ("cut2.mp4", whole, "cut2.mp4 ends early: only .* of its 24 frames .* cut off")):
+        data = source.read_bytes()
+        (tmp_path / name).write_bytes(data[: len(data) * 85 // 100])
+        with pytest.raises(VideoError, match=message):
+            colorize_video(tmp_path / name, tmp_path / "out.mp4", model="grayscale")
+    assert leftovers(tmp_path) == ["cut.mp4", "cut2.mp4", "in.mp4", "whole.mp4"]
 
 
 @pytest.mark.parametrize("content, message", [

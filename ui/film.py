@@ -125,7 +125,7 @@ def clip() -> Clip | None:
 def _set_clip(new: Clip | None) -> None:
     old = clip()
     if old is not None and not old.sample and (new is None or new.path != old.path):
-        old.path.unlink(missing_ok=True)
+        shutil.rmtree(old.path.parent, ignore_errors=True)
     st.session_state["film_clip"] = new
     st.session_state.pop("film_problem", None)
     forget_result()
@@ -160,15 +160,19 @@ def take_upload(upload) -> None:
     if _busy(_session_id()):
         st.session_state["film_problem"] = "Wait for the clip being coloured to finish (or cancel it) first."
         return
+    from core.figures.export import safe_stem
+
     suffix = Path(upload.name).suffix.lower()
-    path = _folder() / f"source-{key}{suffix if suffix[1:] in UPLOAD_TYPES else ''}"
+    folder = _folder() / key                  # the file keeps (a safe form of) its name: messages name it
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{safe_stem(upload.name)}{suffix if suffix[1:] in UPLOAD_TYPES else ''}"
     path.write_bytes(data)
     try:
         info = core_video.probe(path)
         core_video.limits.check(info.width, info.height, info.duration, info.frames)
     except VideoError as e:
-        path.unlink(missing_ok=True)
-        st.session_state["film_problem"] = f"**{upload.name}**: {notices.no_paths(e)}"
+        shutil.rmtree(folder, ignore_errors=True)
+        st.session_state["film_problem"] = notices.no_paths(str(e).replace(path.name, upload.name))
         return
     _set_clip(Clip(key, upload.name, path, info))
 
@@ -333,7 +337,8 @@ class Job:
         except Cancelled:
             self.state = "cancelled"
         except (VideoError, ModelUnavailable, ValueError) as e:
-            self.error, self.state = notices.no_paths(e), "failed"
+            self.error = notices.no_paths(str(e).replace(self.clip.path.name, self.clip.name))
+            self.state = "failed"
         except MemoryError:
             self.error, self.state = "There was not enough memory for this clip; try a smaller one.", "failed"
         except Exception as e:  # noqa: BLE001 - a background thread: the visitor gets a message, the log the rest

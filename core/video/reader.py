@@ -81,6 +81,10 @@ def open_container(path):
     if not container.streams.video:
         container.close()
         raise VideoError(f"{name} has no picture track (only sound?), so there is nothing to colour.")
+    if container.streams.video[0].codec_context is None:      # e.g. an MP4 cut off before its index
+        container.close()
+        raise VideoError(f"{name} is not a video that can be read: it is damaged (cut off?), or its picture "
+                         "format is not supported.")
     return container
 
 
@@ -125,31 +129,52 @@ def _to_rgb(frame) -> np.ndarray:
     return frame.to_ndarray(format="rgb24")
 
 
-def iter_frames(path, info: VideoInfo | None = None) -> Iterator[np.ndarray]:
-    """Every frame of the clip as H x W x 3 uint8 RGB, decoded one at a time (memory does not grow with the
-    clip's length). A clip that stops decoding early, or ends well before the frame count of its header,
-    raises :class:`VideoError` (a truncated download is not coloured half-way without a word)."""
+MAX_BAD_PACKETS = 8          # damaged packets skipped (as FFmpeg's player does) before a clip counts as broken
+
+
+def _decoded(container, stream, name: str) -> Iterator:
+    """The stream's frames, decoded packet by packet; a damaged packet is skipped (its picture is lost, the
+    decoder carries on), but more than MAX_BAD_PACKETS of them raise a :class:`VideoError`."""
     import av
 
+    bad = 0
+    try:
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.FFmpegError:
+                bad += 1
+                if bad > MAX_BAD_PACKETS:
+                    raise VideoError(f"{name} is damaged: too many of its pictures cannot be decoded.") from None
+                continue
+            yield from frames
+    except av.FFmpegError as e:                   # the container itself cannot be read on
+        raise VideoError(f"{name} is damaged or cut off: it cannot be read to its end.") from e
+
+
+def iter_frames(path, info: VideoInfo | None = None) -> Iterator[np.ndarray]:
+    """Every frame of the clip as H x W x 3 uint8 RGB, decoded one at a time (memory does not grow with the
+    clip's length). A clip that ends well before the frame count of its header raises :class:`VideoError`
+    at its end (a truncated download is not coloured half-way without a word)."""
     info = info or probe(path)
     n = 0
     with contextlib.closing(open_container(path)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        try:
-            for frame in container.decode(stream):
-                rgb = _to_rgb(frame)
-                if rgb.shape[:2] != (info.height, info.width):      # a stream that changes size mid-way
-                    rgb = resize_rgb(rgb, info.height, info.width)
-                n += 1
-                yield rgb
-        except av.FFmpegError as e:
-            raise VideoError(f"{info.name} is damaged: it could be read up to frame {n} only.") from e
+        for frame in _decoded(container, stream, info.name):
+            rgb = _to_rgb(frame)
+            if rgb.shape[:2] != (info.height, info.width):      # a stream that changes size mid-way
+                rgb = resize_rgb(rgb, info.height, info.width)
+            n += 1
+            yield rgb
     if n == 0:
         raise VideoError(f"{info.name} has no picture that can be decoded; it looks damaged or cut off.")
     if info.frames_known and n < info.frames - max(2, info.frames // 50):
         raise VideoError(f"{info.name} ends early: only {n} of its {info.frames} frames could be read. The file "
                          "looks cut off (an interrupted download or copy?).")
+
+
+def _where(position: float) -> str:
+    return "at its start" if position <= 0 else "at its end" if position >= 1 else f"at {position:.0%} of it"
 
 
 def read_frame(path, position: float = 0.5) -> np.ndarray:
@@ -163,17 +188,14 @@ def read_frame(path, position: float = 0.5) -> np.ndarray:
     last = None
     with contextlib.closing(open_container(path)) as container:
         stream = container.streams.video[0]
-        try:
-            if target > info.start and stream.time_base:
-                with contextlib.suppress(av.FFmpegError):
-                    container.seek(int(target / stream.time_base), stream=stream, backward=True)
-            for frame in container.decode(stream):
+        if target > info.start and stream.time_base:
+            with contextlib.suppress(av.FFmpegError):
+                container.seek(int(target / stream.time_base), stream=stream, backward=True)
+        with contextlib.suppress(VideoError):
+            for frame in _decoded(container, stream, info.name):
                 last = frame
                 if frame.time is None or frame.time >= target - 0.5 / float(info.fps):
                     break
-        except av.FFmpegError as e:
-            if last is None:
-                raise VideoError(f"{info.name} is damaged: no picture could be decoded.") from e
     if last is None:
-        raise VideoError(f"{info.name} has no picture that can be decoded; it looks damaged or cut off.")
+        raise VideoError(f"{info.name} is damaged or cut off: there is no picture to decode {_where(position)}.")
     return _to_rgb(last)
