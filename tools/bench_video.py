@@ -164,8 +164,8 @@ def tune(model, render_factor, width, height, grain):
           f"{base['flicker']:.3f}, ΔE {base['de']:.3f}\n")
     print("| α | σ (L) | flicker | vs none | ΔE2000 | vs none | targets met |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    for alpha in (0.15, 0.2, 0.3, 0.4):
-        for sigma in (3.0, 6.0, 10.0, 20.0):
+    for alpha in (0.15, 0.2, 0.25, 0.3):
+        for sigma in (4.0, 8.0, 16.0):
             r = evaluate(greys, truths, motions, cuts, preds, "flow", {"alpha": alpha, "sigma": sigma}, rf)
             cut = 1.0 - r["flicker"] / base["flicker"]
             ok = cut >= 0.6 and r["de"] <= 1.05 * base["de"]

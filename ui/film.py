@@ -31,7 +31,7 @@ from ui import notices
 
 UPLOAD_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi", "gif"]
 MAX_UPLOAD_MB = 50                 # the server's upload cap too (.streamlit/config.toml)
-POLL_SECONDS = 0.5                 # how often the progress bar is redrawn while a clip is coloured
+POLL_SECONDS = 1.0                 # how often the progress bar is redrawn while a clip is coloured
 MAX_RUNNING = 1                    # clips coloured at once on this server; more wait their turn (2 CPU cores)
 PREVIEW_SIDE = 640                 # preview pictures are shown at most this large
 _log = logging.getLogger(__name__)

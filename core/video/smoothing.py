@@ -119,7 +119,8 @@ class FlowSmoother(Smoother):
         mx, my = gx + flow[..., 0], gy + flow[..., 1]
         inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
         warped_L = cv2.remap(self.prev_L, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        mismatch = cv2.blur(np.abs(L - warped_L), (5, 5))
+        # signed difference averaged over 5 x 5 pixels first: film grain cancels out, a real mismatch does not
+        mismatch = np.abs(cv2.blur(L - warped_L, (5, 5)))
         if (1.0 - inside.mean() > CUT_OUTSIDE
                 or float(np.median(mismatch[inside])) > self.cut_mismatch):
             return None, None
