@@ -440,6 +440,7 @@ def test_old_film_colours_the_sample_clip_and_chromium_plays_it(tab):
     """The sample clip, coloured in the background with a progress bar, then played by Chromium's <video>
     next to the original: the H.264 / yuv420p MP4 decodes at its full size."""
     page = tab.page
+    tab.watch.allow_deep_link_probe(tab.url, "/old-film")
     open_app(page, "/old-film", "Old film")
     page.get_by_role("button", name="Use the sample clip").click()
     image_with_caption(page, f"Coloured ({OURS})").first.wait_for(timeout=TIMEOUT_MS)

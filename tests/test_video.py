@@ -258,6 +258,28 @@ def test_a_scene_cut_starts_the_smoothing_afresh(photos):
     assert diff(out_avg[6], out_none[6]) > 5.0          # the running average carries the old shot's colours over
 
 
+def test_what_a_moving_object_uncovers_takes_the_new_colour():
+    """A bright square slides right over a textured grey background: where it has just left, flow smoothing
+    takes the background's own colour (the warped history does not match L there), not the square's (up to
+    the 5 x 5 pixels over which the match is judged)."""
+    rng = np.random.default_rng(1)
+    background = np.clip(50 + rng.normal(0, 6, (64, 96)), 0, 100).astype(np.float32)
+    background = lab.resize_l(lab.resize_l(background, 16, 24), 64, 96)            # smooth texture, L ~ 50
+    frames = []
+    for t in range(8):
+        L = background.copy()
+        L[20:44, 10 + 6 * t: 34 + 6 * t] = 92.0
+        frames.append(lab.join_l_ab(L, np.zeros((64, 96, 2), np.float32)))
+    a = {name: lab.rgb_to_lab(list(colorize_frames(frames, Jittery(amount=0.0), 16, name))[-1])[..., 1]
+         for name in ("none", "flow", "average")}
+    # the square is at x = 52 ... 75 in the last frame; x = 36 ... 47 were under it in earlier frames
+    square, uncovered = (slice(24, 40), slice(54, 62)), (slice(24, 40), slice(36, 48))
+    assert abs(a["none"][square].mean() - a["none"][uncovered].mean()) > 5      # the two colours differ
+    for where in (square, uncovered):                  # flow: each place has its own colour, as if per frame
+        assert np.abs(a["flow"][where] - a["none"][where]).mean() < 1.5, where
+    assert np.abs(a["average"][uncovered] - a["none"][uncovered]).mean() > 3    # the average drags a trail
+
+
 def test_unknown_smoothing():
     with pytest.raises(ValueError, match="flow, none, average"):
         make_smoother("blur")

@@ -51,7 +51,7 @@ SHOTS = (   # photo, start (cx, cy, zoom), end: slow moves (2 to 6 pixels per fr
 )
 SHOT_FRAMES = 40
 FPS = 24
-CONFIGS = (("none", {}), ("flow", {}), ("average", {"alpha": 0.3}), ("average", {"alpha": 0.1}))
+CONFIGS = (("none", {}), ("flow", {}), ("average", {"alpha": 0.2}), ("average", {"alpha": 0.1}))
 
 
 def _square(m: np.ndarray) -> np.ndarray:

@@ -22,9 +22,9 @@ import numpy as np
 from core import lab
 
 WORK_LONG_SIDE = 640         # flow and blending run on a copy of at most this many pixels on the long side
-ALPHA = 0.3                  # weight of the new prediction where the history is fully trusted
-AVERAGE_ALPHA = 0.3          # the running average's weight of the new prediction
-MATCH_SIGMA = 6.0            # L units: a warped-L mismatch of this size leaves the history e^-1 of its weight
+ALPHA = 0.2                  # weight of the new prediction where the history is fully trusted (tuned: README)
+AVERAGE_ALPHA = 0.2          # the running average's weight of the new prediction
+MATCH_SIGMA = 8.0            # L units: a warped-L mismatch of this size leaves the history e^-1 of its weight
 CUT_MISMATCH = 12.0          # a scene cut: the median warped-L mismatch is above this many L units ...
 CUT_OUTSIDE = 0.6            # ... or this share of the pixels flowed in from outside the previous frame
 SMOOTHING = ("flow", "none", "average")
