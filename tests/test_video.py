@@ -189,6 +189,30 @@ def test_a_bad_render_factor_or_smoothing_is_a_value_error(clip, tmp_path):
     assert leftovers(tmp_path) == ["in.mp4"]
 
 
+def test_the_join_and_write_stage_hands_errors_back_and_stops():
+    from core.video.stages import JoinAndWrite
+
+    L, ab = np.full((8, 8), 50.0, np.float32), np.zeros((4, 4, 2), np.float32)
+    written = []
+    stage = JoinAndWrite(written.append)
+    for _ in range(5):
+        stage.put(L, ab)
+    stage.finish()
+    assert len(written) == 5 and written[0].shape == (8, 8, 3) and not stage.thread.is_alive()
+
+    def broken(rgb):
+        raise OSError("disk full")
+
+    stage = JoinAndWrite(broken)
+    stage.put(L, ab)
+    with pytest.raises(OSError, match="disk full"):
+        for _ in range(50):
+            stage.put(L, ab)
+        stage.finish()
+    stage.stop()
+    assert not stage.thread.is_alive()
+
+
 def test_memory_does_not_grow_with_the_clip(tmp_path):
     peaks = []
     for n in (8, 48):

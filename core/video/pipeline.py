@@ -15,6 +15,7 @@ from core.video import limits
 from core.video.limits import Cancelled, VideoError
 from core.video.reader import VideoInfo, iter_frames, probe, read_frame
 from core.video.smoothing import Smoother, make_smoother
+from core.video.stages import JoinAndWrite
 from core.video.writer import VideoWriter
 
 Progress = Callable[[int, int], None]          # (frames done, frames in all: the header's count or an estimate)
@@ -81,9 +82,13 @@ def colorize_frames(frames: Iterable[np.ndarray], model="autoencoder", render_fa
     rf = colorizer.check_render_factor(render_factor)
     smoother = smoothing if isinstance(smoothing, Smoother) else make_smoother(smoothing)
     for rgb in frames:
-        L = lab.lightness(rgb)
-        ab = smoother(L, colorizer.ab_for_lightness(L, rf))
-        yield lab.join_l_ab(L, ab)
+        yield lab.join_l_ab(*_colour(rgb, colorizer, rf, smoother))
+
+
+def _colour(rgb: np.ndarray, colorizer, rf: int, smoother: Smoother) -> tuple[np.ndarray, np.ndarray]:
+    """(L, smoothed ab) of one frame: its lightness, and the model's colour for it after the smoothing."""
+    L = lab.lightness(rgb)
+    return L, smoother(L, colorizer.ab_for_lightness(L, rf))
 
 
 def colorize_video(src, dst, model="autoencoder", render_factor: int | None = None,
@@ -106,13 +111,20 @@ def colorize_video(src, dst, model="autoencoder", render_factor: int | None = No
     if dst.exists() and dst.resolve() == src.resolve():
         raise VideoError("The output would replace the input clip; choose another name for it.")
     limits.check(info.width, info.height, info.duration, info.frames)
-    total = info.frames
     with VideoWriter(dst, info, sound_from=src) as writer:
-        for rgb in colorize_frames(_checked(iter_frames(src, info), info, cancel), colorizer, rf, smoother):
-            writer.write(rgb)
+
+        def written() -> None:
             if progress is not None:
-                total = max(total, writer.frames)
-                progress(writer.frames, total)
+                progress(writer.frames, max(info.frames, writer.frames))
+
+        last_stage = JoinAndWrite(writer.write, written)      # joins and encodes on a second thread
+        try:
+            for rgb in _checked(iter_frames(src, info), info, cancel):
+                last_stage.put(*_colour(rgb, colorizer, rf, smoother))
+            last_stage.finish()
+        except BaseException:
+            last_stage.stop()              # before the writer is aborted: the worker must not touch it after
+            raise
         if _cancelled(cancel):
             raise Cancelled()
         frames, audio = writer.frames, writer.audio
