@@ -8,9 +8,10 @@
     .venv/bin/python tools/bench_video.py --eccv16-dir /path/to/eccv16_files   # time eccv16 with those files
 
 **Synthetic clip** (the truth is known): three shots, each a slow pan or zoom over a colour photo of
-scikit-image (coffee, astronaut, chelsea; 40 frames each at 24 fps, 640 x 360), joined by two hard cuts;
-the input is the clip's lightness (grey). "grain" adds what old film does: per-frame grain (Gaussian,
-σ = 4 grey levels) and an exposure flicker (gain ± 3 %).
+scikit-image (coffee, astronaut, chelsea; 40 frames each at 24 fps, 640 x 360: 3 to 5 pixels per frame),
+joined by two hard cuts; the input is the clip's lightness (grey). "grain" adds what old film does:
+per-frame grain (Gaussian, σ = 4 grey levels) and an exposure flicker (gain ± 3 %); "fast" makes the same
+moves in 14 frames per shot (8 to 16 pixels per frame on average).
 
 **Flicker** = mean |Δab| (Euclidean, Lab units) between consecutive *output* frames, the previous frame
 warped onto the current one with the clip's exact motion (pairs across a cut left out); on a real clip,
@@ -44,7 +45,7 @@ from core.video import colorize_frames, make_smoother  # noqa: E402
 from core.video.flicker import flicker  # noqa: E402
 from core.video.sample import Motion, render  # noqa: E402
 
-SHOTS = (   # photo, start (cx, cy, zoom), end: slow moves (2 to 6 pixels per frame at 640 x 360)
+SHOTS = (   # photo, start (cx, cy, zoom), end: slow moves (3 to 5 pixels per frame on average at 640 x 360)
     ("coffee", (0.38, 0.50, 1.30), (0.62, 0.50, 1.40)),
     ("astronaut", (0.50, 0.40, 1.00), (0.45, 0.35, 1.35)),
     ("chelsea", (0.60, 0.45, 1.50), (0.40, 0.50, 1.25)),
@@ -123,7 +124,14 @@ def _label(smoothing, params):
     return smoothing + (f" (α = {params['alpha']:g})" if "alpha" in params and smoothing == "average" else "")
 
 
-def quality(models, render_factors, width, height, grain_modes=(False, True)):
+CONDITIONS = (    # (label, grain, frames per shot): "fast" is the same moves in a third of the frames
+    ("clean", False, SHOT_FRAMES),
+    ("grain", True, SHOT_FRAMES),
+    ("fast", False, 14),
+)
+
+
+def quality(models, render_factors, width, height, conditions=CONDITIONS):
     from core import get_colorizer
 
     print(f"\n### Flicker and accuracy: synthetic clip, {len(SHOTS)} shots × {SHOT_FRAMES} frames, "
@@ -131,8 +139,8 @@ def quality(models, render_factors, width, height, grain_modes=(False, True)):
     print("| input | model | smoothing | flicker mean abs(Δab) | vs none | ΔE2000 | vs none | ΔE2000 after cuts "
           "| cuts found |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
-    for grain in grain_modes:
-        greys, truths, motions, cuts = synthetic_clip(width, height, grain)
+    for label, grain, frames in conditions:
+        greys, truths, motions, cuts = synthetic_clip(width, height, grain, frames)
         for model in models:
             col = get_colorizer(model)
             rf = col.check_render_factor(render_factors.get(model))
@@ -142,10 +150,11 @@ def quality(models, render_factors, width, height, grain_modes=(False, True)):
                 r = evaluate(greys, truths, motions, cuts, preds, smoothing, params, rf)
                 base = base or r
                 cut_text = ", ".join(map(str, r["cuts_found"])) if smoothing == "flow" else "–"
-                print(f"| {'grain' if grain else 'clean'} | {model} (rf {rf}) | {_label(smoothing, params)} | "
+                print(f"| {label} | {model} (rf {rf}) | {_label(smoothing, params)} | "
                       f"{r['flicker']:.3f} | {_pct(r['flicker'], base['flicker'])} | {r['de']:.3f} | "
                       f"{r['de'] / base['de']:.3f} × | {r['de_after_cuts']:.3f} | {cut_text} |", flush=True)
-    print(f"\n(the true cuts are at frames {', '.join(str(i * SHOT_FRAMES) for i in range(1, len(SHOTS)))})")
+    print(f"\n(the true cuts are at frames {', '.join(str(i * SHOT_FRAMES) for i in range(1, len(SHOTS)))}; "
+          f"in the fast clip at {', '.join(str(i * 14) for i in range(1, len(SHOTS)))})")
 
 
 def _pct(value, base):
@@ -254,6 +263,8 @@ def main(argv=None) -> int:
                                                     "when its weights are there; quality: autoencoder)")
     ap.add_argument("--render-factor", type=int, default=None, help="default: each model's own")
     ap.add_argument("--size", default="640x360", help="quality: the synthetic clip's size (default 640x360)")
+    ap.add_argument("--conditions", default=",".join(c[0] for c in CONDITIONS),
+                    help="quality: which versions of the synthetic clip (default: clean,grain,fast)")
     ap.add_argument("--clip", action="append", default=[], help="a real clip to measure too (repeatable)")
     ap.add_argument("--eccv16-dir", default=None, help="time eccv16 with the files in this folder")
     args = ap.parse_args(argv)
@@ -281,7 +292,8 @@ def main(argv=None) -> int:
     if args.tune:
         tune((chosen or ["autoencoder"])[0], args.render_factor, width, height, args.grain)
     if args.quality or every:
-        quality(chosen or ["autoencoder"], rfs, width, height)
+        wanted = {c.strip() for c in args.conditions.split(",")}
+        quality(chosen or ["autoencoder"], rfs, width, height, [c for c in CONDITIONS if c[0] in wanted])
     for clip in args.clip:
         real_clip(clip, chosen or ["autoencoder"], rfs)
     if args.speed or every:
