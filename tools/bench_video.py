@@ -134,8 +134,8 @@ CONDITIONS = (    # (label, grain, frames per shot): "fast" is the same moves in
 def quality(models, render_factors, width, height, conditions=CONDITIONS):
     from core import get_colorizer
 
-    print(f"\n### Flicker and accuracy: synthetic clip, {len(SHOTS)} shots × {SHOT_FRAMES} frames, "
-          f"{width} × {height}\n")
+    shots = ", ".join(f"{label}: {frames} frames per shot" for label, _, frames in conditions)
+    print(f"\n### Flicker and accuracy: synthetic clip, {len(SHOTS)} shots ({shots}), {width} × {height}\n")
     print("| input | model | smoothing | flicker mean abs(Δab) | vs none | ΔE2000 | vs none | ΔE2000 after cuts "
           "| cuts found |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")

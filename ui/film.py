@@ -99,9 +99,10 @@ class Clip:
 
     @property
     def stem(self) -> str:
+        """The start of the download's name: the upload's own name, or "sample_clip"."""
         from core.figures.export import safe_stem
 
-        return safe_stem(self.name)
+        return "sample_clip" if self.sample else safe_stem(self.name)
 
     @property
     def mime(self) -> str | None:
@@ -139,6 +140,7 @@ def use_sample() -> None:
     except (OSError, VideoError) as e:
         st.session_state["film_problem"] = f"The sample clip could not be made: {notices.no_paths(e)}"
         return
+    st.session_state["film_uploader_n"] = st.session_state.get("film_uploader_n", 0) + 1     # empty the box
     _set_clip(Clip(f"sample-{path.name}", "Sample: the photographer (a slow zoom out)", path, info, sample=True))
 
 
@@ -178,7 +180,7 @@ def take_upload(upload) -> None:
 
 
 def limits_text() -> str:
-    """``At most 60 megapixel-seconds: for example 50 s at 1280 × 720 or 3 min 15 s at 640 × 360.``"""
+    """``At most 60 megapixel-seconds: for example 65 s at 1280 × 720 or 4 min 20 s at 640 × 360.``"""
     lim = core_video.limits
     return (f"At most {lim.max_megapixel_seconds():g} megapixel-seconds: for example "
             f"{lim.duration_text(lim.longest_allowed(1280, 720), down=True)} at 1280 × 720 or "

@@ -21,8 +21,8 @@ smoothing: each frame is coloured on its own, which makes colours flicker.
   none     every frame on its own (flickers)
   average  a plain running average (smears colour when things move; for comparison)
 
-limits: at most COLORIZER_MAX_VIDEO_MPS megapixel-seconds (default 60: e.g. 60 s at
-1280 x 720, 4 min at 640 x 360). Nothing is written unless the whole clip was coloured:
+limits: at most COLORIZER_MAX_VIDEO_MPS megapixel-seconds (default 60: e.g. 65 s at
+1280 x 720, 4 min 20 s at 640 x 360). Nothing is written unless the whole clip was coloured:
 Ctrl+C or an error leaves no partial file.
 
 exit codes: 0 done, 1 the clip could not be coloured, 2 bad arguments or model, 130 cancelled.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 
-DEFAULT_MAX_MEGAPIXEL_SECONDS = 60.0     # e.g. 60 s at 1280 x 720 (0.92 MP), 4 min at 640 x 360
+DEFAULT_MAX_MEGAPIXEL_SECONDS = 60.0     # e.g. 65 s at 1280 x 720 (0.92 MP), 4 min 20 s at 640 x 360
 MAX_SIDE = 4096                          # pixels on the long side (4K)
 MAX_FRAMES = 20_000                      # whatever the resolution (a 1-pixel clip at 1000 fps ...)
 
