@@ -96,6 +96,21 @@ def test_an_odd_size_is_padded_by_one_pixel_and_said(tmp_path):
     assert np.abs(frames[0][:, -1].astype(int) - frames[0][:, -2]).mean() < 4      # the repeated column
 
 
+def test_a_phone_clip_with_a_display_rotation_comes_out_upright(tmp_path):
+    """Stored 64 x 48 with "turn 90° counter-clockwise to show": Chromium shows it 48 x 64 with the stored
+    top-left corner at the bottom left (checked once by hand in Chromium); so does the result, unrotated."""
+    frame = np.zeros((48, 64, 3), np.uint8)
+    frame[:12, :20] = 255
+    src = write_frames(tmp_path / "phone.mp4", [frame] * 6, fps=6, rotation=90)
+    info = probe(src)
+    assert (info.rotation, info.width, info.height) == (90, 48, 64)
+    result = colorize_video(src, tmp_path / "out.mp4", model="grayscale", smoothing="none")
+    _, frames = decode(result.path)
+    assert frames[0].shape == (64, 48, 3)
+    ys, xs = np.nonzero(frames[0][..., 0] > 128)
+    assert ys.min() >= 40 and ys.max() == 63 and xs.min() == 0 and xs.max() <= 13
+
+
 def test_the_autoencoder_colours_a_clip(clip, tmp_path, autoencoder):
     result = colorize_video(clip, tmp_path / "out.mp4", model=autoencoder, render_factor=4)
     assert (result.frames, result.model, result.render_factor, result.smoothing) == (12, "autoencoder", 4, "flow")

@@ -29,9 +29,11 @@ def pan_frames(frames: int = 12, width: int = 64, height: int = 48, step: int = 
     return [np.ascontiguousarray(img[:, t * step: t * step + width]) for t in range(frames)]
 
 
-def write_frames(path, frames, fps: int = 12, audio: str | None = None, audio_seconds: float | None = None) -> Path:
+def write_frames(path, frames, fps: int = 12, audio: str | None = None, audio_seconds: float | None = None,
+                 rotation: int = 0) -> Path:
     """Encode RGB ``frames`` into ``path`` (the codec follows the extension; .gif through Pillow). ``audio``:
-    None, "aac" or "pcm_s16le" (a 440 Hz tone, as long as the clip unless ``audio_seconds``)."""
+    None, "aac" or "pcm_s16le" (a 440 Hz tone, as long as the clip unless ``audio_seconds``); ``rotation``:
+    a display rotation (degrees counter-clockwise), as phones write."""
     import av
 
     path = Path(path)
@@ -45,6 +47,8 @@ def write_frames(path, frames, fps: int = 12, audio: str | None = None, audio_se
     with av.open(str(path), "w") as out:
         stream = out.add_stream(CODECS[path.suffix], rate=Fraction(fps))
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        if rotation:
+            stream.set_display_rotation(rotation)
         sound = None
         if audio:
             sound = out.add_stream(audio, rate=22050, layout="mono")

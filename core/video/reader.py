@@ -35,6 +35,7 @@ class VideoInfo:
     duration: float            # seconds
     start: float               # the video's first timestamp, seconds (audio is kept in step with it)
     audio_codec: str | None    # None = no sound track
+    rotation: int = 0          # degrees counter-clockwise the pictures are turned to stand upright (phone clips)
 
     @property
     def has_audio(self) -> bool:
@@ -121,12 +122,29 @@ def probe(path) -> VideoInfo:
             duration = frames / float(fps)
         start = _seconds(stream.start_time, stream.time_base) or 0.0
         audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
+        rotation = _rotation(container, stream)
+        if rotation in (90, 270):
+            width, height = height, width
         return VideoInfo(_name(path), container.format.name or "", cc.name or "", width, height, fps, frames, known,
-                         float(duration), float(start), audio)
+                         float(duration), float(start), audio, rotation)
 
 
-def _to_rgb(frame) -> np.ndarray:
-    return frame.to_ndarray(format="rgb24")
+def _rotation(container, stream) -> int:
+    """The display rotation the clip asks for (0, 90, 180, 270 degrees counter-clockwise), read from its
+    first frame; 0 when there is none or the frame cannot be decoded."""
+    import av
+
+    try:
+        frame = next(iter(_decoded(container, stream, "")), None)
+    except (VideoError, av.FFmpegError):
+        return 0
+    return int(round(float(getattr(frame, "rotation", 0) or 0) / 90.0)) % 4 * 90 if frame is not None else 0
+
+
+def _to_rgb(frame, rotation: int = 0) -> np.ndarray:
+    """The frame as RGB uint8, turned upright when the clip carries a display rotation."""
+    rgb = frame.to_ndarray(format="rgb24")
+    return np.ascontiguousarray(np.rot90(rgb, rotation // 90)) if rotation else rgb
 
 
 MAX_BAD_PACKETS = 8          # damaged packets skipped (as FFmpeg's player does) before a clip counts as broken
@@ -161,7 +179,7 @@ def iter_frames(path, info: VideoInfo | None = None) -> Iterator[np.ndarray]:
     with contextlib.closing(open_container(path)) as container:
         stream = container.streams.video[0]
         for frame in _decoded(container, stream, info.name):
-            rgb = _to_rgb(frame)
+            rgb = _to_rgb(frame, info.rotation)
             if rgb.shape[:2] != (info.height, info.width):      # a stream that changes size mid-way
                 rgb = resize_rgb(rgb, info.height, info.width)
             n += 1
@@ -198,4 +216,4 @@ def read_frame(path, position: float = 0.5) -> np.ndarray:
                     break
     if last is None:
         raise VideoError(f"{info.name} is damaged or cut off: there is no picture to decode {_where(position)}.")
-    return _to_rgb(last)
+    return _to_rgb(last, info.rotation)
