@@ -458,6 +458,7 @@ def test_old_film_colours_the_sample_clip_and_chromium_plays_it(tab):
     page.wait_for_function("v => v.currentTime > 0.5", arg=videos.nth(1).element_handle(), timeout=30_000)
     videos.nth(1).evaluate("v => { v.pause(); v.currentTime = 2.0; }")
     assert page.get_by_role("button", name="Download the coloured clip (MP4)").is_visible()
+    page.get_by_role("heading", name="4 · Colour the whole clip").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
     screenshot(page, "7_old_film")
     assert_no_exception(page)
