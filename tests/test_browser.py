@@ -457,6 +457,7 @@ def test_old_film_colours_the_sample_clip_and_chromium_plays_it(tab):
     videos.nth(1).evaluate("v => { v.muted = true; return v.play(); }")
     page.wait_for_function("v => v.currentTime > 0.5", arg=videos.nth(1).element_handle(), timeout=30_000)
     videos.nth(1).evaluate("v => { v.pause(); v.currentTime = 2.0; }")
+    videos.nth(0).evaluate("v => { v.currentTime = 2.0; }")
     assert page.get_by_role("button", name="Download the coloured clip (MP4)").is_visible()
     page.get_by_role("heading", name="4 · Colour the whole clip").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
