@@ -3,6 +3,7 @@ the background, compare it with the original, download it."""
 
 import streamlit as st
 
+from core import ModelUnavailable
 from core.video import VideoError
 from ui import film, notices, widgets
 from ui import models as ui_models
@@ -54,7 +55,7 @@ position = st.slider("Which frame", 0, 100, 50, step=5, key="film_position", for
                      help="Where in the clip: 0 % = the first frame, 100 % = the last.") / 100
 try:
     grey, coloured = film.preview(clip, model, rf, position)
-except VideoError as e:
+except (VideoError, ModelUnavailable) as e:
     st.error(notices.no_paths(e), icon=":material/block:")
     st.stop()
 c1, c2 = st.columns(2)
