@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import ModelUnavailable
 from core.video import VideoError
-from ui import film, notices, widgets
+from ui import film, film_job, notices, widgets
 from ui import models as ui_models
 
 st.title("Old film")
@@ -14,7 +14,7 @@ st.write("Bring colour to a black-and-white film clip. Every frame is coloured l
 
 # ----------------------------------------------------------------------------- 1. the clip
 st.subheader("1 · Choose a clip")
-job = film.job()
+job = film_job.job()
 busy = job is not None and job.active
 st.button("Use the sample clip", key="film_sample", type="primary", icon=":material/movie:",
           on_click=film.use_sample, disabled=busy,
@@ -32,7 +32,7 @@ if clip is None:
     st.info("No clip yet: press **Use the sample clip**, or upload your own.", icon=":material/arrow_upward:")
     st.stop()
 st.markdown(f"**{clip.name}** · {clip.info.describe()}")
-job = film.job()
+job = film_job.job()
 if job is None or job.clip.key != clip.key or job.state != "done":     # (with a result: shown beside it, below)
     with st.expander("Watch the clip", expanded=True):
         film.show_original(clip)
@@ -65,16 +65,16 @@ st.caption("One frame, coloured on its own. Colouring the whole clip also smooth
 
 # ----------------------------------------------------------------------------- 4. the whole clip
 st.subheader("4 · Colour the whole clip")
-job = film.job()
+job = film_job.job()
 if job is not None and job.clip.key != clip.key:
-    film.forget_result()
+    film_job.forget_result()
     job = None
 if job is not None and job.active:
-    st.caption(f"Colouring with {film.settings_text(job)}. Other pages keep working meanwhile.")
-    film.progress_panel(job)
+    st.caption(f"Colouring with {film_job.settings_text(job)}. Other pages keep working meanwhile.")
+    film_job.progress_panel(job)
     st.stop()
 st.button("Colorize the clip", key="film_start", type="primary", icon=":material/play_arrow:",
-          on_click=film.start, args=(clip, model, rf, smoothing),
+          on_click=film_job.start, args=(clip, model, rf, smoothing),
           help="Runs in the background: you can cancel it, and other pages keep working meanwhile.")
 if job is None:
     st.stop()
@@ -91,9 +91,9 @@ with left:
     film.show_original(clip)
 with right:
     st.video(result.path)
-    st.caption(f"Coloured: {film.settings_text(job)}")
+    st.caption(f"Coloured: {film_job.settings_text(job)}")
 st.success(f"Done: {result.describe()}.", icon=":material/check_circle:")
-st.download_button("Download the coloured clip (MP4)", data=film.result_bytes(job), file_name=film.download_name(job),
-                   mime="video/mp4", key="film_download", type="primary", icon=":material/download:",
-                   on_click="ignore")
+st.download_button("Download the coloured clip (MP4)", data=film_job.result_bytes(job),
+                   file_name=film_job.download_name(job), mime="video/mp4", key="film_download", type="primary",
+                   icon=":material/download:", on_click="ignore")
 st.caption("These colours were guessed by a neural network from the grey pictures; they are not the real colours.")

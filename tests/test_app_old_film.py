@@ -9,7 +9,7 @@ import pytest
 from app_util import assert_clean, new_app, open_page
 from video_util import decode, make_clip
 
-import ui.film
+import ui.film_job
 from core import video as core_video
 
 FILM = "pages/7_old_film.py"
@@ -21,12 +21,12 @@ def film_env(tmp_path, monkeypatch):
     """The sample clip is made in a temporary folder; every job is stopped after the test."""
     monkeypatch.setenv("COLORIZER_CACHE", str(tmp_path / "cache"))
     yield
-    for job in list(ui.film._jobs.values()):
+    for job in list(ui.film_job._jobs.values()):
         job.cancel.set()
     deadline = time.monotonic() + 30
-    while any(j.active for j in ui.film._jobs.values()) and time.monotonic() < deadline:
+    while any(j.active for j in ui.film_job._jobs.values()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    ui.film._jobs.clear()
+    ui.film_job._jobs.clear()
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def slow_frames(monkeypatch):
 
         return real(*args, progress=tick, **kw)
 
-    monkeypatch.setattr(ui.film.core_video, "colorize_video", slow)
+    monkeypatch.setattr(ui.film_job.core_video, "colorize_video", slow)
     return settings
 
 
@@ -111,8 +111,8 @@ def test_upload_colour_play_and_download(tmp_path):
     facts, frames = decode(job.out)
     assert (len(frames), facts["fps"], facts["width"], facts["height"]) == (12, 12, 64, 48)
     assert (facts["codec"], facts["pix_fmt"], facts["audio"]) == ("h264", "yuv420p", "aac")
-    assert ui.film.download_name(job) == "street_grayscale.mp4"
-    assert ui.film.result_bytes(job)() == job.out.read_bytes()
+    assert ui.film_job.download_name(job) == "street_grayscale.mp4"
+    assert ui.film_job.result_bytes(job)() == job.out.read_bytes()
     # a new clip replaces the result, and its file goes
     other = make_clip(tmp_path / "other.mp4", frames=8, fps=8)
     upload(at, "other.mp4", other.read_bytes())

@@ -1,89 +1,31 @@
-"""The Old film page's glue: the session's clip, the preview, and the colouring job that runs in a background
-thread (one per session, a few per server) while the page polls its progress.
+"""The Old film page's glue: the session's clip (the sample, or an upload kept in the session's folder), the
+model and smoothing choices, and the preview. The background job is :mod:`ui.film_job`.
 
-The numbers are :mod:`core.video`'s. A clip is a file on disk (PyAV reads files): each session gets a private
-temporary folder for its upload and its result, removed when a new clip replaces them, when the session is
-gone, or when the server stops.
+The numbers are :mod:`core.video`'s.
 """
 
 from __future__ import annotations
 
-import atexit
-import functools
 import hashlib
-import logging
 import shutil
-import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
-from core import ModelUnavailable
 from core import video as core_video
 from core.images import fit_within
-from core.video import Cancelled, VideoError, VideoInfo, VideoResult
+from core.video import VideoError, VideoInfo
+from ui import film_job, notices
 from ui import models as ui_models
-from ui import notices
+from ui.film_job import busy_session as _busy
+from ui.film_job import session_folder as _folder
+from ui.film_job import session_id as _session_id
 
 UPLOAD_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi", "gif"]
 MAX_UPLOAD_MB = 50                 # the server's upload cap too (.streamlit/config.toml)
-POLL_SECONDS = 1.0                 # how often the progress bar is redrawn while a clip is coloured
-MAX_RUNNING = 1                    # clips coloured at once on this server; more wait their turn (2 CPU cores)
 PREVIEW_SIDE = 640                 # preview pictures are shown at most this large
-_log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- each session's folder
-
-
-_folders: dict[str, Path] = {}     # session id -> its private folder
-_folders_lock = threading.Lock()
-
-
-def _session_id() -> str:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "no-session"
-
-
-def session_alive(session_id: str) -> bool:
-    """False once the visitor's session has ended (closed tab, expired); True outside a Streamlit server."""
-    from streamlit import runtime
-
-    if not runtime.exists() or session_id == "no-session":
-        return True
-    try:
-        return runtime.get_instance().is_active_session(session_id)
-    except RuntimeError:
-        return True
-
-
-def _folder() -> Path:
-    """The session's private folder (created on first use); folders of sessions that are gone are removed."""
-    sid = _session_id()
-    with _folders_lock:
-        for other, path in list(_folders.items()):
-            if other != sid and not session_alive(other) and not _busy(other):
-                shutil.rmtree(path, ignore_errors=True)
-                del _folders[other]
-        path = _folders.get(sid)
-        if path is None or not path.is_dir():
-            path = Path(tempfile.mkdtemp(prefix="colorization-film-"))       # mode 0700
-            _folders[sid] = path
-        return path
-
-
-@atexit.register
-def _remove_folders() -> None:
-    with _folders_lock:
-        for path in _folders.values():
-            shutil.rmtree(path, ignore_errors=True)
-        _folders.clear()
 
 
 # --------------------------------------------------------------------------- the clip
@@ -129,7 +71,7 @@ def _set_clip(new: Clip | None) -> None:
         shutil.rmtree(old.path.parent, ignore_errors=True)
     st.session_state["film_clip"] = new
     st.session_state.pop("film_problem", None)
-    forget_result()
+    film_job.forget_result()
 
 
 def use_sample() -> None:
@@ -261,157 +203,3 @@ def preview(c: Clip, model: str, render_factor: int, position: float) -> tuple[n
         store.clear()                                   # one preview at a time is enough
         store[key] = (fit_within(grey, PREVIEW_SIDE), fit_within(coloured, PREVIEW_SIDE))
     return store[key]
-
-
-# --------------------------------------------------------------------------- the background job
-
-
-_slots = threading.BoundedSemaphore(MAX_RUNNING)
-_jobs: dict[str, Job] = {}         # session id -> its latest job
-_jobs_lock = threading.Lock()
-
-
-def _busy(session_id: str) -> bool:
-    job = _jobs.get(session_id)
-    return job is not None and job.active
-
-
-@dataclass
-class Job:
-    """One clip coloured in a background thread. The thread only writes these fields; the page reads them."""
-
-    clip: Clip
-    colorizer: object                     # the shared model instance (thread-safe), loaded by the page
-    model: str
-    model_title: str
-    render_factor: int
-    smoothing: str
-    out: Path
-    session_id: str
-    state: str = "queued"                 # queued, running, done, failed, cancelled
-    done: int = 0
-    total: int = 0
-    started: float = 0.0                  # time.monotonic() when it started colouring
-    error: str | None = None
-    result: VideoResult | None = None
-    cancel: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def active(self) -> bool:
-        return self.state in ("queued", "running")
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.done / self.total) if self.total else 0.0
-
-    def status(self) -> str:
-        """``Frame 37 of 96 · 11.2 frames/s · about 5 s left``"""
-        if self.state == "queued":
-            return "Waiting for another clip on this server to finish…"
-        if self.done == 0:
-            return "Starting (loading the model, reading the clip)…"
-        rate = self.done / max(time.monotonic() - self.started, 1e-6)
-        left = max(self.total - self.done, 0) / rate if rate > 0 else 0.0
-        return (f"Frame {self.done} of {self.total} · {rate:.1f} frames/s · "
-                f"about {core_video.limits.duration_text(left)} left")
-
-    def _progress(self, done: int, total: int) -> None:
-        self.done, self.total = done, total
-
-    def _stop(self) -> bool:
-        if self.cancel.is_set():
-            return True
-        if self.done % 25 == 0 and not session_alive(self.session_id):     # the visitor has gone
-            self.cancel.set()
-        return self.cancel.is_set()
-
-    def run(self) -> None:
-        while not _slots.acquire(timeout=0.2):
-            if self._stop():
-                self.state = "cancelled"
-                return
-        try:
-            self.state, self.started, self.total = "running", time.monotonic(), self.clip.info.frames
-            self.result = core_video.colorize_video(
-                self.clip.path, self.out, model=self.colorizer, render_factor=self.render_factor,
-                smoothing=self.smoothing, progress=self._progress, cancel=self._stop)
-            self.state = "done"
-        except Cancelled:
-            self.state = "cancelled"
-        except (VideoError, ModelUnavailable, ValueError) as e:
-            self.error = notices.no_paths(str(e).replace(self.clip.path.name, self.clip.name))
-            self.state = "failed"
-        except MemoryError:
-            self.error, self.state = "There was not enough memory for this clip; try a smaller one.", "failed"
-        except Exception as e:  # noqa: BLE001 - a background thread: the visitor gets a message, the log the rest
-            _log.exception("colouring a clip failed")
-            self.error = f"Something went wrong while colouring the clip ({type(e).__name__}); nothing was kept."
-            self.state = "failed"
-        finally:
-            _slots.release()
-
-
-def job() -> Job | None:
-    return st.session_state.get("film_job")
-
-
-def forget_result() -> None:
-    """Drop the session's finished job and its file (a running one is cancelled)."""
-    old = st.session_state.pop("film_job", None)
-    if old is not None:
-        old.cancel.set()
-        if not old.active:
-            old.out.unlink(missing_ok=True)
-
-
-def start(c: Clip, model: str, render_factor: int, smoothing: str) -> None:
-    """Start colouring the clip in a background thread (the Colorize button's callback)."""
-    sid = _session_id()
-    if _busy(sid):
-        return
-    try:
-        colorizer = ui_models.get(model)                 # loaded here, in the page's thread (st.cache_resource)
-    except ModelUnavailable as e:
-        st.session_state["film_problem"] = notices.no_paths(e)
-        return
-    lo, hi = colorizer.render_factor_range
-    forget_result()
-    out = _folder() / f"result-{c.key}-{model}-{time.monotonic_ns()}.mp4"
-    new = Job(c, colorizer, model, ui_models.title(model), min(max(int(render_factor), lo), hi), smoothing, out, sid)
-    with _jobs_lock:
-        _jobs[sid] = new
-    st.session_state["film_job"] = new
-    threading.Thread(target=new.run, name=f"old-film-{sid[:8]}", daemon=True).start()
-
-
-def download_name(j: Job) -> str:
-    return f"{j.clip.stem}_{j.model}.mp4"
-
-
-def result_bytes(j: Job):
-    """A function that reads the result when the download is clicked (not at every rerun)."""
-    return functools.partial(Path.read_bytes, j.out)
-
-
-def progress_panel(j: Job) -> None:
-    """The progress bar and the Cancel button, redrawn every POLL_SECONDS without rerunning the page; when the
-    job ends, the whole page is drawn again with the result."""
-
-    @st.fragment(run_every=POLL_SECONDS)
-    def panel() -> None:
-        if not j.active:
-            st.rerun(scope="app")
-        st.progress(j.fraction, text=j.status())
-        st.button("Cancel", key="film_cancel", icon=":material/stop_circle:", on_click=j.cancel.set,
-                  disabled=j.cancel.is_set(), help="Stop; nothing is kept.")
-
-    panel()
-
-
-SMOOTHING_WORDS = {"flow": "motion-compensated smoothing", "none": "no smoothing", "average": "running average"}
-
-
-def settings_text(j: Job) -> str:
-    """``Autoencoder (ours), render factor 12, motion-compensated smoothing``"""
-    return f"{j.model_title}, render factor {j.render_factor}, {SMOOTHING_WORDS.get(j.smoothing, j.smoothing)}"
-

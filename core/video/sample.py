@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import threading
@@ -100,6 +99,5 @@ def sample_clip(motion: Motion = Motion()) -> Path:
     with _lock:
         if not path.is_file():
             photo = load_sample(SAMPLE_PHOTO, max_side=4096)
-            with contextlib.suppress(FileExistsError):
-                write_clip(render(photo, motion), path, motion.fps)
+            write_clip(render(photo, motion), path, motion.fps)      # atomic: another process may race, harmlessly
     return path
