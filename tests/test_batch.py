@@ -273,3 +273,23 @@ def test_the_batch_path_never_imports_ray():
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=cli_env(), capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+def test_help_and_the_command_list():
+    for args, words in ((["batch", "--help"], "DST/manifest.csv has one row per photo"), (["--help"], "  batch ")):
+        r = subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, env=cli_env(), capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0 and words in r.stdout, r.stderr
+
+
+def test_a_result_does_not_depend_on_what_the_worker_colorized_before(autoencoder_path, photos, downscale):
+    """Workers see photos in any order: the autoencoder gives a photo the same bytes either way."""
+    from skimage import data
+
+    from core.colorizers.autoencoder import AutoencoderColorizer
+
+    fresh, used = AutoencoderColorizer(autoencoder_path), AutoencoderColorizer(autoencoder_path)
+    for rgb in (photos["astronaut"], np.hstack([photos["coffee"]] * 3)):
+        used.colorize(rgb, 12)                                   # other render sizes first
+    target = downscale(data.coffee(), 480)
+    assert np.array_equal(fresh.colorize(target, 12), used.colorize(target, 12))
