@@ -30,27 +30,33 @@ DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 
 
-def make_inputs(folder: Path, n: int, big: int) -> tuple[list[str], list[str]]:
-    """N grey photos as they are (<= 208 px) and BIG grey ones upscaled to about 1 megapixel."""
+def _spread(folder: Path, n: int) -> list[str]:
     from core.images import list_images
 
-    sources = list_images([str(DATA / "val")]) or list_images([str(DATA / "train")])
-    step = max(1, len(sources) // n)
-    small, large = [], []
-    for i, path in enumerate(sources[::step][:n]):
+    sources = list_images([str(folder)])
+    return sources[::max(1, len(sources) // n)][:n]
+
+
+def make_inputs(folder: Path, n: int, big: int) -> tuple[list[str], list[str], int]:
+    """N grey photos of train/ as they are (<= 208 px), BIG grey ones of val/ (481 x 321) upscaled to about
+    1 megapixel; and the long side of the largest small photo."""
+    small, large, side = [], [], 0
+    for i, path in enumerate(_spread(DATA / "train", n) or _spread(DATA / "val", n)):
         grey = Image.open(path).convert("L")
+        side = max(side, *grey.size)
         rel = f"small/set{i % 4}/{Path(path).stem}.jpg"
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         grey.save(folder / rel, quality=92)
         small.append(rel)
-        if i < big:
-            w, h = grey.size
-            s = (1_000_000 / (w * h)) ** 0.5
-            rel = f"large/{Path(path).stem}.jpg"
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            grey.resize((round(w * s), round(h * s)), Image.BICUBIC).save(folder / rel, quality=92)
-            large.append(rel)
-    return small, large
+    for path in _spread(DATA / "val", big) or _spread(DATA / "train", big):
+        grey = Image.open(path).convert("L")
+        w, h = grey.size
+        s = (1_000_000 / (w * h)) ** 0.5
+        rel = f"large/{Path(path).stem}.jpg"
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        grey.resize((round(w * s), round(h * s)), Image.BICUBIC).save(folder / rel, quality=92)
+        large.append(rel)
+    return small, large, side
 
 
 def write_list(folder: Path, name: str, rels: list[str]) -> Path:
@@ -90,14 +96,13 @@ def batch(src: Path, dst: Path, model: str, engine: str, workers: int, kill_afte
     cmd = [sys.executable, "-m", "core", "batch", str(src), str(dst), "--model", model, "--engine", engine,
            "--workers", str(workers)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     watch = MemoryWatch(proc.pid)
     watch.start()
     if kill_after is not None:
         while proc.poll() is None and len(rows(dst)) < kill_after:
             time.sleep(0.05)
-        os.killpg(proc.pid, signal.SIGKILL)            # the driver and everything it started, at once
+        os.kill(proc.pid, signal.SIGKILL)              # the driver; its workers finish their photo and stop
     err = proc.communicate()[1]
     watch.done = True
     seconds = [float(r["seconds"]) for r in rows(dst) if r["seconds"]]
@@ -117,6 +122,7 @@ def check_restart(work: Path, listing: Path, model: str, n: int, reference: Path
     """kill -9 a local run of N photos half-way, restart it, and check the result; the lines to print."""
     dst = work / "killed"
     killed = batch(listing, dst, model, "local", 2, kill_after=n // 2)
+    time.sleep(3)                                      # the orphaned workers notice within a second
     before_rows = len(rows(dst))
     parts = list(dst.rglob("*.part"))
     inodes = {p: p.stat().st_ino for p in dst.rglob("*.png")}
@@ -129,7 +135,7 @@ def check_restart(work: Path, listing: Path, model: str, n: int, reference: Path
     recovered = sum(r["message"].startswith("recovered") for r in after)
     ok = (restart["rc"] == 0 and len(keys) == len(set(keys)) == n and not redone and not list(dst.rglob("*.part"))
           and {r["status"] for r in after} == {"done"} and same)
-    return [f"- killed (-9, the driver and its workers) after {before_rows} of {n} manifest rows "
+    return [f"- killed (-9, the driver) after {before_rows} of {n} manifest rows "
             f"(exit {killed['rc']}); {len(inodes)} results on disk, {len(parts)} temporary files left by the kill",
             f"- restart: exit {restart['rc']}, {restart['wall']:.1f} s; {recovered} results recovered without their "
             f"row; manifest {len(keys)} rows for {len(set(keys))} photos; results made twice: {len(redone)}; "
@@ -161,12 +167,12 @@ def main(argv=None) -> int:
 
 
 def _bench(work: Path, args, engines) -> int:
-    small, large = make_inputs(work / "in", args.photos, args.big)
+    small, large, side = make_inputs(work / "in", args.photos, args.big)
     n = len(small)
     few = max(1, n // 5)
     full, part = write_list(work / "in", "all.txt", small), write_list(work / "in", "few.txt", small[:few])
     load0 = os.getloadavg()
-    lines = [f"# batch benchmark: {n} grey photos (<= 208 px) and {len(large)} at ~1 MP, model {args.model}, "
+    lines = [f"# batch benchmark: {n} grey photos (<= {side} px) and {len(large)} at ~1 MP, model {args.model}, "
              f"{os.cpu_count()} CPUs", "",
              f"Load average at the start: {load0[0]:.2f} (1 min). Other jobs share these cores: the numbers are "
              "noisy; compare them with each other, not across machines.", "",
