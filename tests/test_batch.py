@@ -238,6 +238,22 @@ def test_refusals_are_friendly(tmp_path, photos, capsys, monkeypatch):
     assert not (tmp_path / "r").exists()
 
 
+def test_an_unreachable_ray_cluster_is_said_plainly(tmp_path, photos, capsys):
+    import socket
+
+    pytest.importorskip("ray")
+    src = tmp_path / "archive"
+    make_tree(src, photos)
+    with socket.socket() as s:                                  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = [str(src), str(tmp_path / "out"), "--engine", "ray", "--address", f"127.0.0.1:{port}"]
+    assert main([*args, "--model", "grayscale"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in err and "Traceback" not in err
+    assert "to do" not in err                                   # said before any work is announced
+
+
 def test_dst_inside_src_is_left_out_and_a_dst_write_error_stops_the_run(tmp_path, photos, capsys):
     src = tmp_path / "archive"
     make_tree(src, photos)

@@ -60,6 +60,9 @@ class LocalEngine:
         self.workers = max(1, workers or default_workers())
         self._pool: ProcessPoolExecutor | None = None
 
+    def start(self) -> None:
+        """Nothing to join: the pool starts with the first photo."""
+
     def describe(self) -> str:
         return f"local, {self.workers} worker{'s' if self.workers > 1 else ''}"
 

@@ -94,8 +94,8 @@ class RayEngine:
             with native_stderr_silenced():
                 ray.init(address=self.address or None, include_dashboard=False, logging_level=logging.ERROR,
                          log_to_driver=False)
-        except (ConnectionError, RuntimeError, ValueError) as e:
-            raise RayUnavailable(f"cannot start or join Ray ({str(e).splitlines()[0] if str(e) else e})") from None
+        except Exception as e:  # noqa: BLE001 - Ray raises many types here; the reason is said in one line
+            raise RayUnavailable(f"cannot start or join Ray ({_why(e)})") from None
         self._owned = True
         _quiet_ray_loggers()
 
@@ -133,6 +133,21 @@ class RayEngine:
             with native_stderr_silenced():
                 self.ray.shutdown()
             self._owned = False
+
+
+def _why(e: BaseException) -> str:
+    """The first line of ``e`` and of its cause, plus what to do when the cluster wants its token."""
+    parts = [_first_line(e)] + ([_first_line(e.__cause__)] if e.__cause__ is not None else [])
+    text = ": ".join(p for p in parts if p)
+    if "token" in text.lower():
+        text += (". The cluster uses Ray's token authentication: copy the head node's ~/.ray/auth_token to "
+                 "this machine and set RAY_AUTH_MODE=token")
+    return text
+
+
+def _first_line(e: BaseException) -> str:
+    line = next((line.strip() for line in str(e).splitlines() if line.strip()), type(e).__name__)
+    return line.split(". ")[0]
 
 
 def _plain(value):

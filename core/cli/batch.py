@@ -119,11 +119,13 @@ def _run(args, dst: Path, settings) -> int:
     from core.batch.summary import plan_line, summary_line
 
     plan = runner.prepare(args.src, dst, settings, args.retry_failed)
+    engine = _engine(args, dst, settings) if plan.todo else None
     console, owned = runner.console_stream()
     try:
-        print(plan_line(plan, args.src), file=console)
-        engine = _engine(args, dst, settings) if plan.todo else None
         try:
+            if engine is not None:
+                engine.start()             # Ray: join or start the cluster before anything is shown
+            print(plan_line(plan, args.src), file=console)
             report = runner.execute(plan, dst, settings, engine, console)
         except RuntimeError as e:          # RayUnavailable: the cluster could not be used
             raise runner.RunError(str(e)) from None
