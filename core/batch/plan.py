@@ -57,7 +57,8 @@ def _absolute_output(path: str) -> str:
     return output_for("/".join(([drive] if drive else []) + parts))
 
 
-def _inside(path: str, folder: str) -> bool:
+def inside(path: str, folder: str) -> bool:
+    """True when ``path`` is ``folder`` or lies under it (by absolute path)."""
     path, folder = os.path.abspath(path), os.path.abspath(folder)
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
@@ -114,7 +115,7 @@ def find_jobs(src: str, dst: str) -> list[Job]:
     if not os.path.exists(src):
         raise PlanError(f"{src}: no such file or folder")
     if os.path.isdir(src):
-        if _inside(os.path.realpath(src), os.path.realpath(dst)):
+        if inside(os.path.realpath(src), os.path.realpath(dst)):
             raise PlanError(f"DST ({dst}) must not be SRC or a folder around it: results would mix with the "
                             "photos. Choose another DST (a folder inside SRC is fine; it is left out).")
         return walk_folder(src, dst)

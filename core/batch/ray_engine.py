@@ -52,6 +52,17 @@ def _reachable(address: str) -> str | None:
         return e.strerror or str(e) or type(e).__name__
 
 
+def _current_cluster() -> str | None:
+    """The address a ``ray start`` on this machine left for ``--address auto`` (None if none is known)."""
+    try:
+        from ray._common.utils import get_ray_address_file  # Ray's own lookup; a private helper
+
+        with open(get_ray_address_file(None)) as fh:
+            return fh.read().strip() or None
+    except (ImportError, OSError, TypeError):
+        return None
+
+
 def worker_env() -> dict[str, str]:
     """The environment of every actor: one thread, this project importable, the COLORIZER_* settings."""
     env = dict(THREAD_ENV)
@@ -86,13 +97,16 @@ class RayEngine:
         ray = self.ray
         if ray.is_initialized():
             return
-        if self.address and (why := _reachable(self.address)):
-            raise RayUnavailable(f"cannot reach the Ray cluster at {self.address} ({why}). Is `ray start --head` "
+        # no --address: RAY_ADDRESS, else a Ray of our own ("local" never joins a cluster left by `ray start`)
+        address = self.address or os.environ.get("RAY_ADDRESS") or "local"
+        target = _current_cluster() if address == "auto" else address
+        if target and target != "local" and (why := _reachable(target)):
+            raise RayUnavailable(f"cannot reach the Ray cluster at {target} ({why}). Is `ray start --head` "
                                  "running there, and is the port open?")
         os.environ.setdefault("RAY_DEDUP_LOGS", "0")
         try:
             with native_stderr_silenced():
-                ray.init(address=self.address or None, include_dashboard=False, logging_level=logging.ERROR,
+                ray.init(address=address, include_dashboard=False, logging_level=logging.ERROR,
                          log_to_driver=False)
         except Exception as e:  # noqa: BLE001 - Ray raises many types here; the reason is said in one line
             raise RayUnavailable(f"cannot start or join Ray ({_why(e)})") from None
