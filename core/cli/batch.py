@@ -120,15 +120,20 @@ def _run(args, dst: Path, settings) -> int:
 
     plan = runner.prepare(args.src, dst, settings, args.retry_failed)
     engine = _engine(args, dst, settings) if plan.todo else None
+    try:
+        if engine is not None:
+            engine.start()                 # Ray: join or start the cluster before anything is shown
+    except RuntimeError as e:              # RayUnavailable: the cluster cannot be used
+        raise runner.RunError(str(e)) from None
     console, owned = runner.console_stream()
     try:
+        print(plan_line(plan, args.src), file=console)
         try:
-            if engine is not None:
-                engine.start()             # Ray: join or start the cluster before anything is shown
-            print(plan_line(plan, args.src), file=console)
             report = runner.execute(plan, dst, settings, engine, console)
-        except RuntimeError as e:          # RayUnavailable: the cluster could not be used
-            raise runner.RunError(str(e)) from None
+        except RuntimeError as e:          # RayUnavailable: the cluster went away in the middle
+            print(f"error: {e}. What was finished is kept: run the same command again to continue.",
+                  file=console)
+            return 1
         if engine is not None and getattr(engine, "note", ""):
             print(f"note: {engine.note}", file=console)
         print(summary_line(report, dst, engine), file=console)
