@@ -58,13 +58,16 @@ class Colorizer:
         """L (h, w) float32 in [0, 100] at render size -> ab (h', w', 2) in Lab units."""
         raise NotImplementedError
 
-    def check_render_factor(self, render_factor):
+    @classmethod
+    def check_render_factor(cls, render_factor):
+        """The render factor to use (the model's default for None); ValueError when out of range.
+        A class method, so a command can check it without loading the model."""
         if render_factor is None:
-            return self.default_render_factor
+            return cls.default_render_factor
         rf = int(render_factor)
-        lo, hi = self.render_factor_range
+        lo, hi = cls.render_factor_range
         if not lo <= rf <= hi:
-            raise ValueError(f"render_factor for {self.name} must be between {lo} and {hi}, got {rf}")
+            raise ValueError(f"render_factor for {cls.name} must be between {lo} and {hi}, got {rf}")
         return rf
 
     def ab_for_lightness(self, L: np.ndarray, render_factor: int | None = None) -> np.ndarray:
