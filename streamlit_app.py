@@ -27,6 +27,7 @@ st.set_page_config(
 pages = [
     st.Page(widgets.PAGE_COLORIZE, title="Colorize", icon=":material/palette:", url_path="colorize", default=True),
     st.Page(widgets.PAGE_GUIDE, title="Guide the colours", icon=":material/brush:", url_path="guide"),
+    st.Page(widgets.PAGE_FILM, title="Old film", icon=":material/movie:", url_path="old-film"),
     st.Page(widgets.PAGE_COMPARE, title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page(widgets.PAGE_CHANNELS, title="Channels", icon=":material/layers:", url_path="channels"),
     st.Page(widgets.PAGE_METRICS, title="Metrics", icon=":material/straighten:", url_path="metrics"),

@@ -9,6 +9,7 @@ Public API::
     available_models()
     from core.metrics import compare
     from core import guide        # hints, reference transfer, vibrance over any result (core/guide/)
+    from core import video        # colour a black-and-white clip without flicker (core/video/)
 
 The names are loaded on first use (PEP 562), so ``python -m core.<module>`` and ``import core.lab``
 do not load the model registry first.

@@ -134,10 +134,21 @@ def is_grey(rgb: np.ndarray, tol: int = 2) -> bool:
     return bool(np.abs(rgb[..., 0] - rgb[..., 1]).max() <= tol and np.abs(rgb[..., 1] - rgb[..., 2]).max() <= tol)
 
 
-def encode_png(rgb: np.ndarray, compress_level: int = 6) -> bytes:
-    """PNG bytes; ``compress_level`` 1 is about four times faster than the default 6, files a little larger."""
+def encode_png(rgb: np.ndarray, compress_level: int = 6, text: dict[str, str] | None = None) -> bytes:
+    """PNG bytes; ``compress_level`` 1 is about four times faster than the default 6, files a little larger.
+
+    ``text``: key/value pairs stored as PNG text chunks before the pixels (read back from ``Image.open().info``
+    without decoding the pixels)."""
+    info = None
+    if text:
+        from PIL import PngImagePlugin
+
+        info = PngImagePlugin.PngInfo()
+        for key, value in text.items():
+            info.add_text(key, value)
     buf = io.BytesIO()
-    Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, format="PNG", optimize=False, compress_level=compress_level)
+    Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, format="PNG", optimize=False, compress_level=compress_level,
+                                                    pnginfo=info)
     return buf.getvalue()
 
 

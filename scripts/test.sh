@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt -r requirements-scale.txt
 .venv/bin/python -m ruff check .
 exec .venv/bin/python -m pytest "$@"

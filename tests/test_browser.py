@@ -51,6 +51,7 @@ PAGES = [
     (4, "metrics", "/metrics", "Metrics"),
     (5, "how_it_works", "/how-it-works", "How it works"),
     (6, "guide", "/guide", "Guide the colours"),
+    (7, "old_film", "/old-film", "Old film"),
     (8, "train", "/train", "Train your own"),
 ]
 UPLOAD_SIZE = (240, 160)      # width, height of the uploaded test photo
@@ -222,7 +223,7 @@ def test_page_opens(tab, number, slug, path, title):
     open_app(page, path, title)
     assert "Colorization Studio" in page.title() or title in page.title(), page.title()
     assert_no_exception(page)
-    # the sidebar lists all six pages, the current one marked
+    # the sidebar lists every page, the current one marked
     links = page.locator(NAV_LINK)
     assert links.count() == len(PAGES)
     assert page.locator(f'{NAV_LINK}[aria-current="page"]', has_text=title).count() == 1
@@ -240,6 +241,9 @@ def test_page_opens(tab, number, slug, path, title):
         fetch = re.compile(r"Download the Zhang et al\. 2016 \(Caffe\) weights")
         assert page.get_by_role("button", name=fetch).count() == 1
         wait_loaded(image_with_caption(page, "⑤ Joined with the full-size L → RGB"))
+    elif slug == "old_film":
+        assert page.get_by_role("button", name="Use the sample clip").is_visible()
+        assert page.get_by_text("No clip yet: press").is_visible()
     else:
         assert page.get_by_text("No photo yet. Pick a sample").is_visible()
         assert page.get_by_role("button", name="Try a sample photo").is_visible()
@@ -432,6 +436,36 @@ def test_guide_click_and_stroke_change_the_colour(tab):
     page.keyboard.press("Enter")
     wait_canvas(page, 2)
     assert page.get_by_text(re.compile(r"click at \(\d+, \d+\)")).count() == 2
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
+def test_old_film_colours_the_sample_clip_and_chromium_plays_it(tab):
+    """The sample clip, coloured in the background with a progress bar, then played by Chromium's <video>
+    next to the original: the H.264 / yuv420p MP4 decodes at its full size."""
+    page = tab.page
+    tab.watch.allow_deep_link_probe(tab.url, "/old-film")
+    open_app(page, "/old-film", "Old film")
+    page.get_by_role("button", name="Use the sample clip").click()
+    image_with_caption(page, f"Coloured ({OURS})").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Colorize the clip").click()
+    page.get_by_text(re.compile(r"Frame \d+ of 96")).first.wait_for(timeout=TIMEOUT_MS)    # the progress bar
+    page.get_by_text("Done: 96 frames, 480 × 270").wait_for(timeout=TIMEOUT_MS)
+    videos = page.locator("video")
+    assert videos.count() == 2                                                    # original | coloured
+    for i in range(2):
+        handle = videos.nth(i).element_handle()
+        page.wait_for_function("v => v.readyState >= 2 || v.error", arg=handle, timeout=TIMEOUT_MS)
+        size = videos.nth(i).evaluate("v => [v.error && v.error.code, v.videoWidth, v.videoHeight, v.duration]")
+        assert size[:3] == [None, 480, 270] and abs(size[3] - 4.0) < 0.1, size
+    videos.nth(1).evaluate("v => { v.muted = true; return v.play(); }")
+    page.wait_for_function("v => v.currentTime > 0.5", arg=videos.nth(1).element_handle(), timeout=30_000)
+    videos.nth(1).evaluate("v => { v.pause(); v.currentTime = 2.0; }")
+    videos.nth(0).evaluate("v => { v.currentTime = 2.0; }")
+    assert page.get_by_role("button", name="Download the coloured clip (MP4)").is_visible()
+    page.get_by_role("heading", name="4 · Colour the whole clip").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    screenshot(page, "7_old_film")
     assert_no_exception(page)
     tab.watch.assert_clean()
 

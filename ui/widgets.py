@@ -21,6 +21,7 @@ PAGE_CHANNELS = "pages/3_channels.py"
 PAGE_METRICS = "pages/4_metrics.py"
 PAGE_HOW = "pages/5_how_it_works.py"
 PAGE_GUIDE = "pages/6_guide.py"
+PAGE_FILM = "pages/7_old_film.py"
 PAGE_TRAIN = "pages/8_train_your_own.py"
 
 def plural(n: int, word: str, words: str | None = None) -> str:

@@ -11,10 +11,12 @@ import sys
 
 COMMANDS = {
     "colorize": ("core.cli.colorize", "colorize photos or folders into PNG files"),
+    "batch": ("core.cli.batch", "colorize a whole archive, resumably, with a manifest (one machine or Ray)"),
     "evaluate": ("core.cli.evaluate", "score models on a folder of colour photos (the evaluation protocol)"),
     "bench": ("core.cli.bench", "median time per photo of each model"),
     "train": ("core.training.train", "train the autoencoder"),
     "weights": ("core.cli.weights", "download the baseline's weights, or show what is available"),
+    "video": ("core.cli.video", "colorize a black-and-white video clip, without flicker (MP4 out)"),
 }
 
 

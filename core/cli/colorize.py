@@ -74,15 +74,6 @@ def _guided_inputs(args):
     return hints_text, reference, None
 
 
-def _guide(rgb, auto, hints_text, reference, args):
-    from core import guide
-
-    h, w = rgb.shape[:2]
-    hints = guide.hints_from_json(hints_text, w, h) if hints_text is not None else ()
-    return guide.guide(rgb, auto, hints=hints, reference=reference, vibrance=args.vibrance,
-                       strength=args.reference_strength)
-
-
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -122,9 +113,10 @@ def main(argv=None) -> int:
 
     from tqdm import tqdm
 
-    from core import ImageError, ModelUnavailable, available_models, colorize, get_colorizer, load_image
+    from core import ImageError, ModelUnavailable, available_models, get_colorizer, load_image
     from core.guide import HintError
     from core.images import encode_png
+    from core.pipeline import colorize_photo, write_atomically
 
     hints_text, reference, problem = _guided_inputs(args)
     if problem:
@@ -166,12 +158,9 @@ def main(argv=None) -> int:
             continue
         try:
             rgb = load_image(f)
-            out = colorize(rgb, model=args.model, render_factor=args.render_factor)
-            if guided:
-                out = _guide(rgb, out, hints_text, reference, args)
-            tmp = dest.with_suffix(".png.part")
-            tmp.write_bytes(encode_png(out))
-            os.replace(tmp, dest)
+            out = colorize_photo(rgb, args.model, args.render_factor, vibrance=args.vibrance, hints_text=hints_text,
+                                 reference=reference, strength=args.reference_strength)
+            write_atomically(dest, encode_png(out))
             ok += 1
             if len(files) < 2:
                 print(f"{f} -> {dest}")

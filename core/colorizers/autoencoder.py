@@ -50,7 +50,9 @@ class AutoencoderColorizer(Colorizer):
         else:
             self.model = model_or_path
         self.stride = _stride(self.model)
-        self._fn = tf.function(self.model, reduce_retracing=True)
+        # one graph for every photo size: a graph traced for one fixed shape rounds a few pixels differently
+        # from the any-size graph, so a photo's result would depend on what this process colorized before
+        self._fn = tf.function(self.model, input_signature=[tf.TensorSpec([1, None, None, 1], tf.float32)])
 
     def predict_ab(self, L_small: np.ndarray) -> np.ndarray:
         import tensorflow as tf

@@ -58,20 +58,32 @@ class Colorizer:
         """L (h, w) float32 in [0, 100] at render size -> ab (h', w', 2) in Lab units."""
         raise NotImplementedError
 
-    def check_render_factor(self, render_factor):
+    @classmethod
+    def check_render_factor(cls, render_factor):
+        """The render factor to use (the model's default for None); ValueError when out of range.
+        A class method, so a command can check it without loading the model."""
         if render_factor is None:
-            return self.default_render_factor
+            return cls.default_render_factor
         rf = int(render_factor)
-        lo, hi = self.render_factor_range
+        lo, hi = cls.render_factor_range
         if not lo <= rf <= hi:
-            raise ValueError(f"render_factor for {self.name} must be between {lo} and {hi}, got {rf}")
+            raise ValueError(f"render_factor for {cls.name} must be between {lo} and {hi}, got {rf}")
         return rf
+
+    def ab_for_lightness(self, L: np.ndarray, render_factor: int | None = None) -> np.ndarray:
+        """The colour this model predicts for a full-resolution lightness ``L`` (H, W), in [0, 100]: ab
+        (h, w, 2) in Lab units at the render resolution, *before* it is joined with L.
+
+        :meth:`colorize` is this followed by :func:`core.lab.join_l_ab`; callers that work on the colour
+        itself in between (the temporal smoothing of :mod:`core.video`) use it directly."""
+        rf = self.check_render_factor(render_factor)
+        L = np.asarray(L, np.float32)
+        h, w = lab.render_size(*L.shape, rf, self.stride)
+        L_small = lab.resize_l(L, h, w)
+        with self._lock:
+            return self.predict_ab(L_small)
 
     def colorize(self, rgb: np.ndarray, render_factor: int | None = None) -> np.ndarray:
         rf = self.check_render_factor(render_factor)
         L = lab.lightness(rgb)
-        h, w = lab.render_size(*L.shape, rf, self.stride)
-        L_small = lab.resize_l(L, h, w)
-        with self._lock:
-            ab = self.predict_ab(L_small)
-        return lab.join_l_ab(L, ab)
+        return lab.join_l_ab(L, self.ab_for_lightness(L, rf))

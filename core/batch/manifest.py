@@ -1,0 +1,111 @@
+"""``DST/manifest.csv``: one row per photo, appended and flushed row by row, readable while a run goes on.
+
+Columns (:data:`FIELDS`): ``source`` (relative to SRC, or the line of the list file), ``output`` (relative
+to DST; empty unless done), ``status`` (done / skipped / failed), ``kind`` (grey / toned / colour; empty
+when the photo could not be read), ``model``, ``render_factor``, ``vibrance``, ``seconds`` (the photo's
+own time in its worker; empty for a result recovered after an interruption) and ``message`` (the
+friendly error of a failed photo, why one was skipped, or a note).
+
+A kill can cut the last row short; :func:`repair` drops such a torn tail before a run appends.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from pathlib import Path
+
+FIELDS = ("source", "output", "status", "kind", "model", "render_factor", "vibrance", "seconds", "message")
+NAME = "manifest.csv"
+STATUSES = ("done", "skipped", "failed")
+SYNC_EVERY_S = 5.0        # rows reach the OS at once (a killed process loses none); the disk every 5 s
+
+
+class ManifestError(ValueError):
+    """The manifest cannot be used; the message says why."""
+
+
+def _line(row: dict) -> str:
+    buf = io.StringIO()
+    clean = {k: " ".join(str(row.get(k, "")).splitlines()) for k in FIELDS}
+    csv.DictWriter(buf, FIELDS, lineterminator="\n").writerow(clean)
+    return buf.getvalue()
+
+
+HEADER = ",".join(FIELDS) + "\n"
+
+
+def repair(path: Path) -> bool:
+    """Cut a torn last row (a kill in the middle of a write) off ``path``; True when something was cut."""
+    try:
+        with open(path, "rb+") as fh:
+            data = fh.read()
+            if not data or data.endswith(b"\n"):
+                return False
+            fh.truncate(data.rfind(b"\n") + 1)
+            return True
+    except FileNotFoundError:
+        return False
+
+
+def read(path: Path) -> list[dict]:
+    """The rows of a manifest ([] when there is none); ManifestError when the file is not one of ours."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if reader.fieldnames is None:
+                return []
+            if tuple(reader.fieldnames) != FIELDS:
+                raise ManifestError(f"{path} is not a batch manifest (its columns are {', '.join(reader.fieldnames)})."
+                                    " Move it away or choose another DST.")
+            return [row for row in reader if row.get("status") in STATUSES]
+    except FileNotFoundError:
+        return []
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ManifestError(f"{path} cannot be read as a manifest ({e}). Move it away or choose another DST.") \
+            from None
+
+
+def rewrite(path: Path, rows: list[dict]) -> None:
+    """Replace the manifest by ``rows`` in one step (a temporary file, synced, then renamed)."""
+    tmp = path.with_name(f".{path.name}.rewrite")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(HEADER)
+        fh.writelines(_line(r) for r in rows)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class Writer:
+    """Appends rows to the manifest: each one flushed to the OS at once, synced to disk every few seconds."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        self._fh = open(self.path, "a", encoding="utf-8", newline="")
+        if new:
+            self._fh.write(HEADER)
+            self._fh.flush()
+        self._synced = time.monotonic()
+
+    def write(self, row: dict) -> None:
+        self._fh.write(_line(row))
+        self._fh.flush()
+        if time.monotonic() - self._synced > SYNC_EVERY_S:
+            os.fsync(self._fh.fileno())
+            self._synced = time.monotonic()
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

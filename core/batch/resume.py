@@ -1,0 +1,135 @@
+"""What is left to do in DST: the resume rules of a batch run (README, "Colorize a whole archive").
+
+A photo is **done** once its result was renamed into place *and* its manifest row says done. A restart:
+
+* leaves out photos whose last row is done (and whose result is still there), skipped or failed
+  (``--retry-failed`` retries failed ones; ``--include-colour`` does the skipped colour photos);
+* **recovers** a result that was renamed into place but got no row (the run was killed in between, or
+  Ray's results of a block were in flight): the PNG's provenance chunk names the photo and the settings, so
+  the row is written without colorizing it again;
+* does everything else, replacing a stale result and deleting leftover temporary files;
+* rewrites the manifest (one atomic step) when rows must go, so that every photo keeps exactly one row.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.batch import manifest, worker
+from core.batch.plan import Job, Settings, inside
+
+RECOVERED = "recovered: its result was written just before an earlier run stopped"
+_TEMP = re.compile(r"^\.(.+)\.[0-9a-f]{8}\.part$")
+
+
+@dataclass
+class Plan:
+    """The outcome of :func:`make_plan`: work to do, rows to add first, and what earlier runs did."""
+
+    todo: list[Job] = field(default_factory=list)
+    new_rows: list[dict] = field(default_factory=list)      # recovered results and photos refused up front
+    earlier: dict[str, int] = field(default_factory=lambda: {"done": 0, "skipped": 0, "failed": 0})
+    total: int = 0
+    removed_temp: int = 0
+
+
+def settings_of(row: dict) -> tuple:
+    try:
+        return row["model"], int(row["render_factor"]), float(row["vibrance"])
+    except (TypeError, ValueError):
+        return row.get("model"), row.get("render_factor"), row.get("vibrance")
+
+
+def row_for(job: Job, settings: Settings, status: str, kind: str = "", seconds=None, message: str = "") -> dict:
+    """The manifest row of one photo."""
+    return {"source": job.key, "output": job.output if status == "done" else "",
+            "status": status, "kind": kind, "model": settings.model, "render_factor": settings.render_factor,
+            "vibrance": f"{settings.vibrance:g}", "seconds": "" if seconds is None else f"{seconds:.3f}",
+            "message": message}
+
+
+def check_settings(rows: list[dict], settings: Settings, path: Path) -> None:
+    """ManifestError when DST was made with other settings than this run's (one DST, one setting)."""
+    want = (settings.model, settings.render_factor, float(settings.vibrance))
+    other = next((r for r in rows if settings_of(r) != want), None)
+    if other is not None:
+        raise manifest.ManifestError(
+            f"{path} was made with model {other['model']}, render factor {other['render_factor']}, vibrance "
+            f"{other['vibrance']}; this run asks for {settings.describe()}. One DST folder holds one setting: "
+            "run again with the same --model, --render-factor and --vibrance to continue it, or choose another DST.")
+
+
+def _scan(folders) -> tuple[set[str], list[str]]:
+    """The files in ``folders`` (one listing each) and our leftover temporary files among them."""
+    names, temps = set(), []
+    for folder in folders:
+        try:
+            with os.scandir(folder) as it:
+                for entry in it:
+                    path = os.path.join(folder, entry.name)
+                    (temps.append(path) if _TEMP.match(entry.name) else names.add(path))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return names, temps
+
+
+def _recoverable(dest: str, job: Job, settings: Settings) -> str | None:
+    """The kind stored in a result of ours for this photo and these settings, else None."""
+    facts = worker.read_provenance(dest)
+    if not facts or facts.get("source") != job.key or facts.get("model") != settings.model:
+        return None
+    try:
+        same = int(facts["render_factor"]) == settings.render_factor and \
+            float(facts["vibrance"]) == float(settings.vibrance)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return str(facts.get("kind", "")) if same else None
+
+
+def make_plan(jobs: list[Job], dst: Path, settings: Settings, retry_failed: bool = False) -> Plan:
+    """Apply the resume rules to ``jobs`` (see the module doc); may rewrite ``dst/manifest.csv``."""
+    path = dst / manifest.NAME
+    manifest.repair(path)
+    rows = manifest.read(path)
+    check_settings(rows, settings, path)
+    last = {r["source"]: r for r in rows}
+    files, temps = _scan({os.path.dirname(os.path.join(dst, j.output)) for j in jobs})
+    plan, drop, owner = Plan(total=len(jobs)), set(), {}
+    for job in jobs:
+        dest = os.path.join(dst, job.output)
+        row = last.get(job.key)
+        status = row["status"] if row else None
+        if owner.setdefault(job.output, job.key) != job.key:
+            if row is None:
+                plan.new_rows.append(row_for(job, settings, "failed", message=(
+                    f"its result would have the same name as the one of {owner[job.output]} ({job.output}); "
+                    "list each photo once")))
+            else:
+                plan.earlier[status] += 1
+        elif status == "done" and dest in files:
+            plan.earlier["done"] += 1
+        elif status == "skipped" and not settings.include_colour:
+            plan.earlier["skipped"] += 1
+        elif status == "failed" and not retry_failed:
+            plan.earlier["failed"] += 1
+        else:
+            if row is not None:
+                drop.add(job.key)
+            if inside(job.source, dst):
+                plan.new_rows.append(row_for(job, settings, "failed", message="it is inside the output folder DST"))
+            elif dest in files and (kind := _recoverable(dest, job, settings)) is not None:
+                plan.new_rows.append(row_for(job, settings, "done", kind, message=RECOVERED))
+            else:
+                plan.todo.append(job)
+    if drop or len(last) != len(rows):
+        manifest.rewrite(path, [r for r in last.values() if r["source"] not in drop])
+    for temp in temps:
+        try:
+            os.unlink(temp)
+            plan.removed_temp += 1
+        except OSError:
+            pass
+    return plan

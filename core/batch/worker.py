@@ -1,0 +1,114 @@
+"""One photo of a batch run, and the worker class (both engines) that loads the model once.
+
+load -> kind (grey / toned / colour) -> the model and vibrance (:func:`core.pipeline.colorize_photo`, the
+same path as ``python -m core colorize``) -> PNG with a provenance text chunk -> temporary name -> rename.
+Each worker uses one CPU thread, so a result does not depend on the engine or on how many workers run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict
+
+from core.batch.plan import Job, Settings
+
+PROVENANCE_KEY = "colorization-studio"
+SKIPPED_COLOUR = "already a colour photo (--include-colour colorizes colour photos too)"
+THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1",
+              "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def pin_threads() -> None:
+    """One compute thread in this process (call before TensorFlow is imported): workers scale by processes,
+    and TensorFlow's results depend on its thread count."""
+    os.environ.update(THREAD_ENV)
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def provenance(key: str, settings: Settings, kind: str) -> dict[str, str]:
+    """The PNG text chunks of a result: how it was made (read back by :func:`read_provenance`)."""
+    facts = {"source": key, "model": settings.model, "render_factor": settings.render_factor,
+             "vibrance": settings.vibrance, "kind": kind}
+    return {"Software": "Colorization Studio", PROVENANCE_KEY: json.dumps(facts, sort_keys=True)}
+
+
+def read_provenance(path: str) -> dict | None:
+    """The facts stored in a result PNG (None when it is not a whole result of ours); reads no pixels."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            text = img.info.get(PROVENANCE_KEY)
+        facts = json.loads(text) if isinstance(text, str) else None
+    except (OSError, ValueError, SyntaxError):
+        return None
+    return facts if isinstance(facts, dict) else None
+
+
+def result(job: Job, status: str, kind: str = "", seconds: float | None = None, message: str = "",
+           stop: bool = False) -> dict:
+    """A worker's answer for one photo (the runner turns it into a manifest row)."""
+    return {"key": job.key, "status": status, "kind": kind, "seconds": seconds, "message": message, "stop": stop}
+
+
+def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
+    """Colorize one photo into ``dst/job.output``; every problem with the photo becomes a "failed" result,
+    a problem writing into DST a result with ``stop=True`` (it would hit every photo: the run stops)."""
+    from core import ImageError, load_image, photo_kind
+    from core.guide import HintError
+    from core.images import encode_png
+    from core.pipeline import colorize_photo, write_atomically
+
+    t0 = time.perf_counter()
+    try:
+        rgb = load_image(job.source)
+        kind = photo_kind(rgb)
+        if kind == "colour" and not settings.include_colour:
+            return result(job, "skipped", kind, time.perf_counter() - t0, SKIPPED_COLOUR)
+        out = colorize_photo(rgb, settings.model, settings.render_factor, vibrance=settings.vibrance)
+        data = encode_png(out, text=provenance(job.key, settings, kind))
+    except (ImageError, HintError) as e:
+        return result(job, "failed", seconds=time.perf_counter() - t0, message=str(e))
+    except MemoryError:
+        return result(job, "failed", seconds=time.perf_counter() - t0, message="not enough memory for this photo")
+    except Exception as e:  # noqa: BLE001 - one photo's surprise must not stop a million-photo run
+        return result(job, "failed", seconds=time.perf_counter() - t0,
+                      message=f"unexpected error ({type(e).__name__}: {e})")
+    dest = os.path.join(dst, job.output)
+    try:
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        write_atomically(dest, data)
+    except OSError as e:
+        return result(job, "failed", kind, time.perf_counter() - t0,
+                      f"cannot write {dest}: {e.strerror or e}", stop=True)
+    return result(job, "done", kind, time.perf_counter() - t0)
+
+
+class BatchWorker:
+    """Loads the model once, then colorizes batches of photos. Ray Data's actor class for ``map_batches``
+    (a batch is columns ``source``, ``key``, ``output``) and the local pool's per-process worker."""
+
+    def __init__(self, settings: dict, dst: str):
+        pin_threads()
+        self.settings = Settings(**settings)
+        self.dst = dst
+        from core import get_colorizer
+
+        get_colorizer(self.settings.model)          # load it now, once per worker
+
+    def __call__(self, batch: dict) -> dict:
+        columns = zip(batch["source"], batch["key"], batch["output"], strict=True)
+        jobs = [Job(str(s), str(k), str(o)) for s, k, o in columns]
+        rows = [self.one(job) for job in jobs]
+        return {name: [r[name] for r in rows] for name in ("key", "status", "kind", "seconds", "message", "stop")}
+
+    def one(self, job: Job) -> dict:
+        return colorize_file(job, self.dst, self.settings)
+
+
+def settings_dict(settings: Settings) -> dict:
+    return asdict(settings)

@@ -1,0 +1,155 @@
+"""``python -m core batch SRC DST``: colorize a whole archive, resumably, with ``DST/manifest.csv``.
+
+``--engine local`` (a process pool) or ``--engine ray`` (Ray Data, on this machine or a cluster); see the
+README, "Colorize a whole archive", and :mod:`core.batch`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EPILOG = """\
+SRC is a folder (every JPEG/PNG/TIFF/BMP/WebP/GIF under it; hidden files are left out) or a text file
+with one photo path a line (relative lines are relative to the list file's folder; # starts a comment).
+Results mirror the source paths and keep the source's extension: SRC/1950/a.jpg -> DST/1950/a.jpg.png
+(from a list: a relative line as written, an absolute one whole: /archive/b.tif -> DST/archive/b.tif.png).
+Inputs are never modified.
+
+DST/manifest.csv has one row per photo: source, output, status (done / skipped / failed), kind (grey /
+toned / colour), model, render_factor, vibrance, seconds, message (the error of a failed photo).
+Colour photos are skipped (their colours are real) unless --include-colour is given.
+
+Run the same command again after a crash, a kill or Ctrl+C: it does only what is not done yet (failed
+photos too with --retry-failed). One DST holds one setting (model, render factor, vibrance): another
+setting needs another DST. Exit code: 0 when every photo is done or skipped, 1 when some failed or the
+run stopped early, 2 when it could not start, 130 when interrupted.
+"""
+
+
+def _args(argv):
+    ap = argparse.ArgumentParser(prog="python -m core batch", description=(
+        "Colorize a whole archive of black-and-white photos into DST, resumably, with a manifest."),
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("src", metavar="SRC", help="a folder of photos (searched recursively) or a text file of paths")
+    ap.add_argument("dst", metavar="DST", help="output folder (created; it gets manifest.csv)")
+    ap.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="local: worker processes on this machine (default); ray: Ray Data (pip install -r "
+                         "requirements-scale.txt)")
+    ap.add_argument("--model", default="autoencoder", help="autoencoder (default), eccv16 or grayscale")
+    ap.add_argument("--render-factor", type=int, default=None,
+                    help="colour is rendered at 16 x this many pixels on the long side (default: the model's)")
+    ap.add_argument("--vibrance", type=float, default=1.0, metavar="X",
+                    help="0 = grey, 1 = unchanged (default), up to 2 = most vivid")
+    ap.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="worker processes (local) or Ray actors, one CPU each (default: every CPU)")
+    ap.add_argument("--address", default=None,
+                    help="with --engine ray: the cluster to join (auto, HOST:6379 or ray://HOST:10001); "
+                         "default: start Ray on this machine")
+    ap.add_argument("--include-colour", action="store_true", help="colorize colour photos too (from their lightness)")
+    ap.add_argument("--retry-failed", action="store_true", help="try the photos that failed in earlier runs again")
+    return ap.parse_args(argv)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _settings(args):
+    """(Settings, None) or (None, error message) from the model options."""
+    from core import available_models
+    from core.batch.plan import Settings
+    from core.colorizers import CLASSES
+
+    info = available_models().get(args.model)
+    if info is None:
+        return None, f"unknown model {args.model!r}; choose from {', '.join(CLASSES)}"
+    if not info.available:
+        how = f" Get it with: {info.how_to_get}" if info.how_to_get else ""
+        return None, f"the {args.model} model is not available: {info.reason}.{how}"
+    try:
+        rf = CLASSES[args.model].check_render_factor(args.render_factor)
+    except ValueError as e:
+        return None, str(e)
+    return Settings(args.model, rf, args.vibrance, args.include_colour), None
+
+
+def main(argv=None) -> int:
+    args = _args(argv)
+    if not 0.0 <= args.vibrance <= 2.0:
+        return _fail(f"--vibrance must be from 0 to 2, not {args.vibrance:g}")
+    if args.workers is not None and args.workers < 1:
+        return _fail(f"--workers must be 1 or more, not {args.workers}")
+    if args.address and args.engine != "ray":
+        return _fail("--address joins a Ray cluster: use it with --engine ray")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    settings, problem = _settings(args)
+    if problem:
+        return _fail(problem)
+    from core.batch import runner
+
+    if args.engine == "ray":
+        from core.batch.ray_engine import RayUnavailable, import_ray
+
+        try:
+            import_ray()
+        except RayUnavailable as e:
+            return _fail(str(e))
+    if not os.path.exists(args.src):
+        return _fail(f"{args.src}: no such file or folder")
+    dst = Path(args.dst)
+    try:
+        dst.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return _fail(f"cannot create {dst}: {e.strerror or e}")
+    try:
+        with runner.dst_lock(dst):
+            return _run(args, dst, settings)
+    except runner.RunError as e:
+        return _fail(str(e))
+    except KeyboardInterrupt:
+        return _fail("interrupted; what was finished is kept: run the same command again to continue", 130)
+
+
+def _run(args, dst: Path, settings) -> int:
+    from core.batch import runner
+    from core.batch.summary import plan_line, summary_line
+
+    plan = runner.prepare(args.src, dst, settings, args.retry_failed)
+    engine = _engine(args, dst, settings) if plan.todo else None
+    try:
+        if engine is not None:
+            engine.start()                 # Ray: join or start the cluster before anything is shown
+    except RuntimeError as e:              # RayUnavailable: the cluster cannot be used
+        raise runner.RunError(str(e)) from None
+    console, owned = runner.console_stream()
+    try:
+        print(plan_line(plan, args.src), file=console)
+        try:
+            report = runner.execute(plan, dst, settings, engine, console)
+        except RuntimeError as e:          # RayUnavailable: the cluster went away in the middle
+            print(f"error: {e}. What was finished is kept: run the same command again to continue.",
+                  file=console)
+            return 1
+        if engine is not None and getattr(engine, "note", ""):
+            print(f"note: {engine.note}", file=console)
+        print(summary_line(report, dst, engine), file=console)
+    finally:
+        if owned:
+            console.close()
+    if report.stopped.startswith("interrupted"):
+        return 130
+    return 1 if report.stopped or report.failed_total else 0
+
+
+def _engine(args, dst: Path, settings):
+    if args.engine == "ray":
+        from core.batch.ray_engine import RayEngine
+
+        return RayEngine(settings, str(dst), args.workers, args.address)
+    from core.batch.local import LocalEngine
+
+    return LocalEngine(settings, str(dst), args.workers)
