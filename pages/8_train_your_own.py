@@ -163,14 +163,14 @@ for name, m in list(models.items()):
         if t.heldout_delta_e is not None and t.grey_delta_e is not None:
             st.caption(f"Held-out ΔE2000 {t.heldout_delta_e:.1f} (grey {t.grey_delta_e:.1f})"
                        + (f" · trained in {clock(t.seconds)}" if t.source == "trained" else ""))
-        cols = st.columns([1, 1, 2])
         fname = f"{name}.keras" if t.config is None else \
             f"colorizer_{t.config.loss}_{t.config.size}px_{t.config.epochs}ep.keras"
-        cols[0].download_button("Download .keras", data=t.keras_bytes(), file_name=fname,
-                                mime="application/octet-stream", key=f"dl_model_{name}", on_click="ignore",
-                                icon=":material/download:")
-        cols[1].button("Remove", key=f"remove_model_{name}", on_click=training.remove, args=(name,),
-                       icon=":material/delete:")
+        with st.container(horizontal=True):
+            st.download_button("Download (.keras)", data=t.keras_bytes(), file_name=fname,
+                               mime="application/octet-stream", key=f"dl_model_{name}", on_click="ignore",
+                               icon=":material/download:")
+            st.button("Remove", key=f"remove_model_{name}", on_click=training.remove, args=(name,),
+                      icon=":material/delete:")
 if models:
     c1, c2, c3 = st.columns(3)
     c1.page_link(widgets.PAGE_COLORIZE, label="Colorize with it", icon=":material/palette:")

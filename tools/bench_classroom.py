@@ -145,7 +145,8 @@ def server(args) -> dict:
             if args.screenshot:
                 page = pages[0]
                 page.get_by_text("joined the model choice").wait_for(timeout=60_000)
-                page.get_by_role("heading", name="2 · Watch it learn").scroll_into_view_if_needed()
+                page.get_by_role("heading", name="2 · Watch it learn").evaluate(
+                    "e => e.scrollIntoView({block: 'start'})")
                 time.sleep(2)
                 page.screenshot(path=args.screenshot, full_page=False)
             browser.close()
