@@ -137,3 +137,21 @@ def test_a_third_run_on_the_server_is_refused():
         at.button(key="train_cancel").click().run()
     assert a.join(WAIT) and b.join(WAIT)
     assert a.state == b.state == "cancelled"
+
+
+def test_streamlit_clear_session_is_skipped_while_a_run_trains(monkeypatch):
+    """Streamlit calls keras.backend.clear_session() after every script run (each poll of the page): it would
+    reset Keras' state under a running fit() and clear TensorFlow's kernel cache. It waits while a run trains."""
+    import keras
+
+    from ui import training
+
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(1))
+    training.guard_keras_clear_session()
+    keras.backend.clear_session()
+    assert calls == [1]                              # no run: the call goes through
+    with monkeypatch.context() as m:
+        m.setattr(jobs.BOARD, "running", lambda: ["a run"])
+        keras.backend.clear_session()
+    assert calls == [1]                              # skipped while one trains
