@@ -15,7 +15,7 @@ import streamlit as st  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from core.figures.samples import app_icon  # noqa: E402
-from ui import address, photos, presentation, widgets  # noqa: E402
+from ui import address, photos, presentation, training, widgets  # noqa: E402
 
 st.set_page_config(
     page_title="Colorization Studio",
@@ -36,6 +36,7 @@ pages = [
 ]
 page = st.navigation(pages)
 photos.restore_from_address()
+training.collect()                 # a finished training run's model joins this session's model choice
 presentation.sidebar()
 address.sync()
 presentation.apply_presentation_css()

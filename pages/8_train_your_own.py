@@ -33,43 +33,55 @@ st.title("Train your own")
 st.write("Train a small colorizer right here and watch it learn: the loss falls, and colour appears on four "
          "photos it never trains on, epoch by epoch. Then try your model on the other pages.")
 
-own = training.collect()           # a finished run's model joins this session's models (once)
+training.collect()                 # (the entry script did it already; a page run alone must too)
+own = training.announcement()      # the model that has just joined, if any
 job = training.job()
 busy = job is not None and job.running
 
 # ----------------------------------------------------------------------------- 1. settings
-st.subheader("1 · Choose what to train")
 ss = st.session_state
 for key, value in (("train_loss", classroom.PRESET.loss), ("train_descriptor", False),
                    ("train_size", classroom.PRESET.size), ("train_epochs", classroom.PRESET.epochs)):
     ss.setdefault(key, value)
+
+
+def chosen_config():
+    """The run the widgets describe, read from the session state (so also right in the Train button's
+    callback, which runs before the page)."""
+    return replace(classroom.PRESET, loss=ss["train_loss"], size=int(ss["train_size"]),
+                   epochs=int(ss["train_epochs"]), global_branch="effnet" if ss["train_descriptor"] else "scratch")
+
+
+def start_training() -> None:
+    training.start(chosen_config(), [rgb for _, rgb in training.own_photos()])
+
+
+st.subheader("1 · Choose what to train")
 left, right = st.columns(2)
 with left:
-    loss = st.radio("What the network learns", list(LOSSES), key="train_loss", disabled=busy,
-                    format_func=lambda k: LOSSES[k][0], captions=[LOSSES[k][1] for k in LOSSES])
-    descriptor = st.toggle("Use the pretrained scene descriptor", key="train_descriptor", disabled=busy,
-                           help="EfficientNet-Lite0, a network trained on ImageNet's 1.2 million photos, sums up "
-                                "each photo in 1280 numbers (\"a cat, indoors…\") and hands them to your network. "
-                                "Off: your network learns its own summary from these few photos only.")
+    st.radio("What the network learns", list(LOSSES), key="train_loss", disabled=busy,
+             format_func=lambda k: LOSSES[k][0], captions=[LOSSES[k][1] for k in LOSSES])
+    st.toggle("Use the pretrained scene descriptor", key="train_descriptor", disabled=busy,
+              help="EfficientNet-Lite0, a network trained on ImageNet's 1.2 million photos, sums up each photo in "
+                   "1280 numbers (\"a cat, indoors…\") and hands them to your network. Off: your network learns "
+                   "its own summary from these few photos only.")
 with right:
-    size = st.radio("Image size", list(classroom.SIZES), key="train_size", disabled=busy, horizontal=True,
-                    format_func=lambda s: f"{s} px",
-                    help="The network learns on square crops of this size. 32 px is faster; 64 px sees more.")
-    epochs = st.slider("Epochs", 1, classroom.EPOCHS_MAX, key="train_epochs", disabled=busy,
-                       help=f"One epoch = {classroom.crops_per_epoch()} random crops of the training photos, "
-                            "each flipped left-right at random.")
-
-config = replace(classroom.PRESET, loss=loss, size=int(size), epochs=int(epochs),
-                 global_branch="effnet" if descriptor else "scratch")
+    st.radio("Image size", list(classroom.SIZES), key="train_size", disabled=busy, horizontal=True,
+             format_func=lambda s: f"{s} px",
+             help="The network learns on square crops of this size. 32 px is faster; 64 px sees more.")
+    st.slider("Epochs", 1, classroom.EPOCHS_MAX, key="train_epochs", disabled=busy,
+              help=f"One epoch = {classroom.crops_per_epoch()} random crops of the training photos, each flipped "
+                   "left-right at random.")
+config = chosen_config()
 
 with st.expander("The photos it learns from", expanded=False):
     st.markdown("**Trained on**: random crops of these parts of the app's colour sample photos, flipped "
                 "left-right at random, plus your own colour photos if you add some below.")
-    parts = classroom.builtin_photos(int(size))
+    parts = classroom.builtin_photos(config.size)
     st.image([rgb for _, rgb in parts], width=96)
     st.markdown("**Held out**: these four squares were cut out of the photos above. The network never trains "
                 "on them; after every epoch it colours them, and that is the filmstrip and the held-out curve.")
-    held = classroom.heldout_photos(int(size))
+    held = classroom.heldout_photos(config.size)
     st.image([rgb for _, rgb in held], caption=[t for t, _ in held], width=128)
     uploads = st.file_uploader("Add your own colour photos (optional)", type=PHOTO_TYPES,
                                accept_multiple_files=True, key="train_photo_upload", disabled=busy,
@@ -94,9 +106,8 @@ buttons = st.columns([1, 1, 2])
 if busy:
     buttons[0].button("Cancel", key="train_cancel", icon=":material/stop_circle:", on_click=training.cancel)
 else:
-    if buttons[0].button("Train", key="train_start", type="primary", icon=":material/model_training:"):
-        ss["train_message"] = training.start(config, extra)
-        st.rerun()
+    buttons[0].button("Train", key="train_start", type="primary", icon=":material/model_training:",
+                      on_click=start_training)
 message = ss.get("train_message")
 if message and not busy:
     st.warning(message, icon=":material/hourglass_top:")

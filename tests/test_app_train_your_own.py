@@ -53,8 +53,15 @@ def test_a_run_finishes_and_its_model_joins_the_choice_and_round_trips():
     assert at.button(key="train_cancel").label == "Cancel"
     assert at.radio(key="train_size").disabled                       # no changing the settings mid-run
 
+    # the visitor goes on to Colorize while it trains; the finished model joins the choice there
+    at.switch_page(COLORIZE).run()
+    assert_clean(at)
     assert job.join(WAIT) and job.state == "done", job.error
     at.run()
+    assert_clean(at)
+    ms = at.multiselect(key="models")
+    assert TITLE in ms.options and ms.value[0] == "autoencoder" and ms.value[1].startswith("yours-")
+    at.switch_page(TRAIN).run()
     assert_clean(at)
     assert "Finished 1 epoch" in texts(at.success) and TITLE in texts(at.success)
     assert not progress_texts(at)

@@ -177,17 +177,22 @@ def guard_keras_clear_session() -> None:
 
 
 def start(config, extra: list[np.ndarray], crops_per_epoch: int | None = None) -> str | None:
-    """Start this session's run; a friendly message when it cannot start (None when it did)."""
+    """Start this session's run (the Train button's callback); a friendly message when it cannot start
+    (None when it did), also kept as ``st.session_state["train_message"]`` for the page."""
     guard_keras_clear_session()
+    ss = _ss()
     current = job()
     if current is not None and current.running:
-        return "Your model is still training: wait for it, or cancel it first."
+        ss["train_message"] = "Your model is still training: wait for it, or cancel it first."
+        return ss["train_message"]
     try:
-        _ss()[JOB_KEY] = BOARD.start(config, extra, owner=owner(), alive=_alive_check(),
-                                     crops_per_epoch=crops_per_epoch)
+        ss[JOB_KEY] = BOARD.start(config, extra, owner=owner(), alive=_alive_check(),
+                                  crops_per_epoch=crops_per_epoch)
     except (ServerBusy, AlreadyRunning) as e:
-        return str(e)
-    _ss()["train_collected"] = False
+        ss["train_message"] = str(e)
+        return ss["train_message"]
+    ss["train_collected"] = False
+    ss["train_message"] = None
     return None
 
 
@@ -198,16 +203,22 @@ def cancel() -> None:
 
 
 def collect() -> OwnModel | None:
-    """Once this session's run is done: its model joins the session's models (once). Returns it."""
+    """Once this session's run is done: its model joins the session's models (once) and is ticked in the
+    model choice. Called by the entry script on every run, so it joins whichever page the visitor is on."""
     current = job()
     ss = _ss()
     if current is None or current.state != "done" or ss.get("train_collected"):
         return None
     ss["train_collected"] = True
     own = add(current.result)
-    ss["train_last_model"] = own.name
+    ss["train_announce"] = own.name          # the Train your own page says so, once
     choose(own.name)
     return own
+
+
+def announcement() -> OwnModel | None:
+    """The model that has just joined this session's models (once), for the Train your own page."""
+    return models().get(_ss().pop("train_announce", None) or "")
 
 
 # --------------------------------------------------------------------------- the user's own training photos

@@ -40,7 +40,9 @@ def _model_label(name: str) -> str:
 
 
 def model_picker() -> list[str]:
-    """Multiselect of every model (eccv16 included, marked when its weights are missing)."""
+    """Multiselect of every model (eccv16 included, marked when its weights are missing), and this session's
+    own models (a training run that has just finished joins them here, ticked, before the widget is drawn)."""
+    ui_models.training.collect()
     names = list(ui_models.infos())
     if st.session_state.get("models") is None:
         st.session_state["models"] = list(settings.DEFAULT_MODELS)
