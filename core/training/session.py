@@ -27,6 +27,7 @@ import numpy as np
 from core import lab
 
 HEADS = {"bins": "classification over ab bins", "mse": "MSE regression on ab"}
+_SEED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -253,46 +254,51 @@ class TrainingRun:
         if small:
             raise ValueError(f"every training photo must be at least {c.size} px on both sides, got {small[0]}")
 
-        keras.utils.set_random_seed(c.seed)       # Keras keeps its seed per thread: set in the thread that trains
-        rng = np.random.default_rng(c.seed)
-        self.wpath = str(c.descriptor_weights or descriptor_weights_file()) if c.uses_effnet else None
-        self.descriptor = network.descriptor_model(self.wpath) if c.with_descriptor else None
-        desc = None
-        heldout = [(t, fit_to_stride(rgb)) for t, rgb in data.heldout]
-        self.heldout = heldout
-        held_desc = None
-        if self.descriptor is not None:
-            names = [os.path.abspath(n) for n in data.names] if data.names else None
-            desc = compute_descriptors(data.photos, self.descriptor, names, descriptor_cache if names else None, log)
-            if heldout:
-                held_desc = compute_descriptors([rgb for _, rgb in heldout], self.descriptor, None, None,
-                                                lambda _msg: None)
-        self.centres = gamut_bins()
-        self.quant = Quantizer(self.centres)
-        self.counts = ab_prior(data.photos, self.quant, rng)
-        self.prior = self.quant.decoding_prior(self.counts)
-        if c.rebalance < 1:
-            cw = self.quant.rebalance_weights(self.counts, lam=c.rebalance)
-        else:
-            cw = np.ones(self.quant.n_bins, np.float32)
-        self.maker = BatchMaker(data.photos, desc, self.quant, cw, c.size, c.batch, c.seed, c.augment,
-                                target="ab" if c.loss == "mse" else "bins", draw=data.draw(c.batch))
-        steps = self.maker.steps()
-        self.steps = min(c.steps_per_epoch, steps) if c.steps_per_epoch else steps
+        # The seed goes to Python's process-wide ``random`` (Keras draws each layer's initial weights from it) and
+        # to Keras' per-thread state: two runs that start together must not draw from it in turns, or neither
+        # run would be the one its seed promises. Building is short; training goes on outside the lock.
+        with _SEED_LOCK:
+            keras.utils.set_random_seed(c.seed)
+            rng = np.random.default_rng(c.seed)
+            self.wpath = str(c.descriptor_weights or descriptor_weights_file()) if c.uses_effnet else None
+            self.descriptor = network.descriptor_model(self.wpath) if c.with_descriptor else None
+            desc = None
+            heldout = [(t, fit_to_stride(rgb)) for t, rgb in data.heldout]
+            self.heldout = heldout
+            held_desc = None
+            if self.descriptor is not None:
+                names = [os.path.abspath(n) for n in data.names] if data.names else None
+                desc = compute_descriptors(data.photos, self.descriptor, names,
+                                           descriptor_cache if names else None, log)
+                if heldout:
+                    held_desc = compute_descriptors([rgb for _, rgb in heldout], self.descriptor, None, None,
+                                                    lambda _msg: None)
+            self.centres = gamut_bins()
+            self.quant = Quantizer(self.centres)
+            self.counts = ab_prior(data.photos, self.quant, rng)
+            self.prior = self.quant.decoding_prior(self.counts)
+            if c.rebalance < 1:
+                cw = self.quant.rebalance_weights(self.counts, lam=c.rebalance)
+            else:
+                cw = np.ones(self.quant.n_bins, np.float32)
+            self.maker = BatchMaker(data.photos, desc, self.quant, cw, c.size, c.batch, c.seed, c.augment,
+                                    target="ab" if c.loss == "mse" else "bins", draw=data.draw(c.batch))
+            steps = self.maker.steps()
+            self.steps = min(c.steps_per_epoch, steps) if c.steps_per_epoch else steps
 
-        if cnet is None:
-            cnet = build_colour_net(c, self.quant.n_bins, self.wpath)
-        if not compiled:
-            if c.unfreeze_from is not None:
-                from core.training import pyramid
+            if cnet is None:
+                cnet = build_colour_net(c, self.quant.n_bins, self.wpath)
+            if not compiled:
+                if c.unfreeze_from is not None:
+                    from core.training import pyramid
 
-                pyramid.unfreeze(cnet, c.unfreeze_from)
-            sched = keras.optimizers.schedules.CosineDecay(c.lr, decay_steps=max(1, self.steps * c.epochs),
-                                                           alpha=0.05)
-            loss = (keras.losses.MeanSquaredError() if c.loss == "mse"
-                    else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-            cnet.compile(optimizer=keras.optimizers.Adam(sched), loss=loss)
-        self.cnet = cnet
+                    pyramid.unfreeze(cnet, c.unfreeze_from)
+                sched = keras.optimizers.schedules.CosineDecay(c.lr, decay_steps=max(1, self.steps * c.epochs),
+                                                               alpha=0.05)
+                loss = (keras.losses.MeanSquaredError() if c.loss == "mse"
+                        else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+                cnet.compile(optimizer=keras.optimizers.Adam(sched), loss=loss)
+            self.cnet = cnet
 
         self.grey_delta_e = None
         self._held_xy = None
