@@ -96,7 +96,7 @@ def test_the_preset_is_the_page_default_and_the_command_line_repeats_it():
     assert cmd.startswith(".venv/bin/python -m core train --preset classroom")
     args = parse_args(cmd.split(" train ", 1)[1].split())
     assert config_from(args) == page_run
-    assert args.out == "models/classroom.keras"
+    assert args.out == "runs/classroom.keras"
     # an explicit option beats the preset; without a preset --data is still required
     assert parse_args(["--preset", "classroom", "--width", "8"]).width == 8
     with pytest.raises(SystemExit), contextlib.redirect_stderr(io.StringIO()):

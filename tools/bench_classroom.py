@@ -2,11 +2,15 @@
 
     .venv/bin/python tools/bench_classroom.py engine [--filmstrip docs/screenshots/8_train_filmstrip.png]
     .venv/bin/python tools/bench_classroom.py server [--screenshot docs/screenshots/8_train_your_own.png]
+    .venv/bin/python tools/bench_classroom.py two
 
 ``engine``: the page's default run, started the way the page starts it (a background job of
 ``core.training.jobs``, default settings and seed), in this process: the wall time from the start to the
 finished model, and the held-out photos scored with ``core.metrics.compare`` (the model's colours and the
 grey photo against the real colours); the filmstrip is saved as a PNG.
+
+``two``: two default runs at once on one job board in this process (as two sessions of one server
+run them, without Streamlit and the browser): the peak resident memory.
 
 ``server``: a fresh ``streamlit run`` server and two browser sessions (Chromium, Playwright) that press
 **Train** with the default settings at the same moment, and a third that is told the server is busy. The
@@ -161,6 +165,42 @@ def server(args) -> dict:
     return result
 
 
+def two(args) -> dict:
+    """Two default runs at once on one JobBoard in this process, as two sessions of one server run them
+    (without the browser and Streamlit): the process's peak resident memory, sampled every 0.2 s."""
+    import psutil
+
+    from core.training import classroom, jobs
+
+    proc = psutil.Process()
+    peak = {"rss": proc.memory_info().rss}
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak["rss"] = max(peak["rss"], proc.memory_info().rss)
+            time.sleep(0.2)
+
+    import core.training.session  # noqa: F401  (TensorFlow and Keras loaded before the baseline)
+
+    before = proc.memory_info().rss
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    t0 = time.monotonic()
+    board = jobs.JobBoard(limit=2)
+    runs = [board.start(classroom.PRESET, owner=f"session {i}") for i in (1, 2)]
+    for job in runs:
+        job.join()
+    wall = time.monotonic() - t0
+    stop.set()
+    watcher.join()
+    result = {"states": [job.state for job in runs], "wall_s": round(wall, 1),
+              "rss_before_mb": round(before / 2**20), "rss_peak_mb": round(peak["rss"] / 2**20),
+              "load_after": load(), "cpus": os.cpu_count()}
+    print(json.dumps(result, indent=1))
+    return result
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="what", required=True)
@@ -168,8 +208,9 @@ def main(argv=None) -> int:
     e.add_argument("--filmstrip", default=None, help="save the filmstrip PNG here")
     s = sub.add_parser("server", help="two browser sessions training at once: server memory")
     s.add_argument("--screenshot", default=None, help="save a screenshot of the first session here")
+    sub.add_parser("two", help="two default runs at once in this process: peak memory")
     args = ap.parse_args(argv)
-    (engine if args.what == "engine" else server)(args)
+    {"engine": engine, "server": server, "two": two}[args.what](args)
     return 0
 
 

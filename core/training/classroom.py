@@ -167,7 +167,7 @@ def describe(config: TrainConfig) -> str:
     return f"{head}{desc}, {config.size} px, {config.epochs} epoch{'s' if config.epochs != 1 else ''}"
 
 
-def command_line(config: TrainConfig, out: str = "models/classroom.keras", extra_folder: str | None = None) -> str:
+def command_line(config: TrainConfig, out: str = "runs/classroom.keras", extra_folder: str | None = None) -> str:
     """The command that repeats a classroom run with ``config`` (same data, settings and seed)."""
     from core import weights
 

@@ -75,7 +75,7 @@ def preset_defaults(name: str) -> dict:
     c = classroom.PRESET
     return {"size": c.size, "epochs": c.epochs, "batch": c.batch, "lr": c.lr, "seed": c.seed, "width": c.width,
             "global_branch": c.global_branch, "loss": c.loss, "bn_momentum": c.bn_momentum, "arch": c.arch,
-            "out": "models/classroom.keras", "render_factor": 4}
+            "out": "runs/classroom.keras", "render_factor": 4}
 
 
 def parse_args(argv=None):
