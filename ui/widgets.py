@@ -11,6 +11,7 @@ from core.figures import samples
 from ui import guide as ui_guide
 from ui import models as ui_models
 from ui import notices, photos, results, settings
+from ui import training as ui_training
 
 # One render-factor scale for every model: the range all of them accept.
 RF_MIN, RF_MAX = 4, 48
@@ -42,7 +43,7 @@ def _model_label(name: str) -> str:
 def model_picker() -> list[str]:
     """Multiselect of every model (eccv16 included, marked when its weights are missing), and this session's
     own models (a training run that has just finished joins them here, ticked, before the widget is drawn)."""
-    ui_models.training.collect()
+    ui_training.collect()
     names = list(ui_models.infos())
     if st.session_state.get("models") is None:
         st.session_state["models"] = list(settings.DEFAULT_MODELS)
