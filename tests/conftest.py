@@ -118,6 +118,19 @@ def _downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+def effnet_weights(tmp_path_factory):
+    """Random EfficientNet-Lite0 weights (the real ones are not part of a clone; enough for the descriptor branch)."""
+    import keras
+
+    from core.training import effnet
+
+    keras.utils.set_random_seed(0)
+    path = tmp_path_factory.mktemp("effnet") / "effnet_random.weights.h5"
+    effnet.efficientnet_lite0(include_top=False).save_weights(str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
 def photos() -> dict[str, np.ndarray]:
     """Colour photos from scikit-image, 96 px on the long side."""
     from skimage import data

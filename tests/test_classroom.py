@@ -29,19 +29,6 @@ def tiny_data():
     return classroom.build_data(16, crops=CROPS)
 
 
-@pytest.fixture(scope="session")
-def random_effnet(tmp_path_factory):
-    """Random EfficientNet-Lite0 weights (enough to exercise the descriptor branch)."""
-    import keras
-
-    from core.training import effnet
-
-    keras.utils.set_random_seed(0)
-    path = tmp_path_factory.mktemp("effnet_cls") / "effnet_random.weights.h5"
-    effnet.efficientnet_lite0(include_top=False).save_weights(str(path))
-    return path
-
-
 # --------------------------------------------------------------------------- the data set
 
 
@@ -138,8 +125,8 @@ def test_one_epoch_run_yields_events_and_a_model_the_colorizer_runs(loss, tiny_d
     assert np.abs(lab.lightness(out) - lab.lightness(img)).mean() < 1.0
 
 
-def test_the_pretrained_descriptor_branch(tiny_data, random_effnet):
-    config = replace(TINY, global_branch="effnet", descriptor_weights=str(random_effnet))
+def test_the_pretrained_descriptor_branch(tiny_data, effnet_weights):
+    config = replace(TINY, global_branch="effnet", descriptor_weights=str(effnet_weights))
     result = train(config, tiny_data)
     names = [layer.name for layer in result.model.layers]
     assert "descriptor" in names

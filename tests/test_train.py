@@ -55,19 +55,6 @@ def _log_rows(out):
         return list(csv.DictReader(fh))
 
 
-@pytest.fixture(scope="session")
-def effnet_weights(tmp_path_factory):
-    """Random EfficientNet-Lite0 weights (the real ones are not part of a clone)."""
-    import keras
-
-    from core.training import effnet
-
-    keras.utils.set_random_seed(0)
-    path = tmp_path_factory.mktemp("effnet") / "effnet_random.weights.h5"
-    effnet.efficientnet_lite0(include_top=False).save_weights(str(path))
-    return path
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, effnet_weights):
     """One finished first run: (work folder, argv, stdout)."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from core.pipeline import temp_name
 from core.video.limits import VideoError
 from core.video.reader import VideoInfo, open_container
 
@@ -148,7 +148,7 @@ class VideoWriter:
         folder = self.dst.parent
         if not folder.is_dir():
             raise VideoError(f"Cannot write {self.dst.name}: its folder does not exist.")
-        self.tmp = folder / f".{self.dst.name}.{secrets.token_hex(4)}.part"
+        self.tmp = temp_name(self.dst)
         try:
             self.out = av.open(str(self.tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
         except (av.FFmpegError, OSError) as e:
