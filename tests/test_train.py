@@ -250,3 +250,55 @@ def test_descriptor_weights_extracted_from_the_shipped_model(tmp_path, monkeypat
     net.load_weights(str(path))
     for name, w in shipped.items():
         np.testing.assert_array_equal(net.get_layer(name).get_weights()[0], w)
+
+
+# --------------------------------------------------------------------------- multi-resolution schedule
+
+
+def test_load_photos_keeps_small_photos_at_the_small_size(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    rng = np.random.default_rng(5)
+    Image.fromarray(_colour_image(rng, 90, 120)).save(d / "big.png")
+    Image.fromarray(_colour_image(rng, 40, 40)).save(d / "tiny.png")
+    files = list_images([d])
+    upscaled, _ = load_photos(files, 64, log=lambda _m: None)
+    assert [min(p.shape[:2]) for p in upscaled] == [64, 64]
+    mixed, _ = load_photos(files, 64, log=lambda _m: None, small_size=32)
+    assert [p.shape[:2] for p in mixed] == [(64, 85), (32, 32)]
+
+
+def test_mixed_batches_interleave_two_sizes_with_the_same_pixels_per_step():
+    from core.training.quantize import Quantizer, gamut_bins
+    from core.training.session import TrainConfig, TrainingData, _batch_maker
+
+    rng = np.random.default_rng(0)
+    photos = [_colour_image(rng, 64, 80) for _ in range(8)] + [_colour_image(rng, 32, 32) for _ in range(32)]
+    quant = Quantizer(gamut_bins())
+    weights = np.ones(quant.n_bins, np.float32)
+    config = TrainConfig(arch="classic", global_branch="scratch", size=64, small_size=32, batch=4)
+    maker = _batch_maker(config, TrainingData(photos), None, quant, weights)
+    assert maker.steps() == 8 // 4 + 32 // 16          # batches of 4 at 64 px, of 16 at 32 px
+    shapes = [(x.shape, y.shape) for x, y, _ in maker.epoch()]
+    assert sorted(shapes) == sorted([((4, 64, 64, 1), (4, 16, 16))] * 2 + [((16, 32, 32, 1), (16, 8, 8))] * 2)
+    # without small_size every photo must reach the crop size
+    with pytest.raises(ValueError, match="at least 64 px"):
+        from core.training.session import TrainingRun
+
+        TrainingRun(TrainConfig(arch="classic", global_branch="scratch", size=64, batch=4, width=4),
+                    TrainingData(photos))
+
+
+def test_a_multi_resolution_run_trains_on_both_sizes(tmp_path):
+    from core.training.session import TrainConfig, TrainingData, TrainingRun
+
+    rng = np.random.default_rng(1)
+    photos = [_colour_image(rng, 64, 72) for _ in range(8)] + [_colour_image(rng, 32, 32) for _ in range(16)]
+    config = TrainConfig(arch="classic", global_branch="scratch", size=64, small_size=32, batch=4, width=4,
+                         epochs=1)
+    run = TrainingRun(config, TrainingData(photos), log=lambda _m: None)
+    assert run.steps == 2 + 1
+    (event,) = list(run)
+    assert np.isfinite(event.loss)
+    with pytest.raises(ValueError, match="small training size"):
+        TrainConfig(size=64, small_size=64).check()

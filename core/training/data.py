@@ -23,8 +23,11 @@ def _scale_short_side(rgb, size):
     return cv2.resize(rgb, (nw, nh), interpolation=interp)
 
 
-def load_photos(files, size, log=print):
-    """Decode, drop grey photos, scale the short side to ``size``."""
+def load_photos(files, size, log=print, small_size=0):
+    """Decode, drop grey photos, scale the short side to ``size``.
+
+    With ``small_size`` > 0, photos whose short side is below ``size`` (the 64 px Tiny ImageNet photos) are
+    not upscaled: their short side goes to ``small_size`` instead (the multi-resolution schedule)."""
     from core.images import ImageError, load_image
     from core.metrics import colorfulness
 
@@ -39,7 +42,8 @@ def load_photos(files, size, log=print):
         if colorfulness(_scale_short_side(rgb, 64)) < GREY_COLOURFULNESS:
             skipped += 1
             continue
-        photos.append(_scale_short_side(rgb, size))
+        own = size if not small_size or min(rgb.shape[:2]) >= size else small_size
+        photos.append(_scale_short_side(rgb, own))
         kept.append(f)
         if (i + 1) % 2000 == 0:
             log(f"  decoded {i + 1}/{len(files)}")
@@ -171,10 +175,38 @@ class BatchMaker:
             yield self.batch_at(order[b * self.batch:(b + 1) * self.batch])
 
 
+class MixedBatchMaker:
+    """The multi-resolution schedule: photos at two sizes, each size in batches of its own.
+
+    ``makers`` are :class:`BatchMaker` s of one crop size each (e.g. 128 px crops of the larger photos in
+    batches of 32, and the 64 px photos at their own size in batches of 128: the same pixels per step).
+    An epoch interleaves one pass of each in a random order, so each size's share of the steps is its
+    share of the passes."""
+
+    def __init__(self, makers, seed):
+        self.makers = list(makers)
+        self.target = self.makers[0].target
+        self.size = None                               # crops of several sizes
+        self.rng = np.random.default_rng(seed + 7919)
+
+    def steps(self):
+        return sum(m.steps() for m in self.makers)
+
+    def whole(self, photos, descriptors=None):
+        return self.makers[0].whole(photos, descriptors)
+
+    def epoch(self):
+        order = self.rng.permutation(np.repeat(np.arange(len(self.makers)), [m.steps() for m in self.makers]))
+        its = [m.epoch() for m in self.makers]
+        for k in order:
+            yield next(its[k])
+
+
 def make_dataset(maker, with_desc):
     import tensorflow as tf
 
-    s, q = maker.size, maker.size // OUT_STRIDE
+    s = maker.size
+    q = None if s is None else s // OUT_STRIDE
     lspec = tf.TensorSpec((None, s, s, 1), tf.float32)
     xspec = (lspec, tf.TensorSpec((None, None), tf.float32)) if with_desc else lspec
     if maker.target == "ab":

@@ -39,6 +39,7 @@ class TrainConfig:
     global_branch: str = "effnet"    # effnet: the pretrained scene descriptor; scratch: learned from the photos
     width: int = 32                  # base number of channels of the classic network
     size: int = 128                  # training crop size (multiple of 8)
+    small_size: int = 0              # > 0: photos below ``size`` train at this size in batches of their own
     batch: int = 32
     epochs: int = 10
     lr: float = 1e-3
@@ -63,6 +64,9 @@ class TrainConfig:
             raise ValueError(f"unknown global branch {self.global_branch!r}")
         if self.size % 8 or self.size < 8:
             raise ValueError(f"the training size must be a multiple of 8, got {self.size}")
+        if self.small_size and (self.small_size % 8 or not 8 <= self.small_size < self.size):
+            raise ValueError(f"the small training size must be a multiple of 8 below {self.size}, "
+                             f"got {self.small_size}")
         if self.epochs < 1 or self.batch < 1:
             raise ValueError("epochs and batch must be at least 1")
         return self
@@ -101,6 +105,24 @@ class TrainingData:
             return None
         w = self.weights if self.weights is not None else [p.shape[0] * p.shape[1] for p in self.photos]
         return max(1, self.crops_per_epoch // batch), np.asarray(w, np.float64)
+
+
+def _batch_maker(c: TrainConfig, data: TrainingData, desc, quant, class_weights):
+    """One :class:`BatchMaker`, or with ``small_size`` a :class:`MixedBatchMaker` of the photos at ``size``
+    (batches of ``batch``) and those below it at ``small_size`` (batches with the same number of pixels)."""
+    from core.training.data import BatchMaker, MixedBatchMaker
+
+    target = "ab" if c.loss == "mse" else "bins"
+    small = [i for i, p in enumerate(data.photos) if min(p.shape[:2]) < c.size] if c.small_size else []
+    if not small:
+        return BatchMaker(data.photos, desc, quant, class_weights, c.size, c.batch, c.seed, c.augment,
+                          target=target, draw=data.draw(c.batch))
+    groups = [[i for i in range(len(data.photos)) if min(data.photos[i].shape[:2]) >= c.size], small]
+    sizes = [(c.size, c.batch), (c.small_size, max(1, round(c.batch * (c.size / c.small_size) ** 2)))]
+    makers = [BatchMaker([data.photos[i] for i in g], None if desc is None else desc[g], quant, class_weights,
+                         size, batch, c.seed + k, c.augment, target=target)
+              for k, (g, (size, batch)) in enumerate(zip(groups, sizes, strict=True)) if g]
+    return makers[0] if len(makers) == 1 else MixedBatchMaker(makers, c.seed)
 
 
 @dataclass
@@ -234,7 +256,7 @@ class TrainingRun:
         import keras
 
         from core.training import network
-        from core.training.data import BatchMaker, ab_prior, compute_descriptors
+        from core.training.data import ab_prior, compute_descriptors
         from core.training.quantize import Quantizer, gamut_bins
 
         self.t0 = time.monotonic()
@@ -250,9 +272,12 @@ class TrainingRun:
         self.cancelled = False
         if not data.photos:
             raise ValueError("no training photos")
-        small = [p.shape[:2] for p in data.photos if min(p.shape[:2]) < c.size]
+        least = c.small_size or c.size
+        small = [p.shape[:2] for p in data.photos if min(p.shape[:2]) < least]
         if small:
-            raise ValueError(f"every training photo must be at least {c.size} px on both sides, got {small[0]}")
+            raise ValueError(f"every training photo must be at least {least} px on both sides, got {small[0]}")
+        if c.small_size and data.crops_per_epoch:
+            raise ValueError("the multi-resolution schedule works with one pass over the photos per epoch")
 
         # The seed goes to Python's process-wide ``random`` (Keras draws each layer's initial weights from it) and
         # to Keras' per-thread state: two runs that start together must not draw from it in turns, or neither
@@ -281,8 +306,7 @@ class TrainingRun:
                 cw = self.quant.rebalance_weights(self.counts, lam=c.rebalance)
             else:
                 cw = np.ones(self.quant.n_bins, np.float32)
-            self.maker = BatchMaker(data.photos, desc, self.quant, cw, c.size, c.batch, c.seed, c.augment,
-                                    target="ab" if c.loss == "mse" else "bins", draw=data.draw(c.batch))
+            self.maker = _batch_maker(c, data, desc, self.quant, cw)
             steps = self.maker.steps()
             self.steps = min(c.steps_per_epoch, steps) if c.steps_per_epoch else steps
 

@@ -91,6 +91,10 @@ def parse_args(argv=None):
     ap.add_argument("--val-limit", type=int, default=40, help="validate on at most this many photos (default 40)")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--size", type=int, default=128, help="training crop size (multiple of 8)")
+    ap.add_argument("--small-size", type=int, default=0,
+                    help="multi-resolution schedule: photos whose short side is below --size (e.g. the 64 px Tiny "
+                         "ImageNet photos) are not upscaled but trained at this size, in batches of their own with "
+                         "as many pixels as a --size batch (0 = upscale them to --size, the default)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--out", default="models/autoencoder.keras")
@@ -133,6 +137,8 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
     if args.size % 8:
         ap.error("--size must be a multiple of 8")
+    if args.small_size and (args.small_size % 8 or not 8 <= args.small_size < args.size):
+        ap.error("--small-size must be a multiple of 8 below --size")
     if not args.data and not args.preset:
         ap.error("--data is required (or --preset classroom)")
     if args.loss == "mse" and args.arch == "pyramid":
@@ -143,7 +149,8 @@ def parse_args(argv=None):
 
 def config_from(args, descriptor_weights=None) -> TrainConfig:
     return TrainConfig(arch=args.arch, loss=args.loss, global_branch=args.global_branch, width=args.width,
-                       size=args.size, batch=args.batch, epochs=args.epochs, lr=args.lr, seed=args.seed,
+                       size=args.size, small_size=args.small_size, batch=args.batch, epochs=args.epochs,
+                       lr=args.lr, seed=args.seed,
                        augment=args.augment, rebalance=args.rebalance, temperature=args.temperature,
                        prior_strength=args.prior_strength, steps_per_epoch=args.steps_per_epoch,
                        bn_momentum=args.bn_momentum, unfreeze_from=args.unfreeze_from,
@@ -221,7 +228,7 @@ def main(argv=None):
             print("error: no images found in --data", file=sys.stderr)
             return 2
         log(f"{len(files)} files")
-        photos, files = load_photos(files, args.size, log)
+        photos, files = load_photos(files, args.size, log, small_size=args.small_size)
         if not photos:
             print("error: no usable colour photos", file=sys.stderr)
             return 2
