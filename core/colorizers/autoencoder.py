@@ -37,7 +37,7 @@ class AutoencoderColorizer(Colorizer):
         super().__init__()
         from core.quiet import import_tensorflow
 
-        tf = import_tensorflow()                 # without TensorFlow's native start-up lines
+        import_tensorflow()                      # without TensorFlow's native start-up lines
         import keras
 
         from core.training import network  # noqa: F401  (registers the custom layers)
@@ -50,9 +50,14 @@ class AutoencoderColorizer(Colorizer):
         else:
             self.model = model_or_path
         self.stride = _stride(self.model)
-        # one graph for every photo size: a graph traced for one fixed shape rounds a few pixels differently
-        # from the any-size graph, so a photo's result would depend on what this process colorized before
-        self._fn = tf.function(self.model, input_signature=[tf.TensorSpec([1, None, None, 1], tf.float32)])
+        self._fn = self._graph()
+
+    def _graph(self):
+        """One graph for every photo size: a graph traced for one fixed shape rounds a few pixels differently
+        from the any-size graph, so a photo's result would depend on what this process colorized before."""
+        import tensorflow as tf
+
+        return tf.function(self.model, input_signature=[tf.TensorSpec([1, None, None, 1], tf.float32)])
 
     def predict_ab(self, L_small: np.ndarray) -> np.ndarray:
         import tensorflow as tf
@@ -61,7 +66,8 @@ class AutoencoderColorizer(Colorizer):
         ab_norm = self._fn(tf.constant(x)).numpy()[0]
         return lab.denormalize_ab(ab_norm)
 
-    def set_decoding(self, temperature: float | None = None, prior_strength: float | None = None):
+    def set_decoding(self, temperature: float | None = None, prior_strength: float | None = None,
+                     chroma_gain: float | None = None):
         """Change the annealed-mean decoding of this instance (used to tune it by measurement)."""
         layer = self.model.get_layer("annealed_mean")
         with self._lock:
@@ -69,6 +75,15 @@ class AutoencoderColorizer(Colorizer):
                 layer.temperature.assign(float(temperature))
             if prior_strength is not None:
                 layer.prior_strength.assign(float(prior_strength))
+            if chroma_gain is not None and float(chroma_gain) != layer.chroma_gain:
+                layer.chroma_gain = float(chroma_gain)     # a constant of the graph: trace it again
+                self._fn = self._graph()
+
+    def decoding(self) -> dict[str, float]:
+        """The decoding this instance uses: temperature T, prior strength β and chroma gain."""
+        layer = self.model.get_layer("annealed_mean")
+        return {"temperature": float(layer.temperature.numpy()), "prior_strength": float(layer.prior_strength.numpy()),
+                "chroma_gain": layer.chroma_gain}
 
 
 def _stride(model) -> int:

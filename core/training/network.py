@@ -101,22 +101,26 @@ class AnnealedMeanAB(layers.Layer):
     """Logits over Q ab bins -> normalised ab by the annealed mean (Zhang et al. 2016),
     with an optional prior correction at decoding time:
 
-        p ~ softmax((logits - prior_strength * log(prior)) / T),   ab = p @ centres
+        p ~ softmax((logits - prior_strength * log(prior)) / T),   ab = chroma_gain * (p @ centres)
 
     T -> 0 gives the mode (vivid), T = 1 the mean (desaturated). Dividing by the
     training prior (``prior_strength`` > 0) is class rebalancing moved from the
     loss to the decoder: rare, saturated colours get their fair chance while the
     network itself stays a calibrated classifier. ``centres`` are the bins' ab
     values divided by 110; ``prior`` is the bins' smoothed frequency in the
-    training photos."""
+    training photos. ``chroma_gain`` > 1 scales the chroma of the mean up without moving its hue: the mean of
+    a spread-out distribution is greyer than any of its likely colours, and a gain brings it back to the
+    colourfulness of real photos (chosen on held-out photos; 1 = plain annealed mean). It is a constant of
+    the graph, not a variable, so files saved before it existed load unchanged."""
 
-    def __init__(self, centres, temperature=0.38, prior=None, prior_strength=0.0, **kwargs):
+    def __init__(self, centres, temperature=0.38, prior=None, prior_strength=0.0, chroma_gain=1.0, **kwargs):
         super().__init__(**kwargs)
         self.centres = np.asarray(centres, dtype="float32").tolist()
         q = len(self.centres)
         self.prior = (np.full(q, 1.0 / q) if prior is None else np.asarray(prior, "float64")).tolist()
         self._init_t = float(temperature)
         self._init_beta = float(prior_strength)
+        self.chroma_gain = float(chroma_gain)
 
     def build(self, input_shape):
         const = keras.initializers.Constant
@@ -133,14 +137,15 @@ class AnnealedMeanAB(layers.Layer):
     def call(self, logits):
         z = (logits - self.prior_strength * self.log_prior) / self.temperature
         p = ops.softmax(z, axis=-1)
-        return ops.einsum("bhwq,qc->bhwc", p, self.centres_w)
+        ab = ops.einsum("bhwq,qc->bhwc", p, self.centres_w)
+        return ab if self.chroma_gain == 1.0 else ab * self.chroma_gain
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:3], 2)
 
     def get_config(self):
         return {**super().get_config(), "centres": self.centres, "temperature": self._init_t,
-                "prior": self.prior, "prior_strength": self._init_beta}
+                "prior": self.prior, "prior_strength": self._init_beta, "chroma_gain": self.chroma_gain}
 
 
 CUSTOM_OBJECTS = {
@@ -223,14 +228,15 @@ def descriptor_model(weights_path: str | None = None) -> keras.Model:
 
 
 def inference_model(cnet: keras.Model, centres: np.ndarray, temperature: float,
-                    descriptor: keras.Model | None, prior=None, prior_strength: float = 0.0) -> keras.Model:
+                    descriptor: keras.Model | None, prior=None, prior_strength: float = 0.0,
+                    chroma_gain: float = 1.0) -> keras.Model:
     """L_norm -> ab_norm at 1/4 resolution (the model that is saved and shipped)."""
     l_in = keras.Input((None, None, 1), name="l_norm")
     if descriptor is not None:
         logits = cnet([l_in, descriptor(l_in)])
     else:
         logits = cnet(l_in)
-    ab = AnnealedMeanAB(centres, temperature, prior, prior_strength, name="annealed_mean")(logits)
+    ab = AnnealedMeanAB(centres, temperature, prior, prior_strength, chroma_gain, name="annealed_mean")(logits)
     return keras.Model(l_in, ab, name="autoencoder")
 
 

@@ -48,6 +48,7 @@ class TrainConfig:
     rebalance: float = 1.0           # class rebalancing lambda (1 = none)
     temperature: float = 0.38        # annealed-mean temperature saved in the model
     prior_strength: float = 0.0
+    chroma_gain: float = 1.0         # decoding: the chroma of the annealed mean is scaled by this (saved in the model)
     steps_per_epoch: int = 0         # cap on the steps of an epoch (0 = no cap)
     bn_momentum: float = 0.99
     unfreeze_from: int | None = None
@@ -224,7 +225,7 @@ def _wrap(cnet, config, centres, descriptor, prior):
     if config.loss == "mse":
         return network.regression_inference_model(cnet, descriptor)
     return network.inference_model(cnet, np.asarray(centres) / lab.AB_SCALE, config.temperature, descriptor,
-                                   prior, config.prior_strength)
+                                   prior, config.prior_strength, config.chroma_gain)
 
 
 def colour_preview(colorizer, rgb: np.ndarray) -> np.ndarray:

@@ -122,6 +122,8 @@ def parse_args(argv=None):
     ap.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature saved in the model")
     ap.add_argument("--prior-strength", type=float, default=0.0,
                     help="decoding-time prior correction saved in the model (0 = none; see core.training.network)")
+    ap.add_argument("--chroma-gain", type=float, default=1.0,
+                    help="decoding-time chroma gain saved in the model (1 = the plain annealed mean)")
     ap.add_argument("--render-factor", type=int, default=16, help="render factor for validation")
     ap.add_argument("--exclude", action="append", default=[], help="file name pattern to leave out (repeatable)")
     ap.add_argument("--limit", type=int, default=0, help="use at most this many training photos")
@@ -152,7 +154,8 @@ def config_from(args, descriptor_weights=None) -> TrainConfig:
                        size=args.size, small_size=args.small_size, batch=args.batch, epochs=args.epochs,
                        lr=args.lr, seed=args.seed,
                        augment=args.augment, rebalance=args.rebalance, temperature=args.temperature,
-                       prior_strength=args.prior_strength, steps_per_epoch=args.steps_per_epoch,
+                       prior_strength=args.prior_strength, chroma_gain=args.chroma_gain,
+                       steps_per_epoch=args.steps_per_epoch,
                        bn_momentum=args.bn_momentum, unfreeze_from=args.unfreeze_from,
                        descriptor_weights=None if descriptor_weights is None else str(descriptor_weights))
 
@@ -208,9 +211,11 @@ def main(argv=None):
         quant = Quantizer(gamut_bins())
         prior = quant.decoding_prior(ab_prior(photos, quant, rng)) if photos else None
         config = TrainConfig(arch=arch, loss=network.head_of(cnet), global_branch=branch, width=width,
-                             temperature=args.temperature, prior_strength=args.prior_strength)
+                             temperature=args.temperature, prior_strength=args.prior_strength,
+                             chroma_gain=args.chroma_gain)
         export_model(cnet, config, desc, prior, args.out)
         log(f"exported {args.out} (temperature {args.temperature}, prior strength {args.prior_strength}, "
+            f"chroma gain {args.chroma_gain}, "
             f"prior from {len(photos)} photos)")
         return 0
 
