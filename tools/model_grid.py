@@ -1,9 +1,11 @@
-"""A picture for the model card: the same photos coloured by two autoencoder files, side by side.
+"""A picture for the model card: the same photos coloured by several autoencoder files, side by side.
 
-    python tools/model_grid.py --old OLD.keras --new models/autoencoder.keras --out docs/model_grid.jpg
+    python tools/model_grid.py --model v1=V1.keras --model v2=V2.keras --model v3=models/autoencoder.keras \
+        --out docs/model_grid.jpg
 
 Rows: scikit-image's sample colour photos (shipped in its wheel) made grey by the evaluation protocol.
-Columns: grey input, old model, new model, the real colours. Each model uses its default render factor.
+Columns: grey input, one per ``--model LABEL=FILE`` (in the order given), the real colours. Each model uses
+its default render factor and the decoding saved in its file.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ SAMPLES = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry")
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--old", required=True)
-    ap.add_argument("--new", required=True)
+    ap.add_argument("--model", action="append", required=True, metavar="LABEL=FILE",
+                    help="a column: its heading and the autoencoder file (repeatable)")
     ap.add_argument("--out", default="docs/model_grid.jpg")
     ap.add_argument("--side", type=int, default=320, help="long side of each tile")
     args = ap.parse_args(argv)
+    if any("=" not in m for m in args.model):
+        ap.error("--model takes LABEL=FILE")
+    columns = [m.split("=", 1) for m in args.model]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from PIL import Image, ImageDraw, ImageFont
 
@@ -31,17 +36,17 @@ def main(argv=None) -> int:
     from core.figures.samples import load_sample
     from core.lab import to_grey_rgb
 
-    old, new = AutoencoderColorizer(args.old), AutoencoderColorizer(args.new)
-    heads = ("grey input", "old model", "new model", "real colours")
+    models = [AutoencoderColorizer(path) for _, path in columns]
+    heads = ("grey input", *(label for label, _ in columns), "real colours")
     rows = []
     for name in SAMPLES:
         ref = load_sample(name, args.side)
         grey = to_grey_rgb(ref)
-        rows.append([grey, old.colorize(grey), new.colorize(grey), ref])
+        rows.append([grey, *(m.colorize(grey) for m in models), ref])
     w = max(r[0].shape[1] for r in rows)
     pad, top = 6, 28
     heights = [r[0].shape[0] for r in rows]
-    canvas = Image.new("RGB", (4 * (w + pad) + pad, top + sum(heights) + pad * len(rows) + pad), "white")
+    canvas = Image.new("RGB", (len(heads) * (w + pad) + pad, top + sum(heights) + pad * len(rows) + pad), "white")
     draw = ImageDraw.Draw(canvas)
     font = ImageFont.load_default(size=18)
     for j, head in enumerate(heads):
