@@ -302,3 +302,12 @@ def test_a_multi_resolution_run_trains_on_both_sizes(tmp_path):
     assert np.isfinite(event.loss)
     with pytest.raises(ValueError, match="small training size"):
         TrainConfig(size=64, small_size=64).check()
+
+
+def test_small_size_must_be_below_the_crop_size(capsys):
+    from core.training.train import parse_args
+
+    assert parse_args(["--data", "d", "--size", "128", "--small-size", "64"]).small_size == 64
+    with pytest.raises(SystemExit):
+        parse_args(["--data", "d", "--size", "128", "--small-size", "128"])
+    assert "--small-size must be a multiple of 8 below --size" in capsys.readouterr().err
