@@ -56,16 +56,24 @@ def test_refusals_are_fast(corpus, monkeypatch):
             assert time.perf_counter() - t0 < 2.0, f"refusing {name} took {time.perf_counter() - t0:.1f} s"
 
 
-def test_grey_and_colour_inputs_give_the_same_result(corpus, use_autoencoder):
+def test_grey_and_colour_inputs_give_the_same_result(corpus, use_autoencoder, monkeypatch):
     """A colour input is used through its lightness only."""
+    from core.colorizers.autoencoder import AutoencoderColorizer
     from core.lab import to_grey_rgb
 
+    seen = []
+    predict = AutoencoderColorizer.predict_ab
+    monkeypatch.setattr(AutoencoderColorizer, "predict_ab", lambda self, L: seen.append(L.copy()) or predict(self, L))
     folder, _ = corpus
     rgb = load_image(folder / "colour_photo.jpg")
     a = colorize(rgb).astype(int)
     b = colorize(to_grey_rgb(rgb)).astype(int)
-    # the grey version's L is rounded to 8-bit grey levels: equal up to that rounding
-    assert np.abs(a - b).max() <= 4 and np.abs(a - b).mean() < 0.6
+    # the network sees one channel, the lightness; the grey version's is rounded to 8-bit grey levels
+    (l_colour, l_grey) = seen
+    assert l_colour.ndim == 2 and np.abs(l_colour - l_grey).max() < 0.5
+    # so the results agree up to what that rounding moves (a few pixels near a decision between two colours)
+    d = np.abs(a - b)
+    assert d.mean() < 1.0 and np.percentile(d, 99) <= 4
     assert not np.array_equal(a, to_grey_rgb(rgb))
 
 
