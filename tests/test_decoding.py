@@ -60,6 +60,9 @@ def test_the_gain_is_saved_with_the_model_and_set_decoding_retraces(tmp_path):
     np.testing.assert_allclose(col.predict_ab(L), 2 * first, rtol=1e-4, atol=1e-4)
     col.set_decoding(temperature=0.5)                    # other knobs leave the gain alone
     assert col.decoding()["chroma_gain"] == 2.5
+    col.set_decoding(temperature=0.7, prior_strength=0.2)
+    config = col.model.get_layer("annealed_mean").get_config()      # what a saved file would say
+    assert (config["temperature"], config["prior_strength"], config["chroma_gain"]) == (0.7, 0.2, 2.5)
 
 
 def test_the_shipped_model_declares_its_decoding():

@@ -43,9 +43,7 @@ def main(argv=None):
         t, b = float(args.temperatures.split(",")[0]), float(args.prior_strengths.split(",")[0])
         g = float(args.chroma_gains.split(",")[0])
         col = AutoencoderColorizer(args.model)
-        col.set_decoding(temperature=t, prior_strength=b, chroma_gain=g)
-        layer = col.model.get_layer("annealed_mean")
-        layer._init_t, layer._init_beta = t, b           # the saved config says the same as the weights
+        col.set_decoding(temperature=t, prior_strength=b, chroma_gain=g)   # the saved config follows
         tmp = args.save + ".tmp.keras"
         col.model.save(tmp)
         os.replace(tmp, args.save)

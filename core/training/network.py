@@ -144,8 +144,11 @@ class AnnealedMeanAB(layers.Layer):
         return (*input_shape[:3], 2)
 
     def get_config(self):
-        return {**super().get_config(), "centres": self.centres, "temperature": self._init_t,
-                "prior": self.prior, "prior_strength": self._init_beta, "chroma_gain": self.chroma_gain}
+        # the decoding as it is now (set_decoding assigns the variables), so a saved config says what the weights do
+        t, beta = ((round(float(self.temperature.numpy()), 6), round(float(self.prior_strength.numpy()), 6))
+                   if self.built else (self._init_t, self._init_beta))
+        return {**super().get_config(), "centres": self.centres, "temperature": t,
+                "prior": self.prior, "prior_strength": beta, "chroma_gain": self.chroma_gain}
 
 
 CUSTOM_OBJECTS = {
