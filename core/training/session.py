@@ -114,11 +114,11 @@ def _batch_maker(c: TrainConfig, data: TrainingData, desc, quant, class_weights)
     from core.training.data import BatchMaker, MixedBatchMaker
 
     target = "ab" if c.loss == "mse" else "bins"
-    small = [i for i, p in enumerate(data.photos) if min(p.shape[:2]) < c.size] if c.small_size else []
-    if not small:
+    is_small = [bool(c.small_size) and min(p.shape[:2]) < c.size for p in data.photos]
+    if not any(is_small):
         return BatchMaker(data.photos, desc, quant, class_weights, c.size, c.batch, c.seed, c.augment,
                           target=target, draw=data.draw(c.batch))
-    groups = [[i for i in range(len(data.photos)) if min(data.photos[i].shape[:2]) >= c.size], small]
+    groups = [[i for i, s in enumerate(is_small) if s == small] for small in (False, True)]
     sizes = [(c.size, c.batch), (c.small_size, max(1, round(c.batch * (c.size / c.small_size) ** 2)))]
     makers = [BatchMaker([data.photos[i] for i in g], None if desc is None else desc[g], quant, class_weights,
                          size, batch, c.seed + k, c.augment, target=target)
