@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import re
 import shutil
 
 import numpy as np
@@ -197,6 +198,24 @@ def test_unfreeze_the_top_of_the_encoder_only():
     names = {w.path for w in cnet.trainable_weights} - decoder_only
     assert any("_blocks.15._project_conv" in p for p in names) and any("_conv_head" in p for p in names)
     assert not any("_blocks.13." in p or "_bn" in p for p in names)
+
+
+def test_init_from_a_fine_tuned_checkpoint_trains_the_decoder_only(tmp_path, effnet_weights):
+    """A fine-tuning checkpoint saves its encoder layers as trainable; continuing from it without
+    --unfreeze-from must train the decoder alone (it once silently fine-tuned at the decoder's rate)."""
+    data = _write_folder(tmp_path / "data", 6, seed=3)
+    common = ["--data", data, "--size", 64, "--epochs", 1, "--steps-per-epoch", 1, "--batch", 2, "--arch", "pyramid",
+              "--descriptor-weights", effnet_weights]
+    rc, out = _run([*common, "--out", tmp_path / "a.keras"])
+    assert rc == 0, out
+    decoder_only = int(re.search(r"([\d,]+) trained of", out).group(1).replace(",", ""))
+    rc, out = _run([*common, "--init-from", tmp_path / "a.keras.ckpt.keras", "--unfreeze-from", 14, "--lr", 1e-4,
+                    "--out", tmp_path / "b.keras"])
+    assert rc == 0, out
+    assert int(re.search(r"([\d,]+) trained of", out).group(1).replace(",", "")) > decoder_only
+    rc, out = _run([*common, "--init-from", tmp_path / "b.keras.ckpt.keras", "--out", tmp_path / "c.keras"])
+    assert rc == 0, out
+    assert int(re.search(r"([\d,]+) trained of", out).group(1).replace(",", "")) == decoder_only
 
 
 def test_only_grey_or_no_images(tmp_path, capsys):

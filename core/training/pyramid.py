@@ -64,6 +64,12 @@ def colour_net(n_bins: int, weights_path: str | None = None) -> keras.Model:
     return keras.Model(l_in, logits, name="colour_net_pyramid")
 
 
+def freeze_encoder(cnet: keras.Model) -> None:
+    """Train the decoder only. A checkpoint saved during fine-tuning keeps its encoder layers trainable, so a
+    run that starts from it without ``unfreeze`` must freeze them again explicitly."""
+    cnet.get_layer("effnet_pyramid").trainable = False
+
+
 def unfreeze(cnet: keras.Model, from_block: int) -> int:
     """Make the EfficientNet blocks ``>= from_block`` and its head trainable (for fine-tuning once the
     decoder has converged); every batch norm stays frozen, in inference mode. Returns how many

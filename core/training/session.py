@@ -314,10 +314,13 @@ class TrainingRun:
             if cnet is None:
                 cnet = build_colour_net(c, self.quant.n_bins, self.wpath)
             if not compiled:
-                if c.unfreeze_from is not None:
+                if c.arch == "pyramid":
                     from core.training import pyramid
 
-                    pyramid.unfreeze(cnet, c.unfreeze_from)
+                    if c.unfreeze_from is None:
+                        pyramid.freeze_encoder(cnet)     # also after --init-from a fine-tuned checkpoint
+                    else:
+                        pyramid.unfreeze(cnet, c.unfreeze_from)
                 sched = keras.optimizers.schedules.CosineDecay(c.lr, decay_steps=max(1, self.steps * c.epochs),
                                                                alpha=0.05)
                 loss = (keras.losses.MeanSquaredError() if c.loss == "mse"
