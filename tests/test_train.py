@@ -330,3 +330,60 @@ def test_small_size_must_be_below_the_crop_size(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--data", "d", "--size", "128", "--small-size", "128"])
     assert "--small-size must be a multiple of 8 below --size" in capsys.readouterr().err
+
+
+def test_soft_labels_charge_a_near_miss_less_than_a_far_one():
+    """Soft encoding (Zhang et al. 2016): the target spreads over the bins near the true colour, so a
+    prediction one bin off costs less than one far off (plain cross-entropy charges both the same); as
+    sigma shrinks it becomes the plain cross-entropy of the nearest bin."""
+    import keras
+
+    from core.training.network import SoftBinCrossentropy
+    from core.training.quantize import Quantizer, gamut_bins
+
+    centres = gamut_bins()
+    q = Quantizer(centres)
+    true_ab = np.array([[25.0, 45.0]], np.float32)                  # a bin centre (orange)
+    i_true = int(q.encode(true_ab)[0])
+    d = np.linalg.norm(centres - centres[i_true], axis=1)
+    near, far = int(np.argsort(d)[1]), int(np.argmax(d))
+    soft = SoftBinCrossentropy(centres / lab.AB_SCALE, 5.0 / lab.AB_SCALE)
+    hard = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    y = lab.normalize_ab(true_ab).astype(np.float32)
+
+    def peaked(i):
+        z = np.zeros((1, len(centres)), np.float32)
+        z[0, i] = 6.0
+        return z
+
+    assert float(soft(y, peaked(near))) < float(soft(y, peaked(far))) - 0.3
+    assert float(hard(np.array([i_true]), peaked(near))) == pytest.approx(float(hard(np.array([i_true]), peaked(far))))
+    assert float(soft(y, peaked(i_true))) < float(soft(y, peaked(near)))
+    tiny = SoftBinCrossentropy(centres / lab.AB_SCALE, 0.5 / lab.AB_SCALE)
+    logits = np.random.default_rng(0).normal(size=(1, len(centres))).astype(np.float32)
+    assert float(tiny(y, logits)) == pytest.approx(float(hard(np.array([i_true]), logits)), rel=1e-4)
+    again = SoftBinCrossentropy.from_config(soft.get_config())
+    assert float(again(y, peaked(near))) == pytest.approx(float(soft(y, peaked(near))))
+
+
+def test_a_soft_label_run_trains_and_resumes(tmp_path, effnet_weights):
+    data = _write_folder(tmp_path / "data", 6, seed=4)
+    argv = ["--data", data, "--size", 64, "--epochs", 1, "--steps-per-epoch", 1, "--batch", 2, "--arch", "pyramid",
+            "--soft-labels", 5, "--descriptor-weights", effnet_weights, "--out", tmp_path / "s.keras"]
+    rc, out = _run(argv)
+    assert rc == 0, out
+    assert np.isfinite(float(_log_rows(tmp_path / "s.keras")[0]["loss"]))
+    argv[argv.index("--epochs") + 1] = 2
+    rc, out = _run([*argv, "--resume"])                     # the checkpoint reloads with its soft loss
+    assert rc == 0, out
+    assert "at epoch 1" in out and len(_log_rows(tmp_path / "s.keras")) == 2
+
+
+def test_soft_labels_need_the_bins_loss():
+    from core.training.session import TrainConfig
+
+    with pytest.raises(ValueError, match="soft labels"):
+        TrainConfig(loss="mse", soft_labels=5).check()
+    with pytest.raises(ValueError, match="soft labels"):
+        TrainConfig(soft_labels=-1).check()
+    TrainConfig(arch="pyramid", soft_labels=5).check()

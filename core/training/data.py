@@ -98,14 +98,16 @@ class BatchMaker:
     """Random crops + flips -> (L_norm, [descriptor]), targets, sample weights.
 
     ``target="bins"``: the targets are the ab bin of each pixel at 1/4 resolution and the weights the
-    class rebalancing weights; ``target="ab"``: the targets are normalised ab at 1/4 resolution (a
-    regression) and the weights are ones. By default an epoch is one pass over the photos in a random
+    class rebalancing weights; ``target="soft"``: the targets are normalised ab at 1/4 resolution (the
+    loss soft-encodes them over the bins) with the rebalancing weights of their nearest bins;
+    ``target="ab"``: the targets are normalised ab at 1/4 resolution (a regression) and the weights are
+    ones. By default an epoch is one pass over the photos in a random
     order; with ``draw=(steps, p)`` it is ``steps`` batches of photos drawn with replacement with the
     probabilities ``p`` (a few large photos, each cropped many times: the classroom data set)."""
 
     def __init__(self, photos, descriptors, quantizer, class_weights, size, batch, seed, augment=False,
                  target="bins", draw=None):
-        if target not in ("bins", "ab"):
+        if target not in ("bins", "soft", "ab"):
             raise ValueError(f"unknown target {target!r}")
         self.augment = augment
         self.photos, self.desc = photos, descriptors
@@ -129,6 +131,8 @@ class BatchMaker:
         if self.target == "ab":
             return lab.normalize_ab(ab_small).astype(np.float32), np.ones(ab_small.shape[:3], np.float32)
         y = self.q.encode(ab_small).astype(np.int32)
+        if self.target == "soft":
+            return lab.normalize_ab(ab_small).astype(np.float32), self.w[y]
         return y, self.w[y]
 
     def batch_at(self, idx):
@@ -209,7 +213,7 @@ def make_dataset(maker, with_desc):
     q = None if s is None else s // OUT_STRIDE
     lspec = tf.TensorSpec((None, s, s, 1), tf.float32)
     xspec = (lspec, tf.TensorSpec((None, None), tf.float32)) if with_desc else lspec
-    if maker.target == "ab":
+    if maker.target in ("ab", "soft"):
         yspec = tf.TensorSpec((None, q, q, 2), tf.float32)
     else:
         yspec = tf.TensorSpec((None, q, q), tf.int32)

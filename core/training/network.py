@@ -151,12 +151,35 @@ class AnnealedMeanAB(layers.Layer):
                 "prior": self.prior, "prior_strength": beta, "chroma_gain": self.chroma_gain}
 
 
+@keras.saving.register_keras_serializable(package="colorizer")
+class SoftBinCrossentropy(keras.losses.Loss):
+    """Cross-entropy against soft-encoded ab targets (Zhang et al. 2016): the target of a pixel is not
+    its nearest bin alone but a Gaussian (``sigma``, normalised ab units) over the bin centres around its
+    true ab, so that a near miss costs less than a far one. ``y_true``: normalised ab (..., 2);
+    ``y_pred``: logits over the bins (..., Q)."""
+
+    def __init__(self, centres, sigma: float, name: str = "soft_bin_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.centres = np.asarray(centres, np.float32).tolist()
+        self.sigma = float(sigma)
+        self._c = ops.convert_to_tensor(np.asarray(self.centres, np.float32))
+
+    def call(self, y_true, y_pred):
+        d2 = ops.sum(ops.square(ops.expand_dims(y_true, -2) - self._c), axis=-1)      # (..., Q)
+        target = ops.softmax(-d2 / (2.0 * self.sigma ** 2), axis=-1)
+        return -ops.sum(target * ops.log_softmax(y_pred, axis=-1), axis=-1)
+
+    def get_config(self):
+        return {"centres": self.centres, "sigma": self.sigma, "name": self.name}
+
+
 CUSTOM_OBJECTS = {
     "LToGreyRGB": LToGreyRGB,
     "LToDescriptorInput": LToDescriptorInput,
     "FuseGlobal": FuseGlobal,
     "ResizeLike": ResizeLike,
     "AnnealedMeanAB": AnnealedMeanAB,
+    "SoftBinCrossentropy": SoftBinCrossentropy,
 }
 
 

@@ -46,6 +46,7 @@ class TrainConfig:
     seed: int = 0
     augment: bool = False
     rebalance: float = 1.0           # class rebalancing lambda (1 = none)
+    soft_labels: float = 0.0         # > 0: soft-encoded targets, a Gaussian of this sigma (ab units) over the bins
     temperature: float = 0.38        # annealed-mean temperature saved in the model
     prior_strength: float = 0.0
     chroma_gain: float = 1.0         # decoding: the chroma of the annealed mean is scaled by this (saved in the model)
@@ -68,6 +69,8 @@ class TrainConfig:
         if self.small_size and (self.small_size % 8 or not 8 <= self.small_size < self.size):
             raise ValueError(f"the small training size must be a multiple of 8 below {self.size}, "
                              f"got {self.small_size}")
+        if self.soft_labels < 0 or (self.soft_labels and self.loss != "bins"):
+            raise ValueError("soft labels need the bins loss and a sigma > 0 (ab units)")
         if self.epochs < 1 or self.batch < 1:
             raise ValueError("epochs and batch must be at least 1")
         return self
@@ -113,7 +116,7 @@ def _batch_maker(c: TrainConfig, data: TrainingData, desc, quant, class_weights)
     (batches of ``batch``) and those below it at ``small_size`` (batches with the same number of pixels)."""
     from core.training.data import BatchMaker, MixedBatchMaker
 
-    target = "ab" if c.loss == "mse" else "bins"
+    target = "ab" if c.loss == "mse" else "soft" if c.soft_labels else "bins"
     is_small = [bool(c.small_size) and min(p.shape[:2]) < c.size for p in data.photos]
     if not any(is_small):
         return BatchMaker(data.photos, desc, quant, class_weights, c.size, c.batch, c.seed, c.augment,
@@ -323,8 +326,14 @@ class TrainingRun:
                         pyramid.unfreeze(cnet, c.unfreeze_from)
                 sched = keras.optimizers.schedules.CosineDecay(c.lr, decay_steps=max(1, self.steps * c.epochs),
                                                                alpha=0.05)
-                loss = (keras.losses.MeanSquaredError() if c.loss == "mse"
-                        else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+                if c.loss == "mse":
+                    loss = keras.losses.MeanSquaredError()
+                elif c.soft_labels:
+                    from core.training.network import SoftBinCrossentropy
+
+                    loss = SoftBinCrossentropy(self.centres / lab.AB_SCALE, c.soft_labels / lab.AB_SCALE)
+                else:
+                    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
                 cnet.compile(optimizer=keras.optimizers.Adam(sched), loss=loss)
             self.cnet = cnet
 

@@ -119,6 +119,9 @@ def parse_args(argv=None):
     ap.add_argument("--bn-momentum", type=float, default=0.99, help="batch norm momentum (classic network)")
     ap.add_argument("--rebalance", type=float, default=1.0,
                     help="class rebalancing lambda in the loss (1 = none, the default; 0.5 = Zhang et al.)")
+    ap.add_argument("--soft-labels", type=float, default=0.0, metavar="SIGMA",
+                    help="soft-encode the targets over the ab bins with a Gaussian of this sigma in ab units "
+                         "(Zhang et al. use 5; 0 = the nearest bin only, the default)")
     ap.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature saved in the model")
     ap.add_argument("--prior-strength", type=float, default=0.0,
                     help="decoding-time prior correction saved in the model (0 = none; see core.training.network)")
@@ -153,7 +156,8 @@ def config_from(args, descriptor_weights=None) -> TrainConfig:
     return TrainConfig(arch=args.arch, loss=args.loss, global_branch=args.global_branch, width=args.width,
                        size=args.size, small_size=args.small_size, batch=args.batch, epochs=args.epochs,
                        lr=args.lr, seed=args.seed,
-                       augment=args.augment, rebalance=args.rebalance, temperature=args.temperature,
+                       augment=args.augment, rebalance=args.rebalance, soft_labels=args.soft_labels,
+                       temperature=args.temperature,
                        prior_strength=args.prior_strength, chroma_gain=args.chroma_gain,
                        steps_per_epoch=args.steps_per_epoch,
                        bn_momentum=args.bn_momentum, unfreeze_from=args.unfreeze_from,
