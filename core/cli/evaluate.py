@@ -173,7 +173,7 @@ def _semantic(args, files, models) -> int:
     if not files:
         print(f"error: no imnet_* photos in {args.data}", file=sys.stderr)
         return 1
-    bar = tqdm(total=len(files), desc="semantic check", unit="img", file=sys.stderr)
+    bar = tqdm(total=len(files) * len(models), desc="semantic check", unit="img", file=sys.stderr)
     r = semantic_check(files, synsets, clf, models, args.render_factor, progress=lambda i, n: bar.update(1))
     bar.close()
     print(f"{r['n']} imnet_* photos, ImageNet EfficientNet-Lite0 top-1 (%)\n")
