@@ -97,6 +97,9 @@ def test_training_logs_the_semantic_figure_every_epoch(tmp_path, photos, random_
             rc = train_main([str(a) for a in [*argv, *extra]])
         return rc, out.getvalue(), err.getvalue()
 
+    rc, out, err = run(["--classifier", tmp_path / "none.h5"])
+    assert rc == 2 and "none.h5 not found (set --classifier)" in err
+    assert "files" not in out                                # stopped before any photo was loaded
     rc, _, err = run([])
     assert rc == 2 and "also training photos" in err and "--exclude 'imnet_*'" in err
     rc, out, err = run(["--exclude", "imnet_*"])

@@ -69,24 +69,34 @@ def validate(model, files, render_factor):
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
-def semantic_check_of(args, train_files):
-    """The :class:`~core.cli.semantic.SemanticCheck` of ``--semantic``; refuses photos that are trained on."""
+def semantic_inputs(args) -> tuple[list[str], str, str]:
+    """The imnet_* photos, the synsets file and the classifier weights of ``--semantic`` (checked before
+    any photo is loaded, so that a missing file stops the run at once)."""
     from core import weights
-    from core.cli.semantic import SemanticCheck
 
     files = [f for f in list_images([args.semantic]) if os.path.basename(f).startswith("imnet_")]
+    if not files:
+        raise ValueError(f"no imnet_* photos in {args.semantic}")
     if args.semantic_limit:
         files = files[: args.semantic_limit]
-    trained = {os.path.abspath(f) for f in train_files}
-    overlap = [f for f in files if os.path.abspath(f) in trained]
-    if overlap:
-        raise ValueError(f"{len(overlap)} photos of --semantic are also training photos "
-                         f"(e.g. {os.path.basename(overlap[0])}): leave them out with --exclude 'imnet_*'")
     synsets = args.synsets or os.path.join(os.path.dirname(os.path.abspath(args.semantic)), "imagenet_synsets.tsv")
     clf = args.classifier or str(weights.effnet_classifier_path())
     for path, what in ((synsets, "--synsets"), (clf, "--classifier")):
         if not os.path.isfile(path):
             raise ValueError(f"{path} not found (set {what})")
+    return files, synsets, clf
+
+
+def semantic_check_of(inputs, train_files):
+    """The :class:`~core.cli.semantic.SemanticCheck` of ``--semantic``; refuses photos that are trained on."""
+    from core.cli.semantic import SemanticCheck
+
+    files, synsets, clf = inputs
+    trained = {os.path.abspath(f) for f in train_files}
+    overlap = [f for f in files if os.path.abspath(f) in trained]
+    if overlap:
+        raise ValueError(f"{len(overlap)} photos of --semantic are also training photos "
+                         f"(e.g. {os.path.basename(overlap[0])}): leave them out with --exclude 'imnet_*'")
     return SemanticCheck(files, synsets, clf)
 
 
@@ -259,6 +269,13 @@ def main(argv=None):
             f"prior from {len(photos)} photos)")
         return 0
 
+    semantic_in = None
+    if args.semantic:
+        try:
+            semantic_in = semantic_inputs(args)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     if args.preset:
@@ -327,9 +344,9 @@ def main(argv=None):
         fieldnames += ["heldout_loss", "heldout_delta_e2000"]
     fieldnames += [f"val_{k}" for k in METRIC_NAMES]
     semantic = None
-    if args.semantic:
+    if semantic_in is not None:
         try:
-            semantic = semantic_check_of(args, files)
+            semantic = semantic_check_of(semantic_in, files)
         except ValueError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
