@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from core.cli import semantic
 from core.metrics import METRIC_NAMES
 
 
@@ -96,12 +97,7 @@ def main(argv=None) -> int:
     ap.add_argument("--semantic", action="store_true",
                     help="instead: the semantic check on the imnet_* photos of --data (ImageNet classifier top-1 "
                          "on colour, grey and colorized; see core/cli/semantic.py)")
-    ap.add_argument("--synsets", default=None,
-                    help="for --semantic: the 1000 ImageNet synsets in class order (default: "
-                         "imagenet_synsets.tsv next to --data)")
-    ap.add_argument("--classifier", default=None,
-                    help="for --semantic: EfficientNet-Lite0 classifier weights (default: "
-                         "models/efficientnet_lite0_classifier.weights.h5, made by tools/convert_efficientnet.py)")
+    semantic.add_arguments(ap, "--data")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -158,18 +154,16 @@ def main(argv=None) -> int:
 def _semantic(args, files, models) -> int:
     from tqdm import tqdm
 
-    from core import weights
-    from core.cli.semantic import semantic_check
+    from core.cli.semantic import check_inputs, semantic_check
 
     files = [f for f in files if os.path.basename(f).startswith("imnet_")]
     if args.limit:
         files = files[: args.limit]
-    synsets = args.synsets or os.path.join(os.path.dirname(os.path.abspath(args.data)), "imagenet_synsets.tsv")
-    clf = args.classifier or str(weights.effnet_classifier_path())
-    for path, what in ((synsets, "--synsets"), (clf, "--classifier")):
-        if not os.path.isfile(path):
-            print(f"error: {path} not found (set {what})", file=sys.stderr)
-            return 2
+    try:
+        synsets, clf = check_inputs(args.data, args.synsets, args.classifier)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if not files:
         print(f"error: no imnet_* photos in {args.data}", file=sys.stderr)
         return 1

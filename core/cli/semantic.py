@@ -15,6 +15,29 @@ import numpy as np
 INPUT = 224
 
 
+def add_arguments(ap, folder_flag: str) -> None:
+    """The ``--synsets`` and ``--classifier`` options of a command that runs the check on ``folder_flag``."""
+    ap.add_argument("--synsets", default=None,
+                    help="for --semantic: the 1000 ImageNet synsets in class order (default: "
+                         f"imagenet_synsets.tsv next to {folder_flag})")
+    ap.add_argument("--classifier", default=None,
+                    help="for --semantic: EfficientNet-Lite0 classifier weights (default: "
+                         "models/efficientnet_lite0_classifier.weights.h5, made by tools/convert_efficientnet.py)")
+
+
+def check_inputs(folder, synsets=None, classifier=None) -> tuple[str, str]:
+    """The synsets file and the classifier weights for the photos of ``folder`` (the defaults of
+    :func:`add_arguments` filled in); ValueError naming the option to set when one is missing."""
+    from core import weights
+
+    synsets = synsets or os.path.join(os.path.dirname(os.path.abspath(folder)), "imagenet_synsets.tsv")
+    classifier = classifier or str(weights.effnet_classifier_path())
+    for path, what in ((synsets, "--synsets"), (classifier, "--classifier")):
+        if not os.path.isfile(path):
+            raise ValueError(f"{path} not found (set {what})")
+    return str(synsets), str(classifier)
+
+
 def synset_index(path) -> dict[str, int]:
     with open(path, encoding="utf-8") as fh:
         synsets = [line.split("\t")[0].strip() for line in fh if line.strip()]

@@ -40,6 +40,7 @@ from functools import partial
 import numpy as np
 
 from core import lab
+from core.cli import semantic
 from core.images import list_images
 from core.metrics import METRIC_NAMES
 from core.training.data import ab_prior, load_photos
@@ -72,32 +73,23 @@ def validate(model, files, render_factor):
 def semantic_inputs(args) -> tuple[list[str], str, str]:
     """The imnet_* photos, the synsets file and the classifier weights of ``--semantic`` (checked before
     any photo is loaded, so that a missing file stops the run at once)."""
-    from core import weights
-
     files = [f for f in list_images([args.semantic]) if os.path.basename(f).startswith("imnet_")]
     if not files:
         raise ValueError(f"no imnet_* photos in {args.semantic}")
     if args.semantic_limit:
         files = files[: args.semantic_limit]
-    synsets = args.synsets or os.path.join(os.path.dirname(os.path.abspath(args.semantic)), "imagenet_synsets.tsv")
-    clf = args.classifier or str(weights.effnet_classifier_path())
-    for path, what in ((synsets, "--synsets"), (clf, "--classifier")):
-        if not os.path.isfile(path):
-            raise ValueError(f"{path} not found (set {what})")
-    return files, synsets, clf
+    return files, *semantic.check_inputs(args.semantic, args.synsets, args.classifier)
 
 
 def semantic_check_of(inputs, train_files):
     """The :class:`~core.cli.semantic.SemanticCheck` of ``--semantic``; refuses photos that are trained on."""
-    from core.cli.semantic import SemanticCheck
-
     files, synsets, clf = inputs
     trained = {os.path.abspath(f) for f in train_files}
     overlap = [f for f in files if os.path.abspath(f) in trained]
     if overlap:
         raise ValueError(f"{len(overlap)} photos of --semantic are also training photos "
                          f"(e.g. {os.path.basename(overlap[0])}): leave them out with --exclude 'imnet_*'")
-    return SemanticCheck(files, synsets, clf)
+    return semantic.SemanticCheck(files, synsets, clf)
 
 
 def preset_defaults(name: str) -> dict:
@@ -168,12 +160,7 @@ def parse_args(argv=None):
                     help="use at most this many imnet_* photos for --semantic (default 0 = all). The figure is "
                          "noisy: with the 959 photos of the data one photo moves it by about 0.9 %%, with 200 "
                          "by about 3.4 %%")
-    ap.add_argument("--synsets", default=None,
-                    help="for --semantic: the 1000 ImageNet synsets in class order (default: "
-                         "imagenet_synsets.tsv next to DIR)")
-    ap.add_argument("--classifier", default=None,
-                    help="for --semantic: EfficientNet-Lite0 classifier weights (default: "
-                         "models/efficientnet_lite0_classifier.weights.h5)")
+    semantic.add_arguments(ap, "DIR")
     ap.add_argument("--exclude", action="append", default=[], help="file name pattern to leave out (repeatable)")
     ap.add_argument("--limit", type=int, default=0, help="use at most this many training photos")
     ap.add_argument("--steps-per-epoch", type=int, default=0, help="cap steps per epoch (0 = one pass)")
@@ -343,16 +330,16 @@ def main(argv=None):
     if data.heldout:
         fieldnames += ["heldout_loss", "heldout_delta_e2000"]
     fieldnames += [f"val_{k}" for k in METRIC_NAMES]
-    semantic = None
+    sem_check = None
     if semantic_in is not None:
         try:
-            semantic = semantic_check_of(semantic_in, files)
+            sem_check = semantic_check_of(semantic_in, files)
         except ValueError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         fieldnames.append("semantic_gap_closed")
-        log(f"semantic check on {len(semantic.files)} held-out imnet_* photos: top-1 colour "
-            f"{semantic.colour:.1f} %, grey {semantic.grey:.1f} %")
+        log(f"semantic check on {len(sem_check.files)} held-out imnet_* photos: top-1 colour "
+            f"{sem_check.colour:.1f} %, grey {sem_check.grey:.1f} %")
     frames = []
     for ev in run:
         run.cnet.save(ckpt)
@@ -361,11 +348,11 @@ def main(argv=None):
         if val_files:
             m = validate(model, val_files, args.render_factor)
             row.update({f"val_{k}": round(v, 4) for k, v in m.items()})
-        if semantic is not None:
+        if sem_check is not None:
             from core.colorizers.autoencoder import AutoencoderColorizer
 
-            top1 = semantic.top1(partial(AutoencoderColorizer(model).colorize, render_factor=args.render_factor))
-            row["semantic_gap_closed"] = round(semantic.gap_closed(top1), 2)
+            top1 = sem_check.top1(partial(AutoencoderColorizer(model).colorize, render_factor=args.render_factor))
+            row["semantic_gap_closed"] = round(sem_check.gap_closed(top1), 2)
         new = not os.path.exists(log_path)
         with open(log_path, "a", newline="") as fh:
             wr = csv.DictWriter(fh, fieldnames=fieldnames, extrasaction="ignore")
