@@ -56,12 +56,11 @@ from core.training.session import (  # noqa: F401  (descriptor_weights_file: als
 PRESETS = ("classroom",)
 
 
-def validate(model, files, render_factor):
-    from core.colorizers.autoencoder import AutoencoderColorizer
+def validate(col, files, render_factor):
+    """The mean metrics of the colorizer ``col`` on the colour photos ``files`` (the evaluation protocol)."""
     from core.images import load_image
     from core.metrics import compare
 
-    col = AutoencoderColorizer(model)
     rows = []
     for f in files:
         ref = load_image(f)
@@ -345,13 +344,15 @@ def main(argv=None):
         run.cnet.save(ckpt)
         model = run.export(args.out)
         row = ev.row()
-        if val_files:
-            m = validate(model, val_files, args.render_factor)
-            row.update({f"val_{k}": round(v, 4) for k, v in m.items()})
-        if sem_check is not None:
+        if val_files or sem_check is not None:
             from core.colorizers.autoencoder import AutoencoderColorizer
 
-            top1 = sem_check.top1(partial(AutoencoderColorizer(model).colorize, render_factor=args.render_factor))
+            col = AutoencoderColorizer(model)            # one per epoch, for both checks
+        if val_files:
+            m = validate(col, val_files, args.render_factor)
+            row.update({f"val_{k}": round(v, 4) for k, v in m.items()})
+        if sem_check is not None:
+            top1 = sem_check.top1(partial(col.colorize, render_factor=args.render_factor))
             row["semantic_gap_closed"] = round(sem_check.gap_closed(top1), 2)
         new = not os.path.exists(log_path)
         with open(log_path, "a", newline="") as fh:
