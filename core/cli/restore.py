@@ -1,0 +1,53 @@
+"""``python -m core train-restore --data DIR --out FILE --steps N --checkpoint-dir DIR``: train the damage detector.
+
+See :mod:`core.restore.train` (data, checkpoints, resuming, the log) and models/RESTORE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m core train-restore",
+                                 description="train the scratch and dust detector on synthetic damage")
+    ap.add_argument("--data", required=True, help="folder of colour photos (bsds_2* and imnet_* are held out)")
+    ap.add_argument("--out", default="models/restore_detector.keras", help="the trained model (no optimizer)")
+    ap.add_argument("--steps", type=int, default=3000, help="training steps in all (default 3000)")
+    ap.add_argument("--checkpoint-dir", default="runs/restore", help="checkpoints, state, log.csv; resumes")
+    ap.add_argument("--batch-size", type=int, default=12)
+    ap.add_argument("--size", type=int, default=128, help="crop side in pixels (multiple of 8)")
+    ap.add_argument("--max-photos", type=int, default=4000, help="photos read into memory at most")
+    ap.add_argument("--save-every", type=int, default=100)
+    ap.add_argument("--minutes", type=float, default=None, help="stop (saved) after this wall time")
+    ap.add_argument("--threads", type=int, default=2, help="TensorFlow threads (default 2)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    if not Path(args.data).is_dir():
+        print(f"error: {args.data}: no such folder", file=sys.stderr)
+        return 2
+    if args.steps < 1 or args.size % 8 or args.size < 16 or args.batch_size < 1:
+        print("error: --steps and --batch-size must be >= 1 and --size a multiple of 8 (>= 16)", file=sys.stderr)
+        return 2
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    from core.quiet import import_tensorflow
+
+    tf = import_tensorflow()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass                                   # already initialised (in-process tests): keep its threads
+    from core.restore.train import run
+
+    try:
+        run(args.data, args.out, args.steps, args.checkpoint_dir, batch_size=args.batch_size, size=args.size,
+            max_photos=args.max_photos, save_every=args.save_every, minutes=args.minutes, seed=args.seed,
+            log=lambda m: print(m, flush=True))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,106 @@
+"""Synthetic print damage for training and measuring the detector (no Streamlit, no Keras).
+
+:func:`damage` draws scratches (thin bright or dark curves, 1-4 px wide, long: random Bezier curves
+and polylines of varying intensity, slightly blurred), dust (small blobs and specks) and hairs (short
+thin curves) over a clean lightness image in [0, 1], and returns the damaged image with the mask of
+the drawn damage. Film grain / sensor noise is added to some images *before* the damage and is never
+part of the mask, so the detector learns that grain is not damage. Some images get no damage at all.
+Everything is driven by the ``numpy.random.Generator`` passed in: same seed, same damage.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+MASK_ALPHA = 0.25          # a drawn pixel belongs to the mask where the damage covers >= 25 % of it
+
+
+def _bezier(rng, h, w, long: bool) -> np.ndarray:
+    """Points of a random cubic Bezier curve (or a polyline) across a good part of the image."""
+    size = max(h, w)
+    p0 = rng.uniform([0, 0], [w, h])
+    length = rng.uniform(0.4, 1.2) * size if long else rng.uniform(4, 20)
+    angle = rng.uniform(0, 2 * np.pi)
+    p3 = p0 + length * np.array([np.cos(angle), np.sin(angle)])
+    bend = rng.normal(0, 0.15 if long else 0.4, size=(2, 2)) * length
+    p1 = p0 + (p3 - p0) / 3 + bend[0]
+    p2 = p0 + 2 * (p3 - p0) / 3 + bend[1]
+    if long and rng.random() < 0.3:                      # a polyline with a few kinks
+        pts = np.stack([p0, p1, p2, p3])
+    else:
+        t = np.linspace(0, 1, 64)[:, None]
+        pts = (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t ** 2 * p2 + t ** 3 * p3
+    return np.round(pts * 4).astype(np.int32)            # 2 bits of sub-pixel precision for cv2
+
+
+def _grain(grey: np.ndarray, rng) -> np.ndarray:
+    """Film grain or sensor noise: Gaussian noise, sometimes blurred into clumps, of random strength."""
+    sigma = rng.uniform(0.01, 0.06)
+    noise = rng.normal(0, sigma, grey.shape).astype(np.float32)
+    if rng.random() < 0.5:
+        noise = cv2.GaussianBlur(noise, (0, 0), rng.uniform(0.5, 1.2)) * 1.8
+    return np.clip(grey + noise, 0, 1)
+
+
+def damage(grey: np.ndarray, rng: np.random.Generator, p_clean: float = 0.2, p_grain: float = 0.4,
+           scratches: bool = True, dust: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``grey`` float32 (H, W) in [0, 1] -> (damaged float32 (H, W), mask bool (H, W))."""
+    h, w = grey.shape
+    out = grey.astype(np.float32)
+    if rng.random() < p_grain:
+        out = _grain(out, rng)
+    mask = np.zeros((h, w), bool)
+    if rng.random() < p_clean:
+        return out, mask
+    area = h * w / (128 * 128)
+    n_scratch = rng.integers(0, 5) if scratches else 0
+    n_dust = int(rng.integers(0, 16) * area) if dust else 0
+    n_hair = int(rng.integers(0, 3) * area) if dust else 0
+    for kind, n in (("scratch", n_scratch), ("dust", n_dust), ("hair", n_hair)):
+        for _ in range(n):
+            alpha = np.zeros((h, w), np.float32)
+            if kind == "scratch":
+                width = int(rng.integers(1, 5))
+                cv2.polylines(alpha, [_bezier(rng, h, w, True)], False, 1.0, width, cv2.LINE_AA, 2)
+            elif kind == "hair":
+                cv2.polylines(alpha, [_bezier(rng, h, w, False)], False, 1.0, 1, cv2.LINE_AA, 2)
+            else:
+                c = (int(rng.uniform(0, w) * 4), int(rng.uniform(0, h) * 4))
+                ax = (int(rng.uniform(0.5, 3.5) * 4), int(rng.uniform(0.5, 3.5) * 4))
+                cv2.ellipse(alpha, c, ax, float(rng.uniform(0, 180)), 0, 360, 1.0, -1, cv2.LINE_AA, 2)
+            if rng.random() < 0.5:
+                alpha = cv2.GaussianBlur(alpha, (0, 0), rng.uniform(0.3, 0.8))
+            strength = rng.uniform(0.45, 1.0)
+            a = alpha * strength
+            if rng.random() < 0.5:                           # bright (a scratch in the emulsion of a print)
+                out = out + a * (rng.uniform(0.85, 1.0) - out).clip(0)
+            else:                                            # dark (dust, a scratch on the negative)
+                out = out - a * (out - rng.uniform(0.0, 0.15)).clip(0)
+            mask |= alpha >= MASK_ALPHA
+    return out.astype(np.float32), mask
+
+
+def crop(grey: np.ndarray, size: int, rng) -> np.ndarray:
+    """A random ``size`` x ``size`` crop (the image is upscaled first when it is smaller)."""
+    h, w = grey.shape
+    if min(h, w) < size:
+        f = size / min(h, w)
+        grey = cv2.resize(grey, (max(size, round(w * f)), max(size, round(h * f))), interpolation=cv2.INTER_AREA)
+        h, w = grey.shape
+    y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+    out = grey[y:y + size, x:x + size]
+    if rng.random() < 0.5:
+        out = out[:, ::-1]
+    return np.ascontiguousarray(out)
+
+
+def batch(images: list[np.ndarray], size: int, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` damaged crops of random images: (x (n, size, size, 1), y (n, size, size, 1)) float32."""
+    xs, ys = [], []
+    for _ in range(n):
+        g = crop(images[int(rng.integers(len(images)))], size, rng)
+        d, m = damage(g, rng)
+        xs.append(d)
+        ys.append(m)
+    return np.stack(xs)[..., None].astype(np.float32), np.stack(ys)[..., None].astype(np.float32)

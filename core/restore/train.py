@@ -1,0 +1,127 @@
+"""Train the damage detector on synthetic damage (:mod:`core.restore.synth`) over photos' lightness.
+
+``python -m core train-restore --data DIR --out models/restore_detector.keras --steps N --checkpoint-dir runs/restore``
+
+The photos of ``DIR`` are read once (names ``bsds_2*`` and ``imnet_*`` are held out for measuring and
+never trained on); every step draws fresh random crops and fresh damage. Every ``--save-every`` steps the
+model with its optimizer goes to ``<checkpoint-dir>/last.keras`` and the step to ``state.json``; a second
+run with the same ``--checkpoint-dir`` resumes there. ``log.csv`` there has the loss and, every save,
+the F1 of the mask at 0.5 on a fixed batch of held-out photos. ``--minutes`` stops the run (saved) after
+that wall time. The final ``--out`` file is the bare model (no optimizer), small.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from core.images import IMAGE_EXTS
+
+HELD_OUT = ("bsds_2", "imnet_")
+
+
+def is_held_out(name: str) -> bool:
+    return name.startswith(HELD_OUT)
+
+
+def load_lightness(paths, max_side: int = 256) -> list[np.ndarray]:
+    """Lightness / 100 (float32 in [0, 1]) of each readable photo, downscaled to ``max_side``."""
+    import cv2
+
+    from core.lab import lightness
+
+    out = []
+    for p in paths:
+        bgr = cv2.imread(str(p), cv2.IMREAD_COLOR)
+        if bgr is None:
+            continue
+        h, w = bgr.shape[:2]
+        if max(h, w) > max_side:
+            f = max_side / max(h, w)
+            bgr = cv2.resize(bgr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        out.append(lightness(np.ascontiguousarray(bgr[..., ::-1])) / 100.0)
+    return out
+
+
+def photo_paths(data: Path, held_out: bool) -> list[Path]:
+    files = sorted(p for p in Path(data).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+    return [p for p in files if is_held_out(p.name) == held_out]
+
+
+def f1(prob: np.ndarray, truth: np.ndarray, threshold: float = 0.5) -> float:
+    pred = prob >= threshold
+    t = truth >= 0.5
+    tp = float(np.sum(pred & t))
+    return 2 * tp / max(1.0, float(np.sum(pred) + np.sum(t)))
+
+
+def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int = 128, max_photos: int = 4000,
+        save_every: int = 100, minutes: float | None = None, seed: int = 0, lr: float = 2e-3, log=print) -> dict:
+    import keras
+
+    from core.restore import network, synth
+
+    ckdir = Path(checkpoint_dir)
+    ckdir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    train_paths = photo_paths(Path(data), held_out=False)
+    if not train_paths:
+        raise ValueError(f"{data}: no training photos (names bsds_2* and imnet_* are held out)")
+    if len(train_paths) > max_photos:
+        train_paths = [train_paths[i] for i in sorted(rng.choice(len(train_paths), max_photos, replace=False))]
+    images = [g for g in load_lightness(train_paths) if min(g.shape) >= 16]
+    held = load_lightness(photo_paths(Path(data), held_out=True)[:64]) or images[:8]
+    vx, vy = synth.batch(held, size, min(32, 4 * len(held)), np.random.default_rng(12345))
+    log(f"{len(images)} training photos, {len(held)} held-out photos for the log")
+
+    state_file, ck_file = ckdir / "state.json", ckdir / "last.keras"
+    start = 0
+    if ck_file.exists() and state_file.exists():
+        model = keras.saving.load_model(ck_file)
+        start = int(json.loads(state_file.read_text())["step"])
+        log(f"resuming at step {start} from {ck_file}")
+    else:
+        model = network.build()
+        schedule = keras.optimizers.schedules.CosineDecay(lr, max(1, steps), alpha=0.05)
+        model.compile(optimizer=keras.optimizers.Adam(schedule), loss=network.bce_dice)
+    new_log = not (ckdir / "log.csv").exists()
+    t0 = time.monotonic()
+    step = start
+    with open(ckdir / "log.csv", "a", newline="") as fh:
+        writer = csv.writer(fh)
+        if new_log:
+            writer.writerow(["step", "loss", "heldout_f1", "seconds"])
+        losses = []
+
+        def save(step):
+            model.save(ck_file)
+            state_file.write_text(json.dumps({"step": step}))
+            score = f1(model.predict(vx, verbose=0, batch_size=8), vy)
+            writer.writerow([step, f"{np.mean(losses) if losses else float('nan'):.4f}", f"{score:.4f}",
+                             f"{time.monotonic() - t0:.0f}"])
+            fh.flush()
+            log(f"step {step}: loss {np.mean(losses) if losses else float('nan'):.4f}, held-out F1@0.5 {score:.3f}")
+            losses.clear()
+
+        while step < steps:
+            brng = np.random.default_rng([seed, step])     # the data of a step does not depend on resuming
+            x, y = synth.batch(images, size, batch_size, brng)
+            losses.append(float(model.train_on_batch(x, y)))
+            step += 1
+            if step % save_every == 0 or step == steps:
+                save(step)
+            if minutes is not None and time.monotonic() - t0 > 60 * minutes:
+                if step % save_every:
+                    save(step)
+                log(f"time budget of {minutes} min reached at step {step}")
+                break
+    bare = network.build()
+    bare.set_weights(model.get_weights())
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    bare.save(out)
+    log(f"saved {out}")
+    return {"step": step, "out": str(out)}
