@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.colorizers.base import Colorizer, ModelUnavailable
+from core.colorizers.base import Colorizer, ModelUnavailable, NoDistribution  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class ModelInfo:
     description: str = ""
     stride: int = 1
     download_mb: float = 0.0        # > 0: the app can download the weights (core.weights.fetch)
+    has_distribution: bool = False  # predicts a distribution over colours: core.guide.uncertainty / suggest work
 
 
 def _discover() -> dict[str, type[Colorizer]]:
@@ -60,7 +61,7 @@ def _info(name: str) -> ModelInfo:
     cls = CLASSES[name]
     available, reason, how = cls.availability()
     return ModelInfo(name, cls.title, available, reason, how, cls.default_render_factor, cls.render_factor_range,
-                     cls.description, cls.stride, cls.download_mb)
+                     cls.description, cls.stride, cls.download_mb, cls.has_distribution)
 
 
 def available_models() -> dict[str, ModelInfo]:

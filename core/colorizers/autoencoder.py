@@ -20,6 +20,7 @@ class AutoencoderColorizer(Colorizer):
     default_render_factor = 12      # 192 px long side; chosen by measurement (models/README.md)
     render_factor_range = (4, 64)
     stride = 32                     # of the shipped (pyramid) model; an instance reads its own network's (_stride)
+    has_distribution = True         # its classification head: logits over the ab bins (annealed_mean's input)
 
     @classmethod
     def source(cls):
@@ -51,6 +52,7 @@ class AutoencoderColorizer(Colorizer):
             self.model = model_or_path
         self.stride = _stride(self.model)
         self._fn = self._graph()
+        self._dist_fn = None        # the graph up to the bins' probabilities, traced on first use
 
     def _graph(self):
         """One graph for every photo size: a graph traced for one fixed shape rounds a few pixels differently
@@ -65,6 +67,28 @@ class AutoencoderColorizer(Colorizer):
         x = lab.normalize_l(L_small)[None, ..., None]
         ab_norm = self._fn(tf.constant(x)).numpy()[0]
         return lab.denormalize_ab(ab_norm)
+
+    def predict_distribution(self, L_small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The network's own distribution over its ab bins: softmax of the logits that the annealed mean
+        decodes (temperature 1, no prior: the calibrated classifier), at 1/4 of the render size."""
+        import tensorflow as tf
+
+        from core.colorizers.base import NoDistribution
+
+        names = {layer.name for layer in self.model.layers}
+        if "annealed_mean" not in names:
+            raise NoDistribution("this autoencoder predicts a and b directly (a regression head), not a "
+                                 "distribution over colours, so it cannot say where it is unsure")
+        layer = self.model.get_layer("annealed_mean")
+        if self._dist_fn is None:
+            import keras
+
+            logits = keras.Model(self.model.inputs, layer.input)
+            self._dist_fn = tf.function(lambda x: tf.nn.softmax(logits(x), axis=-1),
+                                        input_signature=[tf.TensorSpec([1, None, None, 1], tf.float32)])
+        x = lab.normalize_l(L_small)[None, ..., None]
+        probs = self._dist_fn(tf.constant(x)).numpy()[0]
+        return probs, lab.denormalize_ab(layer.centres_w.numpy())
 
     def set_decoding(self, temperature: float | None = None, prior_strength: float | None = None,
                      chroma_gain: float | None = None):

@@ -14,6 +14,11 @@ class ModelUnavailable(RuntimeError):
     """A model cannot be used right now; the message says why and how to fix it."""
 
 
+class NoDistribution(ValueError):
+    """The model predicts one colour per pixel, not a distribution over colours (``has_distribution`` is
+    False: the grayscale model), so it cannot say where it is unsure; the message says which models can."""
+
+
 class Colorizer:
     """Base class of every model. A model is one file in ``core/colorizers/`` with one subclass that
     sets the class attributes below, implements :meth:`predict_ab` and, when it needs files, the class
@@ -32,6 +37,7 @@ class Colorizer:
     render_factor_range = (4, 48)
     stride = 1                       # render sizes are multiples of this
     download_mb = 0.0                # size of the weights a user must download (0 = nothing to download)
+    has_distribution = False         # predicts a distribution over ab bins (predict_distribution; core.guide)
 
     def __init__(self):
         self._lock = threading.Lock()   # nets are stateful; one forward at a time
@@ -58,6 +64,15 @@ class Colorizer:
         """L (h, w) float32 in [0, 100] at render size -> ab (h', w', 2) in Lab units."""
         raise NotImplementedError
 
+    def predict_distribution(self, L_small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """L (h, w) float32 in [0, 100] at render size -> (probabilities (h', w', Q) float32, each pixel's
+        summing to 1, at the network's output resolution; the bins' centres (Q, 2) in Lab ab units): the
+        model's own, calibrated distribution over colours (temperature 1, no prior correction), from the
+        same forward pass as :meth:`predict_ab`. Only models with ``has_distribution``; NoDistribution
+        otherwise."""
+        raise NoDistribution(f"the {self.name} model predicts no distribution over colours, so it cannot say "
+                             "where it is unsure; use the autoencoder or eccv16")
+
     @classmethod
     def check_render_factor(cls, render_factor):
         """The render factor to use (the model's default for None); ValueError when out of range.
@@ -82,6 +97,19 @@ class Colorizer:
         L_small = lab.resize_l(L, h, w)
         with self._lock:
             return self.predict_ab(L_small)
+
+    def distribution_for_lightness(self, L: np.ndarray, render_factor: int | None = None
+                                   ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`predict_distribution` for a full-resolution lightness ``L`` (H, W) at the render size of
+        :meth:`ab_for_lightness` (the same resize, the same lock)."""
+        if not self.has_distribution:
+            return self.predict_distribution(L)                 # raises NoDistribution, before any work
+        rf = self.check_render_factor(render_factor)
+        L = np.asarray(L, np.float32)
+        h, w = lab.render_size(*L.shape, rf, self.stride)
+        L_small = lab.resize_l(L, h, w)
+        with self._lock:
+            return self.predict_distribution(L_small)
 
     def colorize(self, rgb: np.ndarray, render_factor: int | None = None) -> np.ndarray:
         rf = self.check_render_factor(render_factor)

@@ -34,6 +34,7 @@ class Eccv16Colorizer(Colorizer):
     render_factor_range = (4, 48)
     stride = 8                    # conv1 ... conv3 downsample by 8
     download_mb = weights.download_mb("eccv16")
+    has_distribution = True       # conv8_313: logits over the 313 in-gamut ab bins of pts_in_hull.npy
 
     @classmethod
     def source(cls):
@@ -77,9 +78,20 @@ class Eccv16Colorizer(Colorizer):
         except (OSError, ValueError) as e:
             raise ModelLoadError(f"Could not read the eccv16 files in {folder}: {e}") from None
         self.net = net
+        self.centres = pts                # (313, 2) ab in Lab units
 
     def predict_ab(self, L_small: np.ndarray) -> np.ndarray:
         blob = lab.caffe_l(L_small)[None, None]
         self.net.setInput(blob)
         out = self.net.forward()          # (1, 2, h/4, w/4), ab in Lab units
         return np.ascontiguousarray(out[0].transpose(1, 2, 0))
+
+    def predict_distribution(self, L_small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """softmax of ``conv8_313`` (before the release's 2.606 annealing scale: temperature 1), at 1/4 of
+        the render size, over the bins of ``pts_in_hull.npy``."""
+        self.net.setInput(lab.caffe_l(L_small)[None, None])
+        logits = self.net.forward("conv8_313")[0].transpose(1, 2, 0).astype(np.float32)   # (h/4, w/4, 313)
+        logits -= logits.max(axis=-1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=-1, keepdims=True)
+        return np.ascontiguousarray(probs), self.centres.copy()

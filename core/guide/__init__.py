@@ -7,6 +7,8 @@ Public API (no Streamlit; every function is pure, deterministic and safe to call
     out = guide.transfer(grey_rgb, reference_rgb, base=automatic_rgb)
     out = guide.vibrance(rgb, 1.3)                      # 0 = grey, 1 = unchanged, 2 = the most
     out = guide.guide(grey_rgb, base=automatic_rgb, hints=hints, reference=reference_rgb, vibrance=1.3)
+    u = guide.uncertainty(rgb, model="autoencoder")     # H x W float32 in [0, 1], 1 = the model is unsure
+    s = guide.suggest(rgb, model="autoencoder", k=3)    # the 3 clicks that would fix the most (Suggestion)
 
 In every function the photo's lightness L is never changed (colours that sRGB cannot show at that L
 lose chroma along their hue instead of being clipped) and the output has the input's size. ``base`` is
@@ -38,6 +40,14 @@ from core.guide.hints import (
 from core.guide.matching import ReferencePhotoError, reference_lab, transfer_ab
 from core.guide.saturation import MAX_AMOUNT, MIN_AMOUNT, check_amount, vibrance_ab
 from core.guide.spread import spread_ab
+from core.guide.suggest import Suggestion, suggest
+from core.guide.uncertainty import (
+    NoDistribution,
+    colormap_legend,
+    uncertainty,
+    uncertainty_colormap,
+    uncertainty_score,
+)
 
 __all__ = [
     "DEFAULT_RADIUS",
@@ -45,17 +55,24 @@ __all__ = [
     "MIN_AMOUNT",
     "Hint",
     "HintError",
+    "NoDistribution",
     "ReferencePhotoError",
+    "Suggestion",
     "apply_hints",
     "as_hint",
     "check_hints",
+    "colormap_legend",
     "guide",
     "hints_from_json",
     "hints_to_json",
     "load_reference",
     "parse_color",
     "sample_hints",
+    "suggest",
     "transfer",
+    "uncertainty",
+    "uncertainty_colormap",
+    "uncertainty_score",
     "vibrance",
 ]
 

@@ -1,0 +1,145 @@
+"""Where is the model unsure? Its own distribution over colours, per pixel, as one map.
+
+The autoencoder and eccv16 are classifiers: at each pixel of their output (1/4 of the render size) they
+give a probability to each of their ab bins (265 and 313 of them; ``Colorizer.predict_distribution``).
+Where the probability is spread over many bins, the model does not know the colour. The map here is the
+*normalised entropy* of that distribution, ``-sum(p log p) / log Q``: 0 when one bin has it all, 1 when
+every bin is equally likely. It is computed at the network's output resolution and resized (bilinear) to
+the photo, so it is as smooth as the model's colour itself.
+
+Models without a distribution (``has_distribution`` False in the registry's facts: the grayscale model)
+raise :class:`~core.colorizers.base.NoDistribution`, a ValueError with a message for the user; nothing is
+returned in their place. Photos over WORK_PIXELS are read on a smaller copy (the network sees a few hundred
+pixels anyway). Pure, deterministic and safe from several threads (the model's own lock guards its net).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from core import lab
+from core.colorizers.base import NoDistribution
+
+WORK_PIXELS = 4_000_000      # larger photos are read on a smaller copy (the net sees ~200 px anyway)
+TINY = 1e-12
+
+
+def check_rgb(rgb, what: str = "the photo") -> np.ndarray:
+    """RGB uint8 H x W x 3 (a grey H x W array is accepted and repeated); ValueError otherwise."""
+    arr = np.asarray(rgb)
+    if arr.ndim == 2 and arr.dtype == np.uint8:
+        arr = np.repeat(arr[..., None], 3, axis=2)
+    if arr.ndim == 3 and arr.shape[2] == 4 and arr.dtype == np.uint8:
+        arr = arr[..., :3]
+    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 3 or min(arr.shape[:2]) < 1:
+        raise ValueError(f"{what} must be an RGB image (H x W x 3, uint8), not {arr.dtype} {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def work_copy(rgb: np.ndarray, pixels: int = WORK_PIXELS) -> np.ndarray:
+    """The photo, or a smaller copy (area-averaged, aspect kept) when it has more than ``pixels``."""
+    h, w = rgb.shape[:2]
+    scale = min(1.0, (pixels / float(h * w)) ** 0.5)
+    if scale >= 1.0:
+        return rgb
+    return lab.resize_rgb(rgb, max(1, round(h * scale)), max(1, round(w * scale)))
+
+
+def distribution(rgb: np.ndarray, model: str = "autoencoder", render_factor: int | None = None):
+    """(L of the work copy (h, w), probabilities (h', w', Q) at the network's output resolution, bin
+    centres (Q, 2) in Lab ab) of ``model`` for the photo. ValueError (bad photo, unknown model, bad render
+    factor), NoDistribution (a model without one) or ModelUnavailable (weights missing)."""
+    from core.colorizers import CLASSES, get_colorizer
+
+    rgb = check_rgb(rgb)
+    if model not in CLASSES:
+        raise ValueError(f"unknown model {model!r}; choose from {', '.join(CLASSES)}")
+    cls = CLASSES[model]
+    if not cls.has_distribution:
+        with_one = [name for name, c in CLASSES.items() if c.has_distribution]
+        raise NoDistribution(f"the {model} model predicts no distribution over colours, so it cannot say where "
+                             f"it is unsure; use {' or '.join(with_one) or 'a model that has one'}")
+    cls.check_render_factor(render_factor)
+    col = get_colorizer(model)
+    L = lab.lightness(work_copy(rgb))
+    probs, centres = col.distribution_for_lightness(L, render_factor)
+    return L, np.asarray(probs, np.float32), np.asarray(centres, np.float32)
+
+
+def entropy_map(probs: np.ndarray) -> np.ndarray:
+    """Normalised entropy (h, w) float32 in [0, 1] of per-pixel probabilities (h, w, Q)."""
+    p = np.asarray(probs, np.float32)
+    q = p.shape[-1]
+    h = -(p * np.log(np.maximum(p, TINY))).sum(-1)
+    return np.clip(h / np.float32(np.log(q)), 0.0, 1.0).astype(np.float32)
+
+
+def resize_map(u: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A map (h, w) float32 resized (bilinear) to (height, width), kept in [0, 1]."""
+    import cv2
+
+    u = np.asarray(u, np.float32)
+    if u.shape != (height, width):
+        u = cv2.resize(u, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.clip(u, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def uncertainty(rgb: np.ndarray, model: str = "autoencoder", render_factor: int | None = None) -> np.ndarray:
+    """How unsure ``model`` is of the colour at each pixel: float32 H x W (the photo's size) in [0, 1],
+    0 = sure, 1 = every colour equally likely (the normalised entropy of its distribution, see the module's
+    docstring). Only the photo's lightness counts, as for colorizing.
+
+    Raises NoDistribution (a ValueError) for a model that has no distribution over colours (grayscale),
+    ValueError for a bad photo, an unknown model or a render factor out of range, ModelUnavailable when the
+    model's weights are missing. Every message is meant for the user."""
+    rgb = check_rgb(rgb)
+    _, probs, _ = distribution(rgb, model, render_factor)
+    return resize_map(entropy_map(probs), *rgb.shape[:2])
+
+
+def uncertainty_score(u: np.ndarray) -> float:
+    """One number per photo, for a review queue: the mean of the uncertainty map (0 = sure everywhere,
+    1 = unsure everywhere). Photos with a higher score need a person first."""
+    u = np.asarray(u, np.float32)
+    if u.ndim != 2 or u.size == 0:
+        raise ValueError(f"expected an uncertainty map (H x W), got shape {u.shape}")
+    return float(np.mean(u, dtype=np.float64))
+
+
+COLORSCALE = "Viridis"       # perceptually uniform (plotly's copy of matplotlib's viridis)
+
+
+@functools.cache
+def _lut() -> np.ndarray:
+    """256 x 3 uint8: plotly's Viridis colourscale sampled at 256 levels (once per process)."""
+    from plotly.colors import sample_colorscale, unlabel_rgb
+
+    levels = np.linspace(0.0, 1.0, 256).tolist()
+    colours = sample_colorscale(COLORSCALE, levels, colortype="rgb")
+    lut = np.array([unlabel_rgb(c) for c in colours], np.float64)
+    lut = np.clip(np.rint(lut), 0, 255).astype(np.uint8)
+    lut.setflags(write=False)
+    return lut
+
+
+def uncertainty_colormap(u: np.ndarray) -> np.ndarray:
+    """The map as a picture, H x W x 3 uint8, in a perceptually uniform colormap (viridis: dark purple =
+    sure, yellow = unsure; 0 and 1 are the ends of the scale, not stretched per photo, so two photos'
+    pictures compare). :func:`colormap_legend` gives the colours of the scale for a legend."""
+    u = np.asarray(u, np.float32)
+    if u.ndim != 2 or u.size == 0:
+        raise ValueError(f"expected an uncertainty map (H x W), got shape {u.shape}")
+    idx = np.rint(np.nan_to_num(np.clip(u, 0.0, 1.0)) * 255.0).astype(np.uint8)
+    return _lut()[idx]
+
+
+def colormap_legend(steps: int = 5) -> list[tuple[float, str]]:
+    """``steps`` (value, "#rrggbb") pairs from 0 to 1 along the colormap, for a legend."""
+    lut = _lut()
+    out = []
+    for v in np.linspace(0.0, 1.0, max(2, int(steps))):
+        r, g, b = (int(c) for c in lut[int(round(v * 255))])
+        out.append((float(v), f"#{r:02x}{g:02x}{b:02x}"))
+    return out
