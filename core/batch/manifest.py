@@ -4,7 +4,8 @@ Columns (:data:`FIELDS`): ``source`` (relative to SRC, or the line of the list f
 to DST; empty unless done), ``status`` (done / skipped / failed), ``kind`` (grey / toned / colour; empty
 when the photo could not be read), ``model``, ``render_factor``, ``vibrance``, ``seconds`` (the photo's
 own time in its worker; empty for a result recovered after an interruption) and ``message`` (the
-friendly error of a failed photo, why one was skipped, or a note).
+friendly error of a failed photo, why one was skipped, or a note) and ``restore`` (yes / no: scratches and
+dust repaired first, ``--restore``).
 
 A kill can cut the last row short; :func:`repair` drops such a torn tail before a run appends.
 """
@@ -17,7 +18,9 @@ import os
 import time
 from pathlib import Path
 
-FIELDS = ("source", "output", "status", "kind", "model", "render_factor", "vibrance", "seconds", "message")
+FIELDS = ("source", "output", "status", "kind", "model", "render_factor", "vibrance", "seconds", "message",
+          "restore")
+LEGACY_FIELDS = FIELDS[:-1]       # manifests from before --restore: read as restore "no", upgraded in place
 NAME = "manifest.csv"
 STATUSES = ("done", "skipped", "failed")
 SYNC_EVERY_S = 5.0        # rows reach the OS at once (a killed process loses none); the disk every 5 s
@@ -57,10 +60,16 @@ def read(path: Path) -> list[dict]:
             reader = csv.DictReader(fh)
             if reader.fieldnames is None:
                 return []
-            if tuple(reader.fieldnames) != FIELDS:
+            legacy = tuple(reader.fieldnames) == LEGACY_FIELDS
+            if tuple(reader.fieldnames) != FIELDS and not legacy:
                 raise ManifestError(f"{path} is not a batch manifest (its columns are {', '.join(reader.fieldnames)})."
                                     " Move it away or choose another DST.")
-            return [row for row in reader if row.get("status") in STATUSES]
+            rows = [row for row in reader if row.get("status") in STATUSES]
+        if legacy:
+            for row in rows:
+                row["restore"] = "no"
+            rewrite(path, rows)
+        return rows
     except FileNotFoundError:
         return []
     except (UnicodeDecodeError, csv.Error) as e:

@@ -10,6 +10,7 @@ line (or one that climbs out with ``..``) is mirrored whole: ``/archive/b.tif`` 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -26,9 +27,11 @@ class Settings:
     render_factor: int
     vibrance: float = 1.0
     include_colour: bool = False
+    restore: bool = False            # scratches and dust repaired first (core.restore)
 
     def describe(self) -> str:
-        return f"model {self.model}, render factor {self.render_factor}, vibrance {self.vibrance:g}"
+        text = f"model {self.model}, render factor {self.render_factor}, vibrance {self.vibrance:g}"
+        return text + (", scratches and dust repaired first" if self.restore else "")
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def read_list(list_file: str) -> list[Job]:
     a photo listed twice is done once)."""
     base = os.path.dirname(os.path.abspath(list_file))
     try:
+        if not stat.S_ISREG(os.stat(list_file).st_mode):        # a FIFO or a device would block or never end
+            raise PlanError(f"{list_file}: not a regular file (a pipe, a device or a socket), so it is not read")
         with open(list_file, encoding="utf-8") as fh:
             lines = fh.read().splitlines()
     except UnicodeDecodeError:

@@ -38,9 +38,9 @@ class Plan:
 
 def settings_of(row: dict) -> tuple:
     try:
-        return row["model"], int(row["render_factor"]), float(row["vibrance"])
+        return row["model"], int(row["render_factor"]), float(row["vibrance"]), row.get("restore") == "yes"
     except (TypeError, ValueError):
-        return row.get("model"), row.get("render_factor"), row.get("vibrance")
+        return row.get("model"), row.get("render_factor"), row.get("vibrance"), row.get("restore") == "yes"
 
 
 def row_for(job: Job, settings: Settings, status: str, kind: str = "", seconds=None, message: str = "") -> dict:
@@ -48,18 +48,19 @@ def row_for(job: Job, settings: Settings, status: str, kind: str = "", seconds=N
     return {"source": job.key, "output": job.output if status == "done" else "",
             "status": status, "kind": kind, "model": settings.model, "render_factor": settings.render_factor,
             "vibrance": f"{settings.vibrance:g}", "seconds": "" if seconds is None else f"{seconds:.3f}",
-            "message": message}
+            "message": message, "restore": "yes" if settings.restore else "no"}
 
 
 def check_settings(rows: list[dict], settings: Settings, path: Path) -> None:
     """ManifestError when DST was made with other settings than this run's (one DST, one setting)."""
-    want = (settings.model, settings.render_factor, float(settings.vibrance))
+    want = (settings.model, settings.render_factor, float(settings.vibrance), bool(settings.restore))
     other = next((r for r in rows if settings_of(r) != want), None)
     if other is not None:
         raise manifest.ManifestError(
             f"{path} was made with model {other['model']}, render factor {other['render_factor']}, vibrance "
-            f"{other['vibrance']}; this run asks for {settings.describe()}. One DST folder holds one setting: "
-            "run again with the same --model, --render-factor and --vibrance to continue it, or choose another DST.")
+            f"{other['vibrance']}{', repair first' if other.get('restore') == 'yes' else ''}; this run asks for "
+            f"{settings.describe()}. One DST folder holds one setting: run again with the same --model, "
+            "--render-factor, --vibrance and --restore to continue it, or choose another DST.")
 
 
 def _scan(folders) -> tuple[set[str], list[str]]:
@@ -83,7 +84,8 @@ def _recoverable(dest: str, job: Job, settings: Settings) -> str | None:
         return None
     try:
         same = int(facts["render_factor"]) == settings.render_factor and \
-            float(facts["vibrance"]) == float(settings.vibrance)
+            float(facts["vibrance"]) == float(settings.vibrance) and \
+            bool(facts.get("restore", False)) == bool(settings.restore)
     except (KeyError, TypeError, ValueError):
         return None
     return str(facts.get("kind", "")) if same else None

@@ -32,7 +32,7 @@ def pin_threads() -> None:
 def provenance(key: str, settings: Settings, kind: str) -> dict[str, str]:
     """The PNG text chunks of a result: how it was made (read back by :func:`read_provenance`)."""
     facts = {"source": key, "model": settings.model, "render_factor": settings.render_factor,
-             "vibrance": settings.vibrance, "kind": kind}
+             "vibrance": settings.vibrance, "kind": kind, "restore": bool(settings.restore)}
     return {"Software": "Colorization Studio", PROVENANCE_KEY: json.dumps(facts, sort_keys=True)}
 
 
@@ -40,11 +40,14 @@ def read_provenance(path: str) -> dict | None:
     """The facts stored in a result PNG (None when it is not a whole result of ours); reads no pixels."""
     from PIL import Image
 
+    from core.images import ImageError, check_regular_file
+
     try:
+        check_regular_file(path)                    # never open a FIFO or a device left in DST
         with Image.open(path) as img:
             text = img.info.get(PROVENANCE_KEY)
         facts = json.loads(text) if isinstance(text, str) else None
-    except (OSError, ValueError, SyntaxError):
+    except (OSError, ValueError, SyntaxError, ImageError):
         return None
     return facts if isinstance(facts, dict) else None
 
@@ -69,6 +72,10 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
         kind = photo_kind(rgb)
         if kind == "colour" and not settings.include_colour:
             return result(job, "skipped", kind, time.perf_counter() - t0, SKIPPED_COLOUR)
+        if settings.restore:
+            from core import restore
+
+            rgb = restore.restore(rgb).rgb
         out = colorize_photo(rgb, settings.model, settings.render_factor, vibrance=settings.vibrance)
         data = encode_png(out, text=provenance(job.key, settings, kind))
     except (ImageError, HintError) as e:

@@ -49,6 +49,8 @@ def _args(argv):
                     help="with --engine ray: the cluster to join (auto, HOST:6379 or ray://HOST:10001); "
                          "default: start Ray on this machine")
     ap.add_argument("--include-colour", action="store_true", help="colorize colour photos too (from their lightness)")
+    ap.add_argument("--restore", action="store_true",
+                    help="repair scratches and dust before colouring (recorded in the manifest's restore column)")
     ap.add_argument("--retry-failed", action="store_true", help="try the photos that failed in earlier runs again")
     return ap.parse_args(argv)
 
@@ -74,7 +76,12 @@ def _settings(args):
         rf = CLASSES[args.model].check_render_factor(args.render_factor)
     except ValueError as e:
         return None, str(e)
-    return Settings(args.model, rf, args.vibrance, args.include_colour), None
+    if args.restore:
+        from core.restore.engine import model_path
+
+        if not model_path().exists():
+            return None, f"--restore needs the scratch and dust detector {model_path()}, which is missing"
+    return Settings(args.model, rf, args.vibrance, args.include_colour, restore=args.restore), None
 
 
 def main(argv=None) -> int:

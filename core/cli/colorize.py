@@ -94,6 +94,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="colorized", help="output folder (default: ./colorized)")
     ap.add_argument("--overwrite", action="store_true",
                     help="replace results that are already in --out (default: skip them)")
+    ap.add_argument("--restore", action="store_true",
+                    help="repair scratches and dust first (core.restore); the model sees the repaired photo")
     g = ap.add_argument_group("guided colour (see below)")
     g.add_argument("--hints", metavar="FILE", help="colour hints, a JSON file (format below)")
     g.add_argument("--reference", metavar="PHOTO",
@@ -140,6 +142,11 @@ def main(argv=None) -> int:
     except (ModelUnavailable, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if args.restore:
+        from core.restore.engine import model_path
+
+        if not model_path().exists():
+            return _fail(f"--restore needs the scratch and dust detector {model_path()}, which is missing")
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs = {f.resolve() for f in files}
@@ -158,6 +165,10 @@ def main(argv=None) -> int:
             continue
         try:
             rgb = load_image(f)
+            if args.restore:
+                from core import restore
+
+                rgb = restore.restore(rgb).rgb
             out = colorize_photo(rgb, args.model, args.render_factor, vibrance=args.vibrance, hints_text=hints_text,
                                  reference=reference, strength=args.reference_strength)
             write_atomically(dest, encode_png(out))

@@ -1,0 +1,185 @@
+"""Detect and fill scratches and dust (see :mod:`core.restore` for the public API).
+
+Detection: the tiny U-Net of :mod:`core.restore.network` gives a damage probability from the lightness;
+it is thresholded at :data:`THRESHOLD` (chosen on held-out synthetic data so that clean photos keep well
+under 0.5 % of their pixels: tools/bench_restore.py --tune), components smaller than :data:`MIN_AREA`
+pixels are dropped, and what is left is dilated by :data:`DILATE` px so that the fill also covers the
+soft edge of a scratch. Filling: OpenCV's Telea inpainting of the masked pixels only; every pixel outside
+the mask is copied from the input unchanged.
+
+Big scans are cut into tiles of :data:`TILE` px with a :data:`MARGIN` px border of context on every side
+(detection and filling both see the border; only the tile's core is written), so memory stays bounded
+whatever the size. The model is loaded once; predictions run under a lock.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.restore.network import MULTIPLE
+
+MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "restore_detector.keras"
+THRESHOLD = 0.6          # damage probability at strength 1 (tuned on held-out synthetic data)
+MIN_AREA = 3             # components of fewer pixels are not damage
+DILATE = 1               # px of dilation of the mask at strength 1
+SCRATCH_LENGTH = 12      # a component whose bounding box is at least this long is a scratch, else dust
+INPAINT_RADIUS = 3
+TILE = 1024
+MARGIN = 48
+
+_lock = threading.Lock()
+_model = None
+
+
+@dataclass(frozen=True)
+class Restored:
+    """The repaired photo (H, W, 3) uint8 and the bool (H, W) mask of the pixels that were repaired."""
+
+    rgb: np.ndarray
+    mask: np.ndarray
+
+    @property
+    def fraction(self) -> float:
+        """Share of the photo's pixels that were repaired."""
+        return float(self.mask.mean()) if self.mask.size else 0.0
+
+
+def model_path() -> Path:
+    return Path(os.environ.get("COLORIZER_RESTORE_MODEL") or MODEL_PATH)
+
+
+def _get_model():
+    global _model
+    with _lock:
+        if _model is None:
+            path = model_path()
+            if not path.exists():
+                raise FileNotFoundError(
+                    f"the scratch and dust detector {path} is missing; train it with "
+                    "python -m core train-restore --data DIR --out models/restore_detector.keras")
+            from core.quiet import import_tensorflow
+
+            import_tensorflow()
+            import keras
+
+            _model = keras.saving.load_model(path, compile=False)
+        return _model
+
+
+def _as_rgb(image) -> np.ndarray:
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        raise ValueError(f"expected an 8-bit image (uint8), got {a.dtype}")
+    if a.ndim == 2:
+        a = np.repeat(a[..., None], 3, axis=2)
+    elif a.ndim == 3 and a.shape[2] == 4:
+        a = a[..., :3]
+    elif a.ndim == 3 and a.shape[2] == 1:
+        a = np.repeat(a, 3, axis=2)
+    if a.ndim != 3 or a.shape[2] != 3:
+        raise ValueError(f"expected an H x W x 3 RGB image, got shape {a.shape}")
+    if min(a.shape[:2]) < 1:
+        raise ValueError("the image is empty")
+    return a
+
+
+def _is_grey(rgb: np.ndarray) -> bool:
+    return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]))
+
+
+def _lightness01(rgb: np.ndarray) -> np.ndarray:
+    from core.lab import lightness
+
+    return (lightness(np.ascontiguousarray(rgb)) / 100.0).astype(np.float32)
+
+
+def probability(light: np.ndarray) -> np.ndarray:
+    """Damage probability (H, W) float32 of one lightness image in [0, 1] (one tile: no tiling here)."""
+    h, w = light.shape
+    ph, pw = -h % MULTIPLE, -w % MULTIPLE
+    x = np.pad(light, ((0, ph), (0, pw)), mode="reflect" if min(h, w) > max(ph, pw) else "edge")
+    model = _get_model()
+    with _lock:
+        p = np.asarray(model(x[None, ..., None], training=False))
+    return p[0, :h, :w, 0]
+
+
+def _params(strength: float) -> tuple[float, int]:
+    s = float(strength)
+    if not 0.0 <= s <= 1.0 or s != s:
+        raise ValueError(f"strength must be between 0 and 1, got {strength}")
+    return 1.0 - s * (1.0 - THRESHOLD), (DILATE if s >= 0.5 else 0)
+
+
+def _mask_of(prob: np.ndarray, threshold: float, dilate: int, scratches: bool, dust: bool) -> np.ndarray:
+    raw = (prob >= threshold).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(raw, connectivity=8)
+    if n <= 1:
+        return raw.astype(bool)
+    area = stats[:, cv2.CC_STAT_AREA]
+    length = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    is_scratch = length >= SCRATCH_LENGTH
+    keep = (area >= MIN_AREA) & ((is_scratch & scratches) | (~is_scratch & dust))
+    keep[0] = False
+    mask = keep[labels].astype(np.uint8)
+    if dilate > 0 and mask.any():
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilate + 1, 2 * dilate + 1))
+        mask = cv2.dilate(mask, k)
+    return mask.astype(bool)
+
+
+def _tiles(h: int, w: int):
+    for y in range(0, h, TILE):
+        for x in range(0, w, TILE):
+            y1, x1 = min(h, y + TILE), min(w, x + TILE)
+            yield (y, y1, x, x1), (max(0, y - MARGIN), min(h, y1 + MARGIN), max(0, x - MARGIN), min(w, x1 + MARGIN))
+
+
+def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bool):
+    threshold, dilate = _params(strength)
+    h, w = rgb.shape[:2]
+    mask = np.zeros((h, w), bool)
+    out = rgb.copy() if fill else None
+    if strength == 0 or not (scratches or dust):
+        return out, mask
+    grey = _is_grey(rgb)
+    for (y0, y1, x0, x1), (Y0, Y1, X0, X1) in _tiles(h, w):
+        crop = rgb[Y0:Y1, X0:X1]
+        m = _mask_of(probability(_lightness01(crop)), threshold, dilate, scratches, dust)
+        core = (slice(y0 - Y0, y1 - Y0), slice(x0 - X0, x1 - X0))
+        mc = m[core]
+        if not mc.any():
+            continue
+        mask[y0:y1, x0:x1] = mc
+        if fill:
+            src = np.ascontiguousarray(crop[..., 0]) if grey else np.ascontiguousarray(crop)
+            filled = cv2.inpaint(src, m.astype(np.uint8), INPAINT_RADIUS, cv2.INPAINT_TELEA)
+            if grey:
+                filled = np.repeat(filled[..., None], 3, axis=2)
+            tile = out[y0:y1, x0:x1]
+            tile[mc] = filled[core][mc]                 # only the masked pixels change
+    return out, mask
+
+
+def detect(rgb, scratches: bool = True, dust: bool = True, strength: float = 1.0) -> np.ndarray:
+    """The damage mask alone: bool (H, W), the pixels :func:`restore` would repair."""
+    return _run(_as_rgb(rgb), scratches, dust, strength, fill=False)[1]
+
+
+def restore(rgb, scratches: bool = True, dust: bool = True, strength: float = 1.0) -> Restored:
+    """Repair scratches (long thin curves) and/or dust (small specks and hairs) of an RGB uint8 photo.
+
+    ``strength`` in [0, 1]: 1 is the tuned setting (threshold :data:`THRESHOLD`, dilation :data:`DILATE`
+    px); lower values raise the probability needed, linearly up to 1 at strength 0 (nothing repaired),
+    and below 0.5 the mask is not dilated. A grey photo (R = G = B) comes back grey; a colour photo is
+    repaired in all three channels with the same mask (found from its lightness).
+    """
+    a = _as_rgb(rgb)
+    out, mask = _run(a, scratches, dust, strength, fill=True)
+    return Restored(rgb=out, mask=mask)

@@ -1,0 +1,170 @@
+"""Scratch and dust repair (core.restore): the shipped detector, the fill, tiling, the CLI and training."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+from skimage.metrics import peak_signal_noise_ratio
+
+from core import restore
+from core.lab import to_grey_rgb
+from core.restore import engine, synth
+
+
+def psnr(a, b):
+    return peak_signal_noise_ratio(a, b, data_range=255)
+
+
+@pytest.fixture(scope="module")
+def camera():
+    return np.repeat(data.camera()[..., None], 3, axis=2)
+
+
+@pytest.fixture(scope="module")
+def scratched(camera):
+    """The camera photo with two drawn scratches (bright and dark, 2 px) and a few dark specks."""
+    img = camera.copy()
+    truth = np.zeros(img.shape[:2], np.uint8)
+    cv2.line(truth, (20, 60), (490, 400), 1, 2)
+    cv2.line(truth, (400, 30), (120, 500), 2, 2)
+    for c in ((100, 300), (300, 100), (450, 200)):
+        cv2.circle(truth, c, 2, 2, -1)
+    img[truth == 1] = 250
+    img[truth == 2] = 10
+    return img, truth > 0
+
+
+def test_shape_dtype_and_grey_stays_grey(camera):
+    astro = data.astronaut()
+    r = restore.restore(astro)
+    assert isinstance(r, restore.Restored)
+    assert r.rgb.shape == astro.shape and r.rgb.dtype == np.uint8
+    assert r.mask.shape == astro.shape[:2] and r.mask.dtype == bool
+    g = restore.restore(to_grey_rgb(astro)).rgb
+    assert np.array_equal(g[..., 0], g[..., 1]) and np.array_equal(g[..., 1], g[..., 2])
+
+
+def test_clean_photos_come_back_essentially_unchanged(camera):
+    for rgb in (camera, to_grey_rgb(data.astronaut())):
+        r = restore.restore(rgb)
+        assert r.fraction <= 0.005, r.fraction
+        assert np.array_equal(r.rgb, rgb) or psnr(rgb, r.rgb) >= 38
+
+
+def test_a_drawn_scratch_is_found_and_repaired_and_nothing_else_changes(camera, scratched):
+    img, truth = scratched
+    r = restore.restore(img)
+    near = cv2.dilate(r.mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    assert (truth & near).sum() / truth.sum() >= 0.6                 # most of the drawn damage is found
+    assert psnr(camera, r.rgb) >= psnr(camera, img) + 3
+    assert np.array_equal(r.rgb[~r.mask], img[~r.mask])              # never a change outside the mask
+    assert np.array_equal(restore.detect(img), r.mask)
+
+
+def test_scratches_and_dust_switches_and_strength(scratched):
+    img, _ = scratched
+    full = restore.detect(img)
+    assert not restore.detect(img, strength=0.0).any()
+    assert restore.detect(img, strength=0.5).sum() <= full.sum()
+    only_dust = restore.detect(img, scratches=False)
+    assert only_dust.sum() < full.sum()
+    assert not restore.restore(img, scratches=False, dust=False).mask.any()
+    with pytest.raises(ValueError, match="strength"):
+        restore.restore(img, strength=1.5)
+    with pytest.raises(ValueError, match="uint8"):
+        restore.restore(img.astype(np.float32))
+
+
+def test_deterministic_and_thread_safe(scratched):
+    img, _ = scratched
+    first = restore.restore(img)
+    results = [None] * 3
+
+    def work(i):
+        results[i] = restore.restore(img)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        assert np.array_equal(r.rgb, first.rgb) and np.array_equal(r.mask, first.mask)
+
+
+def test_large_images_go_in_tiles(monkeypatch, scratched, camera):
+    img, truth = scratched
+    whole = restore.restore(img)
+    monkeypatch.setattr(engine, "TILE", 160)
+    monkeypatch.setattr(engine, "MARGIN", 32)
+    calls = []
+    real = engine.probability
+    monkeypatch.setattr(engine, "probability", lambda x: calls.append(x.shape) or real(x))
+    tiled = restore.restore(img)
+    assert len(calls) == 16 and max(max(s) for s in calls) <= 160 + 2 * 32
+    assert np.array_equal(tiled.rgb[~tiled.mask], img[~tiled.mask])
+    inter = (tiled.mask & whole.mask).sum()
+    assert inter / max(1, (tiled.mask | whole.mask).sum()) >= 0.9     # tiles agree with the whole image
+    assert psnr(camera, tiled.rgb) >= psnr(camera, img) + 3
+
+
+def test_synthetic_damage_is_deterministic_and_masked():
+    g = data.camera()[:128, :128] / 255.0
+    d1, m1 = synth.damage(g, np.random.default_rng(5), p_clean=0.0)
+    d2, m2 = synth.damage(g, np.random.default_rng(5), p_clean=0.0)
+    assert np.array_equal(d1, d2) and np.array_equal(m1, m2)
+    assert m1.any() and np.abs(d1 - g)[m1].mean() > np.abs(d1 - g)[~m1].mean()
+    x, y = synth.batch([g, g[:60, :90]], 32, 3, np.random.default_rng(0))
+    assert x.shape == y.shape == (3, 32, 32, 1)
+
+
+def test_cli_colorize_restore(tmp_path, scratched):
+    from core.cli.colorize import main
+
+    img, _ = scratched
+    Image.fromarray(img).save(tmp_path / "old.png")
+    out = tmp_path / "out"
+    assert main([str(tmp_path / "old.png"), "--model", "grayscale", "--restore", "--out", str(out)]) == 0
+    result = np.asarray(Image.open(out / "old_grayscale.png").convert("RGB"))
+    assert np.array_equal(result, to_grey_rgb(restore.restore(img).rgb))
+
+
+def test_cli_batch_restore_is_in_the_manifest(tmp_path, scratched):
+    from core.batch import manifest
+    from core.cli.batch import main
+
+    img, _ = scratched
+    src = tmp_path / "src"
+    src.mkdir()
+    Image.fromarray(img[:200, :200]).save(src / "a.png")
+    dst = tmp_path / "dst"
+    assert main([str(src), str(dst), "--model", "grayscale", "--restore", "--workers", "1"]) == 0
+    rows = manifest.read(dst / manifest.NAME)
+    assert [r["restore"] for r in rows] == ["yes"] and rows[0]["status"] == "done"
+    assert main([str(src), str(dst), "--model", "grayscale", "--workers", "1"]) == 2   # one DST, one setting
+
+
+def test_train_restore_runs_and_resumes(tmp_path, capsys):
+    from core.cli.restore import main
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ("a.png", "b.png", "imnet_x.png"):
+        Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(photos / name)
+    out, ck = tmp_path / "m.keras", tmp_path / "ck"
+    args = ["--data", str(photos), "--out", str(out), "--checkpoint-dir", str(ck), "--size", "32",
+            "--batch-size", "2", "--save-every", "1", "--threads", "1"]
+    assert main([*args, "--steps", "2"]) == 0
+    assert out.exists() and json.loads((ck / "state.json").read_text())["step"] == 2
+    assert main([*args, "--steps", "3"]) == 0
+    assert "resuming at step 2" in capsys.readouterr().out
+    assert json.loads((ck / "state.json").read_text())["step"] == 3
+    assert len((ck / "log.csv").read_text().splitlines()) == 4      # header + 3 steps
+    assert main(["--data", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
