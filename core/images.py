@@ -6,6 +6,7 @@ import fnmatch
 import hashlib
 import io
 import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from core.lab import resize_rgb
 
 DEFAULT_MAX_PIXELS = 40_000_000
+DEFAULT_MAX_BYTES = 300 * 2**20
 SUPPORTED = "JPEG, PNG, TIFF, BMP, WebP or GIF"
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -30,6 +32,68 @@ def max_pixels() -> int:
         return int(os.environ.get("COLORIZER_MAX_PIXELS", DEFAULT_MAX_PIXELS))
     except ValueError:
         return DEFAULT_MAX_PIXELS
+
+
+def max_bytes() -> int:
+    """The file size cap: ``COLORIZER_MAX_BYTES`` or 300 MB (checked before a byte is read)."""
+    try:
+        return int(os.environ.get("COLORIZER_MAX_BYTES", DEFAULT_MAX_BYTES))
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 2**10:.0f} KB"
+
+
+def _too_big(size: int, cap: int) -> ImageError:
+    return ImageError(f"The file is too large: {_mb(size)} (the limit is {_mb(cap)}). "
+                      "Please resize or recompress it and try again.")
+
+
+def check_regular_file(path, cap: int | None = None) -> os.stat_result:
+    """``os.stat`` of ``path`` (a link: of its target) when it is a regular file within the byte cap;
+    ImageError otherwise. Nothing is opened, so a FIFO or a device cannot block or flood the reader."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ImageError(f"File not found: {path}") from None
+    except OSError as e:
+        raise ImageError(f"Could not read {path}: {e.strerror or e}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageError(f"{path} is a folder, not an image file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ImageError(f"{path} is not a regular file (a pipe, a device or a socket), so it is not read")
+    cap = max_bytes() if cap is None else cap
+    if st.st_size > cap:
+        raise _too_big(st.st_size, cap)
+    return st
+
+
+def read_file_bytes(path, cap: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``cap`` bytes (see :func:`check_regular_file`); ImageError
+    otherwise. Opened without blocking and checked again on the open file (it may have been swapped)."""
+    cap = max_bytes() if cap is None else cap
+    check_regular_file(path, cap)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise ImageError(f"File not found: {path}") from None
+    except IsADirectoryError:
+        raise ImageError(f"{path} is a folder, not an image file") from None
+    except OSError as e:
+        raise ImageError(f"Could not read {path}: {e.strerror or e}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ImageError(f"{path} is not a regular file (a pipe, a device or a socket), so it is not read")
+        try:
+            data = fh.read(cap + 1)
+        except OSError as e:
+            raise ImageError(f"Could not read {path}: {e.strerror or e}") from None
+    if len(data) > cap:
+        raise _too_big(len(data), cap)
+    return data
 
 
 def _flatten_alpha(img: Image.Image) -> Image.Image:
@@ -55,31 +119,28 @@ def _high_bit_depth_to_rgb(img: Image.Image) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=2)
 
 
-def load_image(src, max_pixels_: int | None = None) -> np.ndarray:
+def load_image(src, max_pixels_: int | None = None, max_bytes_: int | None = None) -> np.ndarray:
     """Decode ``src`` (a path, bytes, or a binary file object) into H x W x 3 uint8 RGB.
 
     EXIF orientation is applied; alpha is flattened on white; grey, palette,
     CMYK and 16-bit images are converted; animated/multi-page files give their
     first frame. Raises :class:`ImageError` with a readable message for empty,
-    truncated, non-image or oversized (decompression-bomb) files.
+    truncated, non-image or oversized (decompression-bomb) files, for files over the byte cap
+    (:func:`max_bytes`, checked before reading) and for paths that are not regular files (a FIFO, a
+    device: never opened for reading, so they cannot block or flood memory).
     """
     cap = max_pixels_ or max_pixels()
+    byte_cap = max_bytes_ or max_bytes()
     if isinstance(src, (str, Path)):
-        try:
-            with open(src, "rb") as fh:
-                data = fh.read()
-        except FileNotFoundError:
-            raise ImageError(f"File not found: {src}") from None
-        except IsADirectoryError:
-            raise ImageError(f"{src} is a folder, not an image file") from None
-        except OSError as e:
-            raise ImageError(f"Could not read {src}: {e.strerror or e}") from None
+        data = read_file_bytes(src, byte_cap)
     elif isinstance(src, (bytes, bytearray, memoryview)):
         data = bytes(src)
     elif hasattr(src, "read"):
-        data = src.read()
+        data = src.read(byte_cap + 1)
     else:
         raise ImageError("Unsupported input: give a file path, bytes or an uploaded file")
+    if len(data) > byte_cap:
+        raise _too_big(len(data), byte_cap)
     if not data:
         raise ImageError("The file is empty (0 bytes)")
     if Image.MAX_IMAGE_PIXELS is not None and cap > Image.MAX_IMAGE_PIXELS:

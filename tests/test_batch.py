@@ -309,3 +309,26 @@ def test_a_result_does_not_depend_on_what_the_worker_colorized_before(autoencode
         used.colorize(rgb, 12)                                   # other render sizes first
     target = downscale(data.coffee(), 480)
     assert np.array_equal(fresh.colorize(target, 12), used.colorize(target, 12))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_fifos_and_devices_fail_and_the_run_goes_on(tmp_path, photos):
+    """A FIFO named like a photo, a link to /dev/zero, and a FIFO as the list file: refused at once (issue 24);
+    run in a subprocess with a timeout so that a regression fails instead of hanging."""
+    src, dst = tmp_path / "archive", tmp_path / "out"
+    save(src / "ok.png", to_grey_rgb(photos["coffee"]))
+    os.mkfifo(src / "pipe.jpg")
+    if os.path.exists("/dev/zero"):
+        (src / "zero.jpg").symlink_to("/dev/zero")
+    cmd = [sys.executable, "-m", "core", "batch", str(src), str(dst), "--model", "grayscale", "--workers", "1"]
+    r = subprocess.run(cmd, cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr
+    rows = {row["source"]: row for row in rows_of(dst)}
+    assert rows["ok.png"]["status"] == "done"
+    for name in ("pipe.jpg", "zero.jpg") if os.path.exists("/dev/zero") else ("pipe.jpg",):
+        assert rows[name]["status"] == "failed" and "not a regular file" in rows[name]["message"], rows[name]
+    listing = tmp_path / "list.txt"
+    os.mkfifo(listing)
+    r = subprocess.run([*cmd[:4], str(listing), str(tmp_path / "out2"), *cmd[6:]], cwd=ROOT, env=cli_env(),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "not a regular file" in r.stderr and "Traceback" not in r.stderr, r.stderr

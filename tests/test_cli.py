@@ -380,3 +380,18 @@ def test_colorize_hints_that_do_not_fit_a_photo_skip_it(tmp_path, photos, capsys
     assert "small.png" in err and "outside the photo" in err and "1 colorized, 1 skipped" in err
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["big_grayscale_guided.png"]
     assert guide.hints_from_json(hints.read_bytes(), w, h)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs os.mkfifo")
+def test_colorize_refuses_fifos_at_once(tmp_path, photos):
+    """A FIFO as a photo or as the hints file must not block (issue 24); a timeout turns a hang into a failure."""
+    import os
+
+    good = _save(tmp_path / "mug.png", to_grey_rgb(photos["coffee"]))
+    os.mkfifo(tmp_path / "pipe.jpg")
+    r = run(["colorize", good, tmp_path / "pipe.jpg", "--model", "grayscale", "--out", tmp_path / "o"], timeout=60)
+    assert r.returncode == 0 and "not a regular file" in r.stderr and "1 colorized, 1 skipped" in r.stderr, r.stderr
+    os.mkfifo(tmp_path / "hints.json")
+    r = run(["colorize", good, "--model", "grayscale", "--hints", tmp_path / "hints.json", "--out", tmp_path / "o"],
+            timeout=60)
+    assert r.returncode == 2 and "not a regular file" in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -387,3 +387,75 @@ def test_a_cap_above_pillows_own_guard_is_honoured(monkeypatch):
     assert load_image(data, max_pixels_=2000).shape == (40, 40, 3)
     with pytest.raises(ImageError, match="too large"):
         load_image(data, max_pixels_=1500)
+
+
+# --- special and endless files (issue 24, defect 1) ---------------------------------------------------
+
+def _load_in_thread(path, timeout=10.0):
+    """load_image(path) in a thread; a FIFO that blocks ``open`` is unblocked by opening it for writing, so a
+    regression fails instead of hanging the test run."""
+    import os
+    import threading
+
+    out = {}
+
+    def run():
+        try:
+            out["value"] = load_image(path)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            out["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(timeout)
+    blocked = t.is_alive()
+    if blocked:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        t.join(timeout)
+    return blocked, out
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs os.mkfifo")
+def test_a_fifo_named_like_a_photo_is_refused_at_once(tmp_path):
+    import os
+
+    fifo = tmp_path / "scan.jpg"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.jpg"
+    link.symlink_to(fifo)
+    for path in (fifo, link, str(fifo)):
+        blocked, out = _load_in_thread(path)
+        assert not blocked, "load_image blocked on a FIFO"
+        assert isinstance(out.get("error"), ImageError), out
+        assert "not a regular file" in str(out["error"]), out["error"]
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_link_to_an_endless_device_is_refused_before_reading(tmp_path):
+    link = tmp_path / "photo.jpg"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ImageError, match="not a regular file"):
+        load_image(link)
+
+
+def test_a_file_over_the_byte_cap_is_refused_before_reading(tmp_path, monkeypatch):
+    from core.images import DEFAULT_MAX_BYTES, max_bytes
+
+    assert DEFAULT_MAX_BYTES == 300 * 2**20 and max_bytes() == DEFAULT_MAX_BYTES
+    big = tmp_path / "huge.png"
+    with open(big, "wb") as fh:                      # sparse: 400 MB on paper, nothing on disk
+        fh.write(_encode(Image.new("L", (4, 4)), "PNG"))
+        fh.truncate(400 * 2**20)
+    with pytest.raises(ImageError, match=r"too large: 400 MB \(the limit is 300 MB"):
+        load_image(big)
+    monkeypatch.setenv("COLORIZER_MAX_BYTES", str(2**20))
+    assert max_bytes() == 2**20
+    data = _encode(Image.fromarray(np.random.default_rng(0).integers(0, 255, (700, 700, 3), np.uint8)), "PNG")
+    assert len(data) > 2**20
+    with pytest.raises(ImageError, match="too large"):
+        load_image(data)
+    with pytest.raises(ImageError, match="too large"):
+        load_image(io.BytesIO(data))
+    monkeypatch.setenv("COLORIZER_MAX_BYTES", "nonsense")
+    assert max_bytes() == DEFAULT_MAX_BYTES

@@ -58,11 +58,14 @@ def _guided_inputs(args):
 
     hints_text = reference = None
     if args.hints:
+        from core.guide.hints import MAX_FILE_BYTES
+        from core.images import read_file_bytes
+
         try:
-            hints_text = Path(args.hints).read_bytes()
+            hints_text = read_file_bytes(args.hints, MAX_FILE_BYTES)  # a regular file (a FIFO would block)
             hints_from_json(hints_text)             # the file itself is sound; each photo checks the places
-        except OSError as e:
-            return None, None, f"--hints {args.hints}: cannot read it ({e.strerror or e})"
+        except ImageError as e:
+            return None, None, f"--hints {args.hints}: cannot read it ({e})"
         except HintError as e:
             return None, None, f"--hints {args.hints}: {e}"
     if args.reference:
