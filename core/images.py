@@ -108,7 +108,13 @@ def _high_bit_depth_to_rgb(img: Image.Image) -> np.ndarray:
         arr = arr[..., 0]
     arr = arr.astype(np.float64)
     if img.mode == "F":
-        lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+        finite = np.isfinite(arr)
+        if not finite.any():
+            raise ImageError("The image has no usable pixel values (every pixel is NaN or infinite). "
+                             "Please export it again as an ordinary 8- or 16-bit image.")
+        lo, hi = float(arr[finite].min()), float(arr[finite].max())
+        # NaN and -inf as the darkest finite value, +inf as the lightest
+        arr = np.where(finite, arr, np.where(np.isposinf(arr), hi, lo))
         scale = 255.0 / (hi - lo) if hi > lo else 0.0
         grey = (arr - lo) * scale
     elif img.mode.startswith("I;16") or arr.max() > 255:

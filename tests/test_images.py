@@ -459,3 +459,28 @@ def test_a_file_over_the_byte_cap_is_refused_before_reading(tmp_path, monkeypatc
         load_image(io.BytesIO(data))
     monkeypatch.setenv("COLORIZER_MAX_BYTES", "nonsense")
     assert max_bytes() == DEFAULT_MAX_BYTES
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("fill", [np.nan, np.inf, -np.inf, "mixed"])
+def test_float_tiffs_without_usable_values_are_refused_without_warnings(fill, recwarn):
+    """An all-NaN or all-inf float TIFF (issue 24, defect 8): a clear ImageError and no numpy warnings."""
+    if fill == "mixed":
+        arr = np.full((8, 8), np.nan, np.float32)
+        arr[0, 0], arr[0, 1] = np.inf, -np.inf
+    else:
+        arr = np.full((8, 8), fill, np.float32)
+    data = _encode(Image.fromarray(arr, mode="F"), "TIFF")
+    with pytest.raises(ImageError, match="no usable pixel values"):
+        load_image(data)
+    assert not recwarn.list
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_float_tiff_with_some_nan_keeps_its_finite_pixels(recwarn):
+    arr = np.linspace(0.0, 1.0, 64, dtype=np.float32).reshape(8, 8)
+    arr[0, :3] = (np.nan, np.inf, -np.inf)
+    out = load_image(_encode(Image.fromarray(arr, mode="F"), "TIFF"))
+    assert out.shape == (8, 8, 3) and out[7, 7, 0] == 255 and out[0, 3, 0] < 20
+    assert (out[0, 0, 0], out[0, 1, 0], out[0, 2, 0]) == (0, 255, 0)      # NaN and -inf dark, +inf light
+    assert not recwarn.list
