@@ -6,6 +6,7 @@ from core import images
 from core.figures import export
 from ui import models as ui_models
 from ui import notices, photos, results, widgets
+from ui import restore as ui_restore
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "gif"]
 DISPLAY_SIDE = 1024       # pictures on screen are shrunk to this; downloads keep the full size
@@ -44,6 +45,7 @@ st.subheader("2 · Choose models")
 chosen = widgets.model_picker()
 rf = widgets.render_factor_picker(chosen)
 widgets.vibrance_slider()
+ui_restore.toggle()
 ready = notices.model_notices(chosen, key="colorize")
 
 # ----------------------------------------------------------------------------- 3. results
@@ -56,6 +58,7 @@ if not ready:
     st.info("Choose at least one model that is ready to see results.", icon=":material/arrow_upward:")
     st.stop()
 
+batch = ui_restore.prepared(batch)              # what every model sees
 outcome = widgets.compute(batch, ready, rf)
 if outcome.computed:
     st.caption(f"Coloured {widgets.plural(outcome.computed, 'image')} in {outcome.seconds:.1f} s. "
@@ -68,7 +71,8 @@ stamp = st.toggle("Stamp “AI-coloured” on downloads", key="stamp", persist_s
 zip_entries = []
 for i, photo in enumerate(batch):
     with st.expander(f"{i + 1}. {photo.name}", expanded=i < 6):
-        widgets.photo_role(photo)
+        widgets.photo_role(ui_restore.original(photo))
+        ui_restore.mask_view(photo)
         shown = widgets.versions(photo, outcome, ready, grey="Grey input")
         model_of = {ui_models.title(m): m for m in ready}
         cols = st.columns(len(shown))

@@ -8,6 +8,7 @@ from core import images
 from core.figures import export
 from ui import guide, widgets
 from ui import models as ui_models
+from ui import restore as ui_restore
 from ui.compare_slider import compare_slider
 from ui.hint_canvas import hint_canvas, pending_strokes
 
@@ -20,6 +21,8 @@ st.write("The model guesses colours; it cannot know that the door was red. **Cli
          "at its edges. The lightness of the photo is never changed.")
 
 batch, ready, rf = widgets.page_inputs("guide")
+if ui_restore.toggle():
+    batch = ui_restore.prepared(batch)          # the repaired grey photo is what the model and the hints see
 guide.forget_other_photos({p.key for p in batch})
 photo = widgets.photo_picker(batch, key="guide_photo")
 if not ready:
@@ -32,6 +35,7 @@ base = widgets.compute([photo], [model], rf, vibrance=1.0).get(photo, model)
 if base is None:
     st.stop()
 height, width = photo.grey.shape[:2]
+ui_restore.mask_view(photo, DISPLAY_SIDE)
 
 # what was clicked or drawn since the last run (before the colour picker and the tool are drawn: a pick sets them)
 taken = guide.take_strokes(photo.key, pending_strokes(guide.CANVAS_KEY), width, height, base)

@@ -32,7 +32,9 @@ def pin_threads() -> None:
 def provenance(key: str, settings: Settings, kind: str) -> dict[str, str]:
     """The PNG text chunks of a result: how it was made (read back by :func:`read_provenance`)."""
     facts = {"source": key, "model": settings.model, "render_factor": settings.render_factor,
-             "vibrance": settings.vibrance, "kind": kind, "restore": bool(settings.restore)}
+             "vibrance": settings.vibrance, "kind": kind}
+    if settings.restore:                     # only when on: results made without it keep their old facts
+        facts["restore"] = True
     return {"Software": "Colorization Studio", PROVENANCE_KEY: json.dumps(facts, sort_keys=True)}
 
 
