@@ -332,3 +332,34 @@ def test_fifos_and_devices_fail_and_the_run_goes_on(tmp_path, photos):
     r = subprocess.run([*cmd[:4], str(listing), str(tmp_path / "out2"), *cmd[6:]], cwd=ROOT, env=cli_env(),
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "not a regular file" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_names_with_a_newline_are_kept_exactly_in_the_manifest(tmp_path, photos, capsys):
+    """A name with a newline (or CR) is quoted by the csv module and read back exactly; a rerun finds it done
+    instead of "recovering" it again (issue 24, defect 3)."""
+    src, dst = tmp_path / "archive", tmp_path / "out"
+    names = ["two\nlines.png", "cr\rname.png", 'quote" and, comma.png']
+    for name in names:
+        save(src / name, to_grey_rgb(photos["coffee"]))
+    args = [str(src), str(dst), "--model", "grayscale", "--workers", "1"]
+    assert main(args) == 0
+    rows = rows_of(dst)
+    assert sorted(r["source"] for r in rows) == sorted(names)
+    assert all(r["status"] == "done" and (dst / r["output"]).is_file() for r in rows)
+    capsys.readouterr()
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "earlier runs: 3 done; 0 to do" in err and "recovered" not in err, err
+    assert rows_of(dst) == rows
+
+
+def test_repair_cuts_a_torn_row_even_inside_a_quoted_newline(tmp_path):
+    path = tmp_path / "manifest.csv"
+    good = {"source": "a\nb.png", "output": "a\nb.png.png", "status": "done", "message": "x"}
+    with manifest.Writer(path) as out:
+        out.write(good)
+    whole = path.read_bytes()
+    path.write_bytes(whole + b'"c\nd.png","c\nd')               # a kill in the middle of the next row
+    assert manifest.repair(path)
+    assert path.read_bytes() == whole
+    assert [r["source"] for r in manifest.read(path)] == ["a\nb.png"]

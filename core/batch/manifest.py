@@ -7,7 +7,8 @@ own time in its worker; empty for a result recovered after an interruption) and 
 friendly error of a failed photo, why one was skipped, or a note) and ``restore`` (yes / no: scratches and
 dust repaired first, ``--restore``).
 
-A kill can cut the last row short; :func:`repair` drops such a torn tail before a run appends.
+A kill can cut the last row short; :func:`repair` drops such a torn tail before a run appends. Names are
+written as they are: one with a newline, a CR, a comma or a quote is quoted by the csv module.
 """
 
 from __future__ import annotations
@@ -31,10 +32,26 @@ class ManifestError(ValueError):
 
 
 def _line(row: dict) -> str:
+    """One row, ending with a newline; a field with a newline, CR, comma or quote is quoted by the csv
+    module, so a name is read back exactly."""
     buf = io.StringIO()
-    clean = {k: " ".join(str(row.get(k, "")).splitlines()) for k in FIELDS}
-    csv.DictWriter(buf, FIELDS, lineterminator="\n").writerow(clean)
+    clean = {k: str(row.get(k, "")) for k in FIELDS}
+    # QUOTE_MINIMAL quotes only the characters of the line terminator ("\n"): a CR must be quoted too
+    quoting = csv.QUOTE_ALL if any("\r" in v for v in clean.values()) else csv.QUOTE_MINIMAL
+    csv.DictWriter(buf, FIELDS, lineterminator="\n", quoting=quoting).writerow(clean)
     return buf.getvalue()
+
+
+def _row_end(data: bytes) -> int:
+    """The length of the whole rows at the start of ``data``: up to the last newline outside quotes (csv
+    doubles a quote inside a quoted field, so a newline is outside quotes when an even number precede it)."""
+    end, quotes, start = 0, 0, 0
+    while (nl := data.find(b"\n", start)) >= 0:
+        quotes += data.count(b'"', start, nl)
+        if quotes % 2 == 0:
+            end = nl + 1
+        start = nl + 1
+    return end
 
 
 HEADER = ",".join(FIELDS) + "\n"
@@ -45,9 +62,10 @@ def repair(path: Path) -> bool:
     try:
         with open(path, "rb+") as fh:
             data = fh.read()
-            if not data or data.endswith(b"\n"):
+            end = _row_end(data)
+            if end == len(data):
                 return False
-            fh.truncate(data.rfind(b"\n") + 1)
+            fh.truncate(end)
             return True
     except FileNotFoundError:
         return False
