@@ -363,3 +363,18 @@ def test_repair_cuts_a_torn_row_even_inside_a_quoted_newline(tmp_path):
     assert manifest.repair(path)
     assert path.read_bytes() == whole
     assert [r["source"] for r in manifest.read(path)] == ["a\nb.png"]
+
+
+def test_batch_escapes_control_characters_in_names(tmp_path, photos, capsys):
+    """Names printed by a batch run (failures, SRC, DST) have their control characters escaped (issue 24)."""
+    src, dst = tmp_path / "arch\x1b]0;title\x07ive", tmp_path / "out\x1b[2J"
+    save(src / "ok\x1b[31m.png", to_grey_rgb(photos["coffee"]))
+    (src / "bad\x1b[2J\rspoof.png").write_bytes(b"not an image")
+    (src / "nl\nbad.png").write_bytes(b"not an image")
+    assert main([str(src), str(dst), "--model", "grayscale", "--workers", "1"]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    bad = [c for c in text if (ord(c) < 32 and c not in "\n\r") or 0x7f <= ord(c) < 0xa0]   # \r: the progress bar
+    assert not bad, (bad, text)
+    assert "\rspoof" not in text and "failed: bad\\x1b[2J\\rspoof.png" in text and "failed: nl\\nbad.png" in text
+    assert "arch\\x1b]0;title\\x07ive" in text and "out\\x1b[2J" in text

@@ -395,3 +395,31 @@ def test_colorize_refuses_fifos_at_once(tmp_path, photos):
     r = run(["colorize", good, "--model", "grayscale", "--hints", tmp_path / "hints.json", "--out", tmp_path / "o"],
             timeout=60)
     assert r.returncode == 2 and "not a regular file" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+HOSTILE_NAMES = ("\x1b[2J\x1b[Hcleared\rspoof.png", "bell\x07\x9b31mred\u202etxt.png", "two\nlines.jpg")
+
+
+def _no_controls(text: str) -> None:
+    bad = [c for c in text if (ord(c) < 32 and c != "\n") or 0x7f <= ord(c) < 0xa0 or c == "\u202e"]
+    assert not bad, (bad, text)
+
+
+def test_colorize_escapes_control_characters_in_names(tmp_path, photos):
+    """A hostile archive must not clear or spoof the terminal (issue 24, defect 4): every name printed with
+    its control characters escaped (a newline in a name too), on stdout and stderr."""
+    from core.text import printable
+
+    assert printable("a\x1b[2Jb\rc\nd\x9b\u202e\udcff") == "a\\x1b[2Jb\\rc\\nd\\x9b\\u202e\\udcff"
+    assert printable("Grüße 照片 ok.png") == "Grüße 照片 ok.png"
+    d = tmp_path / "in"
+    d.mkdir()
+    _save(d / HOSTILE_NAMES[0], to_grey_rgb(photos["coffee"]))
+    (d / HOSTILE_NAMES[1]).write_bytes(b"not an image")
+    (d / HOSTILE_NAMES[2]).write_bytes(b"")
+    for args in ([d / HOSTILE_NAMES[0]], [d]):          # one photo (prints "IN -> OUT"), then a folder
+        r = run(["colorize", *args, "--model", "grayscale", "--out", tmp_path / "o\x1b[2J", "--overwrite"])
+        assert r.returncode == 0, r.stderr
+        _no_controls(r.stdout + r.stderr.replace("\r", ""))          # the progress bar's own CRs
+        assert "\\x1b[2J" in r.stdout + r.stderr and "\rspoof" not in r.stdout + r.stderr
+    assert "\\x07" in r.stderr and "\\u202e" in r.stderr and "two\\nlines" in r.stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 from core.batch import manifest
 from core.batch.plan import Settings, find_jobs
 from core.batch.resume import Plan, make_plan, row_for
+from core.text import printable
 
 SHOW_FAILURES = 10            # the first failures are printed; the manifest has them all
 LOCK_NAME = ".batch.lock"
@@ -116,7 +117,7 @@ def execute(plan: Plan, dst: Path, settings: Settings, engine, console, progress
                 if res["status"] == "failed":
                     shown += 1
                     if shown <= SHOW_FAILURES:
-                        bar.write(f"failed: {res['key']}: {res['message']}", file=console)
+                        bar.write(f"failed: {printable(res['key'])}: {printable(res['message'])}", file=console)
                     elif shown == SHOW_FAILURES + 1:
                         bar.write("more failures: see the manifest (status failed)", file=console)
                     bar.set_postfix(failed=report.counts["failed"], refresh=False)

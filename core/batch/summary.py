@@ -6,12 +6,13 @@ from pathlib import Path
 
 from core.batch import manifest
 from core.batch.resume import Plan
+from core.text import printable
 
 
 def plan_line(plan: Plan, src: str) -> str:
     """E.g. ``200 photos in SRC: 150 already done, 50 to do``."""
     earlier = plan.earlier
-    parts = [f"{plan.total} photos in {src}"]
+    parts = [f"{plan.total} photos in {printable(src)}"]
     handled = [f"{n} {what}" for what, n in (("done", earlier["done"]), ("skipped", earlier["skipped"]),
                                               ("failed", earlier["failed"])) if n]
     if handled:
@@ -41,9 +42,9 @@ def summary_line(report, dst: Path, engine) -> str:
         text += f"; this run: {n} photos in {report.seconds:.1f} s = {rate:.2f} photos/s{first}{who}"
     else:
         text += "; nothing left to do"
-    text += f"; manifest: {dst / manifest.NAME}"
+    text += f"; manifest: {printable(dst / manifest.NAME)}"
     if report.stopped:
-        text += (f"\nstopped: {report.stopped}. What was finished is kept: run the same command again to "
+        text += (f"\nstopped: {printable(report.stopped)}. What was finished is kept: run the same command again to "
                  "continue.")
     if totals["failed"] and not report.stopped:
         text += "\nsome photos failed (see the manifest); --retry-failed tries them again"

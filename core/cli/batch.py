@@ -56,7 +56,9 @@ def _args(argv):
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    from core.text import printable
+
+    print(f"error: {printable(message)}", file=sys.stderr)   # names in it may hold terminal escapes
     return code
 
 
@@ -124,6 +126,7 @@ def main(argv=None) -> int:
 def _run(args, dst: Path, settings) -> int:
     from core.batch import runner
     from core.batch.summary import plan_line, summary_line
+    from core.text import printable
 
     plan = runner.prepare(args.src, dst, settings, args.retry_failed)
     engine = _engine(args, dst, settings) if plan.todo else None
@@ -138,7 +141,7 @@ def _run(args, dst: Path, settings) -> int:
         try:
             report = runner.execute(plan, dst, settings, engine, console)
         except RuntimeError as e:          # RayUnavailable: the cluster went away in the middle
-            print(f"error: {e}. What was finished is kept: run the same command again to continue.",
+            print(f"error: {printable(e)}. What was finished is kept: run the same command again to continue.",
                   file=console)
             return 1
         if engine is not None and getattr(engine, "note", ""):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from core.images import IMAGE_EXTS
+from core.text import printable
 
 
 def expand_inputs(inputs) -> tuple[list[Path], list[str]]:
@@ -78,7 +79,7 @@ def _guided_inputs(args):
 
 
 def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {printable(message)}", file=sys.stderr)
     return 2
 
 
@@ -135,7 +136,7 @@ def main(argv=None) -> int:
         return 2
     files, problems = expand_inputs(args.inputs)
     for p in problems:
-        print(f"warning: {p}", file=sys.stderr)
+        print(f"warning: {printable(p)}", file=sys.stderr)
     if not files:
         print("error: nothing to colorize", file=sys.stderr)
         return 1
@@ -143,7 +144,7 @@ def main(argv=None) -> int:
         col = get_colorizer(args.model)
         col.check_render_factor(args.render_factor)
     except (ModelUnavailable, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(e)}", file=sys.stderr)
         return 2
     if args.restore:
         from core.restore.engine import model_path
@@ -177,14 +178,14 @@ def main(argv=None) -> int:
             write_atomically(dest, encode_png(out))
             ok += 1
             if len(files) < 2:
-                print(f"{f} -> {dest}")
+                print(f"{printable(f)} -> {printable(dest)}")
         except (ImageError, HintError) as e:
             failed.append(f"{f}: {e}")
-            bar.write(f"skipped {f}: {e}", file=sys.stderr)
+            bar.write(f"skipped {printable(f)}: {printable(e)}", file=sys.stderr)
         except MemoryError:
             failed.append(f"{f}: not enough memory")
-            bar.write(f"skipped {f}: not enough memory for this image", file=sys.stderr)
+            bar.write(f"skipped {printable(f)}: not enough memory for this image", file=sys.stderr)
     kept = (f", {existing} skipped because their result was already there (--overwrite replaces them)"
             if existing else "")
-    print(f"{ok} colorized, {len(failed)} skipped{kept} -> {out_dir}", file=sys.stderr)
+    print(f"{ok} colorized, {len(failed)} skipped{kept} -> {printable(out_dir)}", file=sys.stderr)
     return 0 if ok or existing else 1
