@@ -96,8 +96,24 @@ def tune(items) -> dict:
             rows.append({"threshold": round(float(t), 2), "min_area": min_area, "f1": f1_of(c),
                          "clean_mask_mean": float(np.mean(clean)), "clean_mask_p95": float(np.quantile(clean, 0.95))})
     ok = [r for r in rows if r["clean_mask_mean"] <= 0.0025 and r["clean_mask_p95"] <= 0.005]
-    best = max(ok or rows, key=lambda r: r["f1"])
+    best = dict(max(ok or rows, key=lambda r: r["f1"]))
+    engine.MIN_AREA = best["min_area"]
+    gains = {}
+    for dilate in (0, 1, 2):                         # the dilation that repairs best (PSNR), at that threshold
+        old = engine.DILATE, engine.THRESHOLD
+        engine.DILATE, engine.THRESHOLD = dilate, best["threshold"]
+        gains[dilate] = float(np.mean([psnr(g, restore_grey(damaged(g, i)[0])) - psnr(g, damaged(g, i)[0])
+                                       for i, (_, _, g) in enumerate(items)]))
+        engine.DILATE, engine.THRESHOLD = old
+    best["dilate"] = max(gains, key=gains.get)
+    best["psnr_gain_by_dilate"] = gains
     return {"best": best, "grid": rows}
+
+
+def restore_grey(grey: np.ndarray) -> np.ndarray:
+    from core import restore
+
+    return restore.restore(np.repeat(grey[..., None], 3, 2)).rgb[..., 0]
 
 
 def report(items) -> dict:
@@ -209,6 +225,14 @@ def main(argv=None) -> int:
         from core.restore import engine
 
         engine.THRESHOLD, engine.MIN_AREA = res["tune"]["threshold"], res["tune"]["min_area"]
+        engine.DILATE = res["tune"]["dilate"]
+    import cv2
+
+    from core.restore import engine
+
+    res["settings"] = {"threshold": engine.THRESHOLD, "min_area": engine.MIN_AREA, "dilate": engine.DILATE,
+                       "inpaint": "ns" if engine.INPAINT_METHOD == cv2.INPAINT_NS else "telea",
+                       "model": str(engine.model_path())}
     res["report"] = report(groups["report"])
     res["skimage"] = skimage_photos()
     res["seconds_1mp"] = timing_1mp()
