@@ -188,6 +188,8 @@ BAD_HINTS_FILES = [
     (b"{\"width\": 100, \"height\": 100, \"hints\": []}", "another shape"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "not text"),
     (b"[{\"x\": 1, \"y\": 1, \"color\": \"reddish\"}]", "not a colour"),
+    (b"[{\"x\": " + b"9" * 5000 + b", \"y\": 1, \"color\": \"#ff0000\"}]", "far too long"),     # issue 24
+    (b"[{\"x\": 1, \"y\": 1, \"color\": \"#ff0000\", \"radius\": NaN}]", "must be a number"),
 ]
 
 

@@ -281,3 +281,64 @@ def test_large_photos_are_guided_on_a_smaller_copy(monkeypatch, photos):
     assert small.shape == grey.shape
     assert_same_lightness(small, grey)                          # the full-size L is kept
     assert abs(delta_e2000(ref, small) - delta_e2000(ref, full)) < 1.5
+
+
+def _point(**over):
+    return {"x": 1, "y": 2, "color": "#ff0000", **over}
+
+
+HUGE = "9" * 5000
+MALFORMED_HINTS = {
+    "a 5000-digit int": '[{"x": ' + HUGE + ', "y": 2, "color": "#ff0000"}]',
+    "a 400-digit int": json.dumps([_point(x=10 ** 400)]),
+    "a 400-digit radius": json.dumps([_point(radius=10 ** 400)]),
+    "a 400-digit colour": json.dumps([_point(color=[10 ** 400, 0, 0])]),
+    "a 400-digit width": json.dumps({"width": 10 ** 400, "height": 40, "hints": []}),
+    "a 400-digit version": json.dumps({"version": 10 ** 400, "hints": []}),
+    "a bool version": json.dumps({"version": True, "hints": []}),
+    "a list version": json.dumps({"version": [1], "hints": []}),
+    "NaN": '[{"x": NaN, "y": 2, "color": "#ff0000"}]',
+    "Infinity": '[{"x": 1, "y": -Infinity, "color": "#ff0000"}]',
+    "1e999": '[{"x": 1e999, "y": 2, "color": "#ff0000"}]',
+    "NaN radius": '[{"x": 1, "y": 2, "color": "#ff0000", "radius": NaN}]',
+    "NaN width": '{"width": NaN, "height": 40, "hints": []}',
+    "NaN in a colour": '[{"x": 1, "y": 2, "color": [NaN, 0, 0]}]',
+    "a bool x": json.dumps([_point(x=True)]),
+    "a bool colour": json.dumps([_point(color=[True, False, True])]),
+    "a string x": json.dumps([_point(x="1")]),
+    "a null colour": json.dumps([_point(color=None)]),
+    "a dict colour": json.dumps([_point(color={"r": 1})]),
+    "a number colour": json.dumps([_point(color=255)]),
+    "a list format": json.dumps({"format": ["x"] * 10000, "hints": []}),
+    "a dict as a point": json.dumps([{"points": [{"x": 1}], "color": "#fff"}]),
+    "a point of three": json.dumps([{"points": [[1, 2, 3]], "color": "#fff"}]),
+    "points not a list": json.dumps([{"points": "abc", "color": "#fff"}]),
+    "100k points": json.dumps([{"points": [[1, 2]] * 100_000, "color": "#fff"}]),
+    "100k hints": json.dumps([_point()] * 100_000),
+    "nested junk": json.dumps([[[[[[["x"]]]]]]]),
+    "a hint that is a string": json.dumps(["x, y, red"]),
+    "a hint that is null": json.dumps([None]),
+    "a top-level number": "5",
+    "a top-level string": '"hints"',
+    "a top-level null": "null",
+    "hints null": json.dumps({"hints": None}),
+    "a huge string colour": json.dumps([_point(color="#" + "f" * 100_000)]),
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_HINTS))
+def test_every_malformed_value_is_a_hint_error_with_a_short_message(name):
+    """Issue 24, defect 2: no other exception, for the file alone and for a photo; a message a person can read."""
+    text = MALFORMED_HINTS[name]
+    for args in ((), (60, 40)):
+        for doc in (text, text.encode()):
+            with pytest.raises(HintError) as e:
+                guide.hints_from_json(doc, *args)
+            msg = str(e.value)
+            assert 10 < len(msg) < 400, msg
+
+
+def test_hints_from_json_wants_text():
+    for junk in (None, 5, [1, 2], {"hints": []}):
+        with pytest.raises(HintError, match="not a hints file"):
+            guide.hints_from_json(junk)

@@ -76,14 +76,35 @@ class Hint:
 
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
+_NUMBER = (int, float, np.integer, np.floating)
+
+
+def _short(value, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for messages (a file may hold a 4000-digit number)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):        # an int too long to print
+        text = f"<a {type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _finite(v) -> float | None:
+    """``v`` as a finite float, or None (not a number, a bool, NaN, infinite, or too large for a float)."""
+    if isinstance(v, bool) or not isinstance(v, _NUMBER):
+        return None
+    try:
+        f = float(v)
+    except (OverflowError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def parse_color(value, where: str = "the colour") -> tuple[int, int, int]:
     """``"#rrggbb"``, ``"#rgb"`` or three numbers 0-255 -> ``(r, g, b)``."""
     if isinstance(value, str):
-        m = _HEX.match(value.strip())
+        m = _HEX.match(value.strip()) if len(value) < 64 else None
         if not m:
-            raise HintError(f"{where}: {value!r} is not a colour; write it as \"#rrggbb\" or [r, g, b]")
+            raise HintError(f"{where}: {_short(value)} is not a colour; write it as \"#rrggbb\" or [r, g, b]")
         digits = m.group(1)
         if len(digits) == 3:
             digits = "".join(c * 2 for c in digits)
@@ -91,23 +112,24 @@ def parse_color(value, where: str = "the colour") -> tuple[int, int, int]:
     if isinstance(value, (list, tuple, np.ndarray)) and len(value) == 3:
         out = []
         for v in value:
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
-                    or not math.isfinite(float(v)) or not 0 <= float(v) <= 255:
-                raise HintError(f"{where}: {list(value)!r} is not a colour; each of r, g, b must be 0 to 255")
-            out.append(int(round(float(v))))
+            f = _finite(v)
+            if f is None or not 0 <= f <= 255:
+                raise HintError(f"{where}: {_short(list(value))} is not a colour; each of r, g, b must be 0 to 255")
+            out.append(int(round(f)))
         return tuple(out)
-    raise HintError(f"{where}: {value!r} is not a colour; write it as \"#rrggbb\" or [r, g, b]")
+    raise HintError(f"{where}: {_short(value)} is not a colour; write it as \"#rrggbb\" or [r, g, b]")
 
 
 def _number(v, what: str, where: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(float(v)):
-        raise HintError(f"{where}: {what} must be a number, not {v!r}")
-    return float(v)
+    f = _finite(v)
+    if f is None:
+        raise HintError(f"{where}: {what} must be a number (finite, of ordinary size), not {_short(v)}")
+    return f
 
 
 def _point(p, where: str) -> tuple[float, float]:
     if not isinstance(p, (list, tuple, np.ndarray)) or len(p) != 2:
-        raise HintError(f"{where}: a point must be two numbers [x, y], not {p!r}")
+        raise HintError(f"{where}: a point must be two numbers [x, y], not {_short(p)}")
     return _number(p[0], "x", where), _number(p[1], "y", where)
 
 
@@ -120,6 +142,8 @@ def as_hint(item, where: str = "a hint") -> Hint:
             pts = item["points"]
             if not isinstance(pts, (list, tuple)) or not pts:
                 raise HintError(f"{where}: \"points\" must be a non-empty list of [x, y]")
+            if len(pts) > MAX_STROKE_POINTS:
+                raise HintError(f"{where}: a stroke may have at most {MAX_STROKE_POINTS} points")
             points = tuple(_point(p, where) for p in pts)
         elif "x" in item and "y" in item:
             points = (( _number(item["x"], "x", where), _number(item["y"], "y", where)),)
@@ -186,6 +210,8 @@ def hints_from_json(text, width: int | None = None, height: int | None = None) -
             text = bytes(text).decode("utf-8-sig")
         except UnicodeDecodeError:
             raise HintError("this is not a hints file: it is not text (JSON)") from None
+    if not isinstance(text, str):
+        raise HintError(f"this is not a hints file: expected its text, got {type(text).__name__}")
     if len(text) > MAX_FILE_BYTES:
         raise HintError(f"the hints file is too large; at most {MAX_FILE_BYTES // 2**20} MB")
     try:
@@ -193,16 +219,19 @@ def hints_from_json(text, width: int | None = None, height: int | None = None) -
     except (json.JSONDecodeError, RecursionError) as e:
         detail = f" (line {e.lineno}, column {e.colno}: {e.msg})" if isinstance(e, json.JSONDecodeError) else ""
         raise HintError(f"this is not a hints file: it is not valid JSON{detail}") from None
+    except ValueError:          # e.g. an integer of more than 4300 digits (Python's limit on int conversion)
+        raise HintError("this is not a hints file: it holds a number far too long to be a pixel "
+                        "position, a radius or a colour") from None
     made_w = made_h = None
     if isinstance(doc, dict):
         if "hints" not in doc:
             raise HintError("this is not a hints file: it has no \"hints\" list")
         fmt = doc.get("format", FORMAT)
         if fmt != FORMAT:
-            raise HintError(f"this is not a hints file: its format is {fmt!r}")
+            raise HintError(f"this is not a hints file: its format is {_short(fmt)}")
         version = doc.get("version", VERSION)
-        if not isinstance(version, int) or version > VERSION:
-            raise HintError(f"this hints file has version {version!r}; this program reads version {VERSION}")
+        if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= VERSION:
+            raise HintError(f"this hints file has version {_short(version)}; this program reads version {VERSION}")
         if "width" in doc or "height" in doc:
             made_w = _number(doc.get("width"), "width", "the hints file")
             made_h = _number(doc.get("height"), "height", "the hints file")
