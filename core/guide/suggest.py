@@ -28,7 +28,7 @@ import numpy as np
 
 from core import gamut, lab
 from core.guide import spread
-from core.guide.uncertainty import check_rgb, distribution, entropy_map, resize_map
+from core.guide.uncertainty import check_rgb, distribution, uncertainty_map
 
 REGION_SIDE = 192          # the long side, in pixels, of the copy on which regions are worked out
 GRID = 8                   # candidate points: about GRID x GRID cells over the photo
@@ -36,6 +36,7 @@ CANDIDATES = 3             # colours offered per suggestion
 MIN_AB_DISTANCE = 28.0     # between two offered colours, in Lab ab units (about 15-25 ΔE2000)
 MODE_RADIUS = 12.0         # an offered colour is the mean of the pooled bins within this of its mode
 MAX_K = 20
+BORDER = 3                 # pixels of the small copy along the border where a point is less welcome
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,12 @@ def _candidate_points(L: np.ndarray, u: np.ndarray, grid: int = GRID) -> list[tu
     edge = cv2.GaussianBlur(np.hypot(gx, gy), (0, 0), 1.5)
     flat = 1.0 / (1.0 + edge / 8.0)
     value = u * flat
+    m = BORDER                                  # a click on the photo's very border is awkward
+    if h > 2 * m and w > 2 * m:
+        value[:m] *= 0.5
+        value[-m:] *= 0.5
+        value[:, :m] *= 0.5
+        value[:, -m:] *= 0.5
     cell = max(1.0, max(h, w) / float(grid))
     ny, nx = max(1, round(h / cell)), max(1, round(w / cell))
     ys = np.linspace(0, h, ny + 1).round().astype(int)
@@ -203,7 +210,7 @@ def suggest(rgb: np.ndarray, model: str = "autoencoder", k: int = 3, render_fact
     L_work, probs, centres = distribution(rgb, model, render_factor)
     L = _small_l(L_work)
     h, w = L.shape
-    u = resize_map(entropy_map(probs), h, w)
+    u = uncertainty_map(L, probs)
     points = _candidate_points(L, u)
     reach = _reach(L, points)                                     # (N, h, w)
     remaining = u.astype(np.float64)
