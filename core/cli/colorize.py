@@ -78,6 +78,39 @@ def _guided_inputs(args):
     return hints_text, reference, None
 
 
+def _uncertainty_dest(target, f: Path, model: str, n_files: int) -> Path | None:
+    """Where --uncertainty writes the map of ``f``: the file itself for one input named *.png, else a file in
+    the folder ``target``."""
+    if not target:
+        return None
+    target = Path(target)
+    if n_files == 1 and target.suffix.lower() == ".png" and not target.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    return target / f"{f.stem}_{model}_uncertainty.png"
+
+
+def _explain(f: Path, rgb, args, unc_dest: Path | None, write) -> None:
+    """--suggest and --uncertainty for one photo: the suggestions printed, the map written."""
+    from core import guide
+    from core.images import encode_png
+    from core.pipeline import write_atomically
+
+    if unc_dest is not None:
+        u = guide.uncertainty(rgb, model=args.model, render_factor=args.render_factor)
+        write_atomically(unc_dest, encode_png(guide.uncertainty_colormap(u)))
+        write(f"{printable(f)}: uncertainty {guide.uncertainty_score(u):.3f} (mean, 0 = sure, 1 = unsure) -> "
+              f"{printable(unc_dest)}")
+    if args.suggest:
+        sug = guide.suggest(rgb, model=args.model, k=args.suggest, render_factor=args.render_factor, regions=False)
+        write(f"{printable(f)}: {len(sug)} suggested click{'s' if len(sug) != 1 else ''} (x, y in pixels; "
+              f"candidate colours, most likely first)")
+        for i, s in enumerate(sug, 1):
+            write(f"  {i}. ({s.x}, {s.y})  {' '.join(s.hexes)}  {s.reason} "
+                  f"({100 * s.score:.0f} % of the photo's uncertainty)")
+
+
 def _fail(message: str) -> int:
     print(f"error: {printable(message)}", file=sys.stderr)
     return 2
@@ -108,7 +141,17 @@ def main(argv=None) -> int:
                    help="how much of the reference's colours to take, 0 to 1 (default 0.7)")
     g.add_argument("--vibrance", type=float, default=1.0, metavar="X",
                    help="0 = grey, 1 = unchanged (default), up to 2 = most vivid")
+    u = ap.add_argument_group("where is the model unsure? (autoencoder, eccv16)")
+    u.add_argument("--suggest", type=int, default=0, metavar="N",
+                   help="print the N clicks that would fix the most: point, the model's candidate colours, why")
+    u.add_argument("--uncertainty", metavar="OUT.png",
+                   help="write the model's uncertainty map (viridis: dark = sure, yellow = unsure); with "
+                        "several inputs, a folder for <name>_<model>_uncertainty.png files")
     args = ap.parse_args(argv)
+    from core.guide.suggest import MAX_K
+
+    if args.suggest and not 1 <= args.suggest <= MAX_K:
+        return _fail(f"--suggest must be from 1 to {MAX_K}, not {args.suggest}")
     if not 0.0 <= args.vibrance <= 2.0:
         return _fail(f"--vibrance must be from 0 to 2, not {args.vibrance:g}")
     if args.reference_strength is not None and not 0.0 <= args.reference_strength <= 1.0:
@@ -146,6 +189,9 @@ def main(argv=None) -> int:
     except (ModelUnavailable, ValueError) as e:
         print(f"error: {printable(e)}", file=sys.stderr)
         return 2
+    if (args.suggest or args.uncertainty) and not models[args.model].has_distribution:
+        return _fail(f"--suggest and --uncertainty need a model with a distribution over colours "
+                     f"({', '.join(n for n, m in models.items() if m.has_distribution)}); {args.model} has none")
     if args.restore:
         from core.restore.engine import model_path
 
@@ -164,15 +210,21 @@ def main(argv=None) -> int:
             dest = out_dir / f"{f.stem}{suffix}_{n}.png"
             n += 1
         written.add(dest.resolve())
-        if dest.exists() and not args.overwrite:
+        keep = dest.exists() and not args.overwrite
+        if keep:
             existing += 1
-            continue
+            if not (args.suggest or args.uncertainty):
+                continue
         try:
             rgb = load_image(f)
             if args.restore:
                 from core import restore
 
                 rgb = restore.restore(rgb).rgb
+            if args.suggest or args.uncertainty:
+                _explain(f, rgb, args, _uncertainty_dest(args.uncertainty, f, args.model, len(files)), bar.write)
+            if keep:
+                continue
             out = colorize_photo(rgb, args.model, args.render_factor, vibrance=args.vibrance, hints_text=hints_text,
                                  reference=reference, strength=args.reference_strength)
             write_atomically(dest, encode_png(out))
