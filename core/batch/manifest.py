@@ -5,7 +5,9 @@ to DST; empty unless done), ``status`` (done / skipped / failed), ``kind`` (grey
 when the photo could not be read), ``model``, ``render_factor``, ``vibrance``, ``seconds`` (the photo's
 own time in its worker; empty for a result recovered after an interruption) and ``message`` (the
 friendly error of a failed photo, why one was skipped, or a note) and ``restore`` (yes / no: scratches and
-dust repaired first, ``--restore``).
+dust repaired first, ``--restore``) and ``uncertainty`` (how unsure the model was of the photo's colours, 0-1:
+:func:`core.guide.uncertainty_score`; empty for a model without a distribution or a recovered result; the
+review queue, ``batch ... --review N``, lists the highest first).
 
 A kill can cut the last row short; :func:`repair` drops such a torn tail before a run appends. Names are
 written as they are: one with a newline, a CR, a comma or a quote is quoted by the csv module.
@@ -20,8 +22,10 @@ import time
 from pathlib import Path
 
 FIELDS = ("source", "output", "status", "kind", "model", "render_factor", "vibrance", "seconds", "message",
-          "restore")
-LEGACY_FIELDS = FIELDS[:-1]       # manifests from before --restore: read as restore "no", upgraded in place
+          "restore", "uncertainty")
+LEGACY_FIELDS = FIELDS[:-2]       # manifests from before --restore: read as restore "no", upgraded in place
+OLDER_FIELDS = {LEGACY_FIELDS: {"restore": "no", "uncertainty": ""},     # older manifests: these defaults
+                FIELDS[:-1]: {"uncertainty": ""}}
 NAME = "manifest.csv"
 STATUSES = ("done", "skipped", "failed")
 SYNC_EVERY_S = 5.0        # rows reach the OS at once (a killed process loses none); the disk every 5 s
@@ -78,14 +82,15 @@ def read(path: Path) -> list[dict]:
             reader = csv.DictReader(fh)
             if reader.fieldnames is None:
                 return []
-            legacy = tuple(reader.fieldnames) == LEGACY_FIELDS
+            defaults = OLDER_FIELDS.get(tuple(reader.fieldnames))
+            legacy = defaults is not None
             if tuple(reader.fieldnames) != FIELDS and not legacy:
                 raise ManifestError(f"{path} is not a batch manifest (its columns are {', '.join(reader.fieldnames)})."
                                     " Move it away or choose another DST.")
             rows = [row for row in reader if row.get("status") in STATUSES]
         if legacy:
             for row in rows:
-                row["restore"] = "no"
+                row.update(defaults)
             rewrite(path, rows)
         return rows
     except FileNotFoundError:

@@ -43,12 +43,13 @@ def settings_of(row: dict) -> tuple:
         return row.get("model"), row.get("render_factor"), row.get("vibrance"), row.get("restore") == "yes"
 
 
-def row_for(job: Job, settings: Settings, status: str, kind: str = "", seconds=None, message: str = "") -> dict:
+def row_for(job: Job, settings: Settings, status: str, kind: str = "", seconds=None, message: str = "",
+            uncertainty: str = "") -> dict:
     """The manifest row of one photo."""
     return {"source": job.key, "output": job.output if status == "done" else "",
             "status": status, "kind": kind, "model": settings.model, "render_factor": settings.render_factor,
             "vibrance": f"{settings.vibrance:g}", "seconds": "" if seconds is None else f"{seconds:.3f}",
-            "message": message, "restore": "yes" if settings.restore else "no"}
+            "message": message, "restore": "yes" if settings.restore else "no", "uncertainty": uncertainty}
 
 
 def check_settings(rows: list[dict], settings: Settings, path: Path) -> None:

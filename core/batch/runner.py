@@ -112,7 +112,7 @@ def execute(plan: Plan, dst: Path, settings: Settings, engine, console, progress
                     report.stopped = res["message"]
                     break
                 out.write(row_for(by_key[res["key"]], settings, res["status"], res["kind"], res["seconds"],
-                                  res["message"]))
+                                  res["message"], res.get("uncertainty") or ""))
                 report.counts[res["status"]] += 1
                 if res["status"] == "failed":
                     shown += 1

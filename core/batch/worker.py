@@ -55,9 +55,23 @@ def read_provenance(path: str) -> dict | None:
 
 
 def result(job: Job, status: str, kind: str = "", seconds: float | None = None, message: str = "",
-           stop: bool = False) -> dict:
-    """A worker's answer for one photo (the runner turns it into a manifest row)."""
-    return {"key": job.key, "status": status, "kind": kind, "seconds": seconds, "message": message, "stop": stop}
+           stop: bool = False, uncertainty: str = "") -> dict:
+    """A worker's answer for one photo (the runner turns it into a manifest row). ``uncertainty``: the
+    photo's score (:func:`core.guide.uncertainty_score`) as text, "" when the model has none."""
+    return {"key": job.key, "status": status, "kind": kind, "seconds": seconds, "message": message, "stop": stop,
+            "uncertainty": uncertainty}
+
+
+def uncertainty_text(rgb, settings: Settings) -> str:
+    """The photo's uncertainty score (4 decimals) for the manifest; "" for a model without a distribution."""
+    from core import guide
+    from core.colorizers import CLASSES
+
+    cls = CLASSES.get(settings.model)
+    if cls is None or not cls.has_distribution:
+        return ""
+    u = guide.uncertainty(rgb, model=settings.model, render_factor=settings.render_factor)
+    return f"{guide.uncertainty_score(u):.4f}"
 
 
 def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
@@ -80,6 +94,7 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
             rgb = restore.restore(rgb).rgb
         out = colorize_photo(rgb, settings.model, settings.render_factor, vibrance=settings.vibrance)
         data = encode_png(out, text=provenance(job.key, settings, kind))
+        unsure = uncertainty_text(rgb, settings)
     except (ImageError, HintError) as e:
         return result(job, "failed", seconds=time.perf_counter() - t0, message=str(e))
     except MemoryError:
@@ -94,7 +109,7 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
     except OSError as e:
         return result(job, "failed", kind, time.perf_counter() - t0,
                       f"cannot write {dest}: {e.strerror or e}", stop=True)
-    return result(job, "done", kind, time.perf_counter() - t0)
+    return result(job, "done", kind, time.perf_counter() - t0, uncertainty=unsure)
 
 
 class BatchWorker:
@@ -113,7 +128,8 @@ class BatchWorker:
         columns = zip(batch["source"], batch["key"], batch["output"], strict=True)
         jobs = [Job(str(s), str(k), str(o)) for s, k, o in columns]
         rows = [self.one(job) for job in jobs]
-        return {name: [r[name] for r in rows] for name in ("key", "status", "kind", "seconds", "message", "stop")}
+        return {name: [r[name] for r in rows]
+                for name in ("key", "status", "kind", "seconds", "message", "stop", "uncertainty")}
 
     def one(self, job: Job) -> dict:
         return colorize_file(job, self.dst, self.settings)

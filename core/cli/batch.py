@@ -19,7 +19,8 @@ Results mirror the source paths and keep the source's extension: SRC/1950/a.jpg 
 Inputs are never modified.
 
 DST/manifest.csv has one row per photo: source, output, status (done / skipped / failed), kind (grey /
-toned / colour), model, render_factor, vibrance, seconds, message (the error of a failed photo).
+toned / colour), model, render_factor, vibrance, seconds, message (the error of a failed photo), restore,
+uncertainty (how unsure the model was of the photo's colours, 0-1; --review N lists the N highest).
 Colour photos are skipped (their colours are real) unless --include-colour is given.
 
 Run the same command again after a crash, a kill or Ctrl+C: it does only what is not done yet (failed
@@ -52,6 +53,9 @@ def _args(argv):
     ap.add_argument("--restore", action="store_true",
                     help="repair scratches and dust before colouring (recorded in the manifest's restore column)")
     ap.add_argument("--retry-failed", action="store_true", help="try the photos that failed in earlier runs again")
+    ap.add_argument("--review", type=int, default=0, metavar="N",
+                    help="afterwards, list the N photos whose colours the model was least sure of (the manifest's "
+                         "uncertainty column), to check them first")
     return ap.parse_args(argv)
 
 
@@ -92,6 +96,8 @@ def main(argv=None) -> int:
         return _fail(f"--vibrance must be from 0 to 2, not {args.vibrance:g}")
     if args.workers is not None and args.workers < 1:
         return _fail(f"--workers must be 1 or more, not {args.workers}")
+    if args.review < 0:
+        return _fail(f"--review must be 0 or more, not {args.review}")
     if args.address and args.engine != "ray":
         return _fail("--address joins a Ray cluster: use it with --engine ray")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -116,7 +122,12 @@ def main(argv=None) -> int:
         return _fail(f"cannot create {dst}: {e.strerror or e}")
     try:
         with runner.dst_lock(dst):
-            return _run(args, dst, settings)
+            code = _run(args, dst, settings)
+        if args.review and code != 130:
+            from core.batch.review import review_lines
+
+            print("\n".join(review_lines(dst, args.review)))
+        return code
     except runner.RunError as e:
         return _fail(str(e))
     except KeyboardInterrupt:
