@@ -173,3 +173,62 @@ def test_exactly_grey_and_odd_inputs():
     assert photo_kind(big) == "colour"
     with pytest.raises(ValueError):
         classify(np.zeros((4, 4, 3), np.float32))
+
+
+# --- stronger and weaker toning than above, and colour photos turned down to 20-40 % (issue 24, defect 9) ----
+
+def cyanotype_of(grey: np.ndarray, dark, light, gamma: float = 1.0) -> np.ndarray:
+    """A cyanotype from shadow colour ``dark`` to paper colour ``light`` (gamma < 1: more blue midtones)."""
+    t = (grey[..., :1].astype(np.float32) / 255.0) ** gamma
+    return np.clip(np.array(dark) * (1 - t) + np.array(light) * t, 0, 255).astype(np.uint8)
+
+
+def turned_down(rgb: np.ndarray, share: float) -> np.ndarray:
+    """The photo with ``share`` of its colour (a and b scaled; lightness kept)."""
+    img = lab.rgb_to_lab(rgb)
+    img[..., 1:] *= share
+    return lab.lab_to_rgb(img)
+
+
+CYANOTYPES = {
+    "deep cyanotype": lambda g: cyanotype_of(g, [0, 20, 90], [200, 225, 255]),
+    "deep cyanotype, blue midtones": lambda g: cyanotype_of(g, [5, 25, 110], [215, 235, 255], 0.7),
+    "saturated cyanotype": lambda g: cyanotype_of(g, [0, 30, 120], [230, 240, 255], 1.5),
+    "faded cyanotype": lambda g: cyanotype_of(g, [40, 55, 80], [240, 244, 248]),
+    "cyanotype with scanner noise": lambda g: chroma_noise(cyanotype(g), 5),
+    "blue tone 30": lambda g: toned(g, 260, 30),
+    "blue shadows 45": lambda g: toned(g, 255, 45, "dark"),
+}
+STRONG_AND_WEAK = {
+    **CYANOTYPES,
+    "sepia 25": lambda g: toned(g, 70, 25),
+    "sepia 35": lambda g: toned(g, 65, 35),
+    "sepia 3": lambda g: toned(g, 70, 3),
+    "strongly yellowed": lambda g: np.clip(g.astype(np.float32) * np.array([1.0, 0.93, 0.70]), 0, 255).astype(np.uint8),
+    "yellow highlights 25": lambda g: toned(g, 90, 25, "light"),
+}
+MORE_PRINTS = ("camera", "coins", "astronaut", "chelsea", "coffee", "rocket", "page", "gravel")
+
+
+@pytest.fixture(scope="module")
+def more_greys() -> dict[str, np.ndarray]:
+    return {n: lab.to_grey_rgb(_load(n)) for n in MORE_PRINTS}
+
+
+@pytest.mark.parametrize("toning", list(STRONG_AND_WEAK))
+def test_strongly_and_weakly_toned_prints_are_never_colour(more_greys, toning):
+    for name, grey in more_greys.items():
+        for img in (jpeg(STRONG_AND_WEAK[toning](grey), 75), jpeg(STRONG_AND_WEAK[toning](grey), 90),
+                    jpeg(chroma_noise(STRONG_AND_WEAK[toning](grey), 4, seed=1), 75)):
+            k = classify(img)
+            assert k.kind != "colour", (name, toning, k)
+            assert k.kind == "toned" or toning == "sepia 3", (name, toning, k)   # a tint of 3 may read as grey
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
+@pytest.mark.parametrize("share", [0.2, 0.25, 0.3, 0.4])
+def test_colour_photos_turned_down_to_a_fifth_stay_colour(name, share):
+    rgb = _load(name)
+    for quality in (75, 90):
+        k = classify(jpeg(turned_down(rgb, share), quality))
+        assert k.kind == "colour", (name, share, quality, k)
