@@ -43,7 +43,7 @@ if not clip.sample:
 # ----------------------------------------------------------------------------- 2. settings
 st.subheader("2 · Choose a model")
 model = film.model_choice()
-rf = widgets.render_factor_picker([model])
+rf = widgets.render_factor_picker([model], key="film_render_factor")
 smoothing = film.smoothing_choice()
 ready = notices.model_notices([model], key="film")
 if not ready:

@@ -200,3 +200,33 @@ def test_the_page_is_in_the_navigation():
     at.switch_page(FILM).run()
     assert_clean(at)
     assert at.title[0].value == "Old film"
+
+
+def test_the_render_factor_is_one_setting_across_pages_and_never_drops_to_the_minimum():
+    """Issue 24: Colorize -> Old film showed 4 (the slider's minimum) on the film page, and a clip was coloured
+    at 64 px; the reverse too. Each page's slider starts at the shared applied value (the model's default
+    before any Apply), and Apply on one page is what the other shows."""
+    from core.colorizers.autoencoder import AutoencoderColorizer
+
+    default = AutoencoderColorizer.default_render_factor
+    at = open_page()
+    assert at.select_slider(key="render_factor").value == default
+    at.switch_page(FILM).run()
+    at.button(key="film_sample").click().run()
+    assert_clean(at)
+    assert at.select_slider(key="film_render_factor").value == default
+    at.select_slider(key="film_render_factor").set_value(20)
+    at.button(key="apply_film_render_factor").click().run()
+    assert at.select_slider(key="film_render_factor").value == 20
+    at.switch_page("pages/1_colorize.py").run()
+    assert_clean(at)
+    assert at.select_slider(key="render_factor").value == 20
+    at.switch_page(FILM).run()
+    assert at.select_slider(key="film_render_factor").value == 20
+    # the reverse: the film page first, in a new session
+    at = new_app().run()
+    at.switch_page(FILM).run()
+    at.button(key="film_sample").click().run()
+    assert at.select_slider(key="film_render_factor").value == default
+    at.switch_page("pages/1_colorize.py").run()
+    assert at.select_slider(key="render_factor").value == default

@@ -29,9 +29,13 @@ def models() -> list[str]:
     return list(DEFAULT_MODELS if value is None else value)
 
 
+RENDER_FACTOR_KEY = "render_factor_value"   # the applied render factor, shared by the pages (no widget's key:
+                                             # each page's slider has its own key and is set from this one)
+
+
 def render_factor() -> int:
-    """The render factor set on the Colorize page; before that, the first chosen model's default."""
-    value = _ss().get("render_factor")
+    """The render factor applied on a page's slider; before that, the first chosen model's default."""
+    value = _ss().get(RENDER_FACTOR_KEY)
     return int(value) if value is not None else default_render_factor(models())
 
 

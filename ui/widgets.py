@@ -62,27 +62,39 @@ def _rf_label(value: int, defaults: dict[int, list[str]]) -> str:
     return f"{value} ★" if value in defaults else str(value)
 
 
-def render_factor_picker(chosen: Sequence[str]) -> int:
-    """Render-factor slider (4 … 48) with a one-line explanation; ★ marks the chosen models' defaults."""
+def _apply_render_factor(key: str) -> None:
+    st.session_state[settings.RENDER_FACTOR_KEY] = int(st.session_state[key])
+
+
+def render_factor_picker(chosen: Sequence[str], key: str = "render_factor") -> int:
+    """Render-factor slider (4 … 48) with a one-line explanation; ★ marks the chosen models' defaults.
+
+    ``key``: this page's own widget key. The value is shared by the pages through
+    :data:`settings.RENDER_FACTOR_KEY` (set by "Apply"); each page's slider is set from it before it is drawn,
+    so one page's slider never resets another's (a widget key shared by two pages did: to the minimum)."""
     infos = ui_models.infos()
     defaults: dict[int, list[str]] = {}
     for m in chosen or settings.DEFAULT_MODELS:
         if m in infos:
             defaults.setdefault(infos[m].default_render_factor, []).append(infos[m].title)
-    current = st.session_state.get("render_factor")
-    if not isinstance(current, int) or not RF_MIN <= current <= RF_MAX:
-        st.session_state["render_factor"] = min(max(settings.default_render_factor(chosen), RF_MIN), RF_MAX)
+    current = st.session_state.get(settings.RENDER_FACTOR_KEY)
+    if isinstance(current, bool) or not isinstance(current, int) or not RF_MIN <= current <= RF_MAX:
+        current = min(max(settings.default_render_factor(chosen), RF_MIN), RF_MAX)
+        st.session_state[settings.RENDER_FACTOR_KEY] = current
+    if st.session_state.get(key) != current:
+        st.session_state[key] = current
     # A form: dragging the slider or pressing the arrow keys changes nothing until "Apply", so a
     # keyboard user does not start a colorization at every key press.
-    with st.form("render_factor_form", border=False, enter_to_submit=False):
+    with st.form(f"{key}_form", border=False, enter_to_submit=False):
         st.select_slider(
-            "Render factor", options=list(range(RF_MIN, RF_MAX + 1)), key="render_factor", persist_state="session",
+            "Render factor", options=list(range(RF_MIN, RF_MAX + 1)), key=key,
             format_func=lambda v: _rf_label(v, defaults),
             help="The network works out the colour on a small copy of your photo and then stretches it over "
                  "the full-size photo. The detail always comes from your photo.",
         )
-        st.form_submit_button("Apply", key="apply_render_factor", icon=":material/check:")
-    rf = int(st.session_state["render_factor"])
+        st.form_submit_button("Apply", key=f"apply_{key}", icon=":material/check:", on_click=_apply_render_factor,
+                              args=(key,))
+    rf = int(st.session_state[settings.RENDER_FACTOR_KEY])
     marks = "; ".join(f"{v} for {', '.join(t)}" for v, t in defaults.items())
     st.caption(f"Colour is computed at {lab.RENDER_UNIT} × {rf} = **{lab.render_long_side(rf)} px** on the long "
                "side, then stretched over "
