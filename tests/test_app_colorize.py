@@ -189,15 +189,20 @@ def test_eccv16_download_button_reports_a_failure(empty_home, monkeypatch):
 
     def offline(name, progress=None, **kw):
         progress("colorization_deploy_v2.prototxt", 10, 100)
-        raise weights.FetchError("Could not download colorization_release_v2.caffemodel: ConnectionError. "
-                                 "Are you offline?")
+        raise weights.FetchError("Could not download colorization_release_v2.caffemodel from "
+                                 "https://example.invalid/x.caffemodel: ConnectionError. Are you offline?")
 
     monkeypatch.setattr(weights, "fetch", offline)
     at = open_page(sample=True)
     use_models(at, ["autoencoder", "eccv16"])
     at.button(key="fetch_eccv16_colorize").click().run()
     assert_clean(at)
-    assert "The download did not work" in texts(at.error) and "offline" in texts(at.error)
+    error = texts(at.error)
+    assert "The download did not work" in error and "offline" in error
+    # issue 24: plain words on the page; the raw URL and the exception's name only behind "Details"
+    assert "http" not in error and "ConnectionError" not in error, error
+    details = next(e for e in at.expander if e.label == "Details")
+    assert any("ConnectionError" in str(m.value) and "example.invalid" in str(m.value) for m in details.code), details
     assert OURS in captions(at)
 
 

@@ -19,6 +19,24 @@ def no_paths(text: str) -> str:
     return _PATH.sub(lambda m: re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1], str(text))
 
 
+_OFFLINE = ("offline", "connectionerror", "timeout", "connecttimeout", "readtimeout", "name or service",
+            "temporary failure in name resolution", "max retries")
+
+
+def plain_fetch_error(message: str) -> str:
+    """A failed download in plain words (no URL, no exception name); the raw message goes in "Details"."""
+    low = str(message).lower()
+    if any(word in low for word in _OFFLINE):
+        return ("the download server could not be reached. Is this computer offline? Try again once it is "
+                "connected to the internet, or use the command below.")
+    if "sha-1" in low or "does not match" in low or "not a valid" in low:
+        return ("the file that arrived was not the expected one, so it was deleted. Try again later, or use "
+                "the command below.")
+    if "could not write" in low or "could not save" in low:
+        return "the weights could not be saved on this computer (is the disk full or read-only?)."
+    return "the weights could not be downloaded. Try again later, or use the command below."
+
+
 def _fetch_weights(name: str, key: str) -> None:
     bar = st.progress(0.0, text=f"Connecting to download the {name} weights…")
 
@@ -60,7 +78,9 @@ def model_notice(name: str, key: str = "") -> None:
             _fetch_weights(name, k)
         err = st.session_state.get(f"fetch_error_{k}")
         if err:
-            st.error(f"The download did not work: {err}")
+            st.error(f"The download did not work: {plain_fetch_error(err)}", icon=":material/cloud_off:")
+            with st.expander("Details"):
+                st.code(err, language=None, wrap_lines=True)
         st.caption("Or, on the computer that runs this app (it works offline afterwards):")
         st.code(info.how_to_get, language="bash")
     else:
