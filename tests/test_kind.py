@@ -225,10 +225,22 @@ def test_strongly_and_weakly_toned_prints_are_never_colour(more_greys, toning):
             assert k.kind == "toned" or toning == "sepia 3", (name, toning, k)   # a tint of 3 may read as grey
 
 
-@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
+@pytest.mark.parametrize("name", ["astronaut", "chelsea"])
 @pytest.mark.parametrize("share", [0.2, 0.25, 0.3, 0.4])
 def test_colour_photos_turned_down_to_a_fifth_stay_colour(name, share):
+    """(The brown ``coffee`` sample turned down to 20-30 % is one even brown tint and reads as toned: see
+    core.kind.)"""
     rgb = _load(name)
     for quality in (75, 90):
         k = classify(jpeg(turned_down(rgb, share), quality))
         assert k.kind == "colour", (name, share, quality, k)
+
+
+@pytest.mark.parametrize("side", [64, 96, 128])
+def test_small_toned_uploads_are_toned(side):
+    """Toned prints as small uploads (JPEG twice, as in the app tests): more JPEG colour bleed per pixel."""
+    for name in ("astronaut", "chelsea", "coffee", "rocket"):
+        grey = lab.to_grey_rgb(np.ascontiguousarray(fit_within(_load(name), side)))
+        for toning in ("sepia (midtones)", "cyanotype", "sepia filter", "yellowed paper"):
+            k = classify(jpeg(jpeg(TONINGS[toning](grey)), 95))
+            assert k.kind == "toned", (name, side, toning, k)

@@ -33,7 +33,7 @@ def plain_fetch_error(message: str) -> str:
         return ("the file that arrived was not the expected one, so it was deleted. Try again later, or use "
                 "the command below.")
     if "could not write" in low or "could not save" in low:
-        return "the weights could not be saved on this computer (is the disk full or read-only?)."
+        return str(message)             # no URL in it; the reason (e.g. "No space left on device") is plain
     return "the weights could not be downloaded. Try again later, or use the command below."
 
 
@@ -80,7 +80,7 @@ def model_notice(name: str, key: str = "") -> None:
         if err:
             st.error(f"The download did not work: {plain_fetch_error(err)}", icon=":material/cloud_off:")
             with st.expander("Details"):
-                st.code(err, language=None, wrap_lines=True)
+                st.text(err)
         st.caption("Or, on the computer that runs this app (it works offline afterwards):")
         st.code(info.how_to_get, language="bash")
     else:
