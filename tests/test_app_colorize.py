@@ -82,6 +82,7 @@ def test_try_a_sample_shows_the_result_and_downloads():
     assert any(k.startswith("dl_") and k.endswith(f"_autoencoder_{OUR_DEFAULT_RF}") for k in keys)
     assert "dl_zip" in keys
     assert "Coloured 1 image" in texts(at.caption)
+    assert "the models' own time" in texts(at.caption)         # issue 24: what the time measures
     assert at.toggle(key="stamp").value is False              # the AI-coloured label is off by default
 
 
@@ -202,7 +203,7 @@ def test_eccv16_download_button_reports_a_failure(empty_home, monkeypatch):
     # issue 24: plain words on the page; the raw URL and the exception's name only behind "Details"
     assert "http" not in error and "ConnectionError" not in error, error
     details = next(e for e in at.expander if e.label == "Details")
-    assert any("ConnectionError" in str(m.value) and "example.invalid" in str(m.value) for m in details.code), details
+    assert any("ConnectionError" in str(m.value) and "example.invalid" in str(m.value) for m in details.text), details
     assert OURS in captions(at)
 
 
