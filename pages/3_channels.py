@@ -5,6 +5,7 @@ import streamlit as st
 from core import images
 from core.figures import channels, charts
 from ui import presentation, widgets
+from ui import uncertainty as ui_uncertainty
 
 st.title("Channels")
 st.write("Every colour can be split into **L** (lightness), **a** (green ↔ red) and **b** (blue ↔ yellow). "
@@ -22,18 +23,25 @@ if not photo.has_reference:
             "only the models' channels are shown.", icon=":material/info:")
 
 st.subheader("L, a and b as pictures")
-legend_cols = st.columns([1, 1, 1, 1])
+maps = ui_uncertainty.maps_by_title(photo, ready, rf)           # the model's own hesitation, beside a and b
+legend_cols = st.columns(5 if maps else 4)
 legend_cols[0].markdown("**Colour map**")
-for col, ch in zip(legend_cols[1:], "Lab", strict=True):
+for col, ch in zip(legend_cols[1:4], "Lab", strict=True):
     low, high = channels.CHANNEL_LEGENDS[ch]
     col.image(channels.channel_legend(ch), caption=f"{ch}: {low} … {high}", width="stretch")
+if maps:
+    legend_cols[4].markdown(ui_uncertainty.legend(), unsafe_allow_html=True)
 
 for label, rgb in sources.items():
     pictures = channels.channel_images(images.fit_within(rgb, 640))
-    cols = st.columns(4)
+    cols = st.columns(5 if maps else 4)
     cols[0].image(images.fit_within(rgb, 640), caption=label, width="stretch")
-    for col, ch in zip(cols[1:], "Lab", strict=True):
+    for col, ch in zip(cols[1:4], "Lab", strict=True):
         col.image(pictures[ch], caption=f"{label}: {ch}", width="stretch")
+    if label in maps:
+        cols[4].image(maps[label], caption=f"Unsure ({label})", width="stretch")
+if maps:
+    st.caption(ui_uncertainty.CLASSROOM)
 
 st.subheader("How much of each colour?")
 st.caption("Share of pixels at each value of a and b. A curve squeezed around 0 means dull colours; the "

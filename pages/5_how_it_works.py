@@ -138,6 +138,11 @@ if ours_ready and result is not None:
     cols[2].image(photo.reference, caption="The real colours", width="stretch")
     st.caption("The 10 clicks were taken at random spots of the colour original, as a person who knew the "
                "colours would give them. Lower ΔE2000 = closer to the real colours.")
+st.markdown("**Where is the model unsure?** The network does not give one colour per pixel but a probability for "
+            "each of a few hundred colours; where those are spread over many colours (a high *entropy*), the map on "
+            "the Guide page is bright. **Suggest 3 clicks** picks the spots where the model is unsure over a large "
+            "area that one click would fill, and offers the colours it hesitates between, so three clicks fix "
+            "the most.")
 st.page_link(widgets.PAGE_GUIDE, label="Try it: Guide the colours", icon=":material/brush:")
 
 # ----------------------------------------------------------------------------- training

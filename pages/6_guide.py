@@ -9,6 +9,7 @@ from core.figures import export
 from ui import guide, widgets
 from ui import models as ui_models
 from ui import restore as ui_restore
+from ui import uncertainty as ui_uncertainty
 from ui.compare_slider import compare_slider
 from ui.hint_canvas import hint_canvas, pending_strokes
 
@@ -55,6 +56,7 @@ colour = c1.color_picker("Hint colour", key="guide_colour", persist_state="sessi
 tool = c2.radio("A click on the photo…", [guide.PAINT, guide.PICK], key="guide_tool",
                 help="“Pick” takes the colour the model put at that spot into the colour picker, to reuse it.")
 brush = c3.select_slider("Brush size", options=list(guide.BRUSHES), key="guide_brush", persist_state="session")
+show_map, show_suggestions = ui_uncertainty.controls()
 
 canvas_slot = st.container()
 hints = guide.hints_of(photo.key)
@@ -106,17 +108,20 @@ result = guide.guided(photo, base, model, rf, hints, reference, vibrance, streng
 if result.error:
     st.error(result.error)
 shown = result.image
+layers = ui_uncertainty.guide_layers(photo, model, rf, shown, show_map, show_suggestions, DISPLAY_SIDE)
 with canvas_slot:
     tip = "Click a spot to take its colour" if tool == guide.PICK else ""
-    hint_canvas(export.to_data_uri(shown, max_side=DISPLAY_SIDE), key=guide.CANVAS_KEY,
+    picture = shown if layers.picture is None else layers.picture
+    hint_canvas(export.to_data_uri(picture, max_side=DISPLAY_SIDE), key=guide.CANVAS_KEY,
                 hints=guide.canvas_marks(hints, width, height), done=guide.done_ids(), color=colour,
                 radius=guide.brush_radius(brush, width, height) / width, mode="pick" if tool == guide.PICK else "paint",
-                image_id=guide.image_id(photo), tip=tip,
+                image_id=guide.image_id(photo) + layers.suffix, tip=tip,
                 label=f"{photo.name}: click or draw to add a colour hint")
     if result.fresh:
         st.caption(f"Updated in {result.seconds:.2f} s · {len(hints)} hint(s) on {width} × {height} px.")
     else:
         st.caption(f"{len(hints)} hint(s) on {width} × {height} px · start: {ui_models.title(model)}.")
+    ui_uncertainty.guide_panel(photo, layers, show_map, guide.brush_radius(guide.DEFAULT_BRUSH, width, height))
 
 if st.toggle("Before and after: a slider between the model's colours and yours", key="guide_show_compare"):
     compare_slider(base, shown, ui_models.title(model), guide.GUIDED_LABEL, key="guide_compare")

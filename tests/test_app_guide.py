@@ -22,6 +22,7 @@ from app_util import (
     photo,
     texts,
     upload,
+    use_models,
 )
 from PIL import Image
 
@@ -289,3 +290,52 @@ def test_the_canvas_component_is_self_contained():
         assert needle in js or needle in css, needle
     for text in (js, css):
         assert "http://" not in text and "https://" not in text and "@import" not in text
+
+
+# --------------------------------------------------------------------------- where is the model unsure? (issue 23)
+
+
+def test_the_uncertainty_map_overlays_the_photo_with_a_legend():
+    at = guide_page()
+    plain = shown(at).astype(int)
+    at.toggle(key="guide_show_uncertainty").set_value(True).run()
+    assert_clean(at)
+    data = canvas(at)
+    assert data["image_id"].endswith("-map")
+    overlaid = shown(at).astype(int)
+    assert overlaid.shape == plain.shape and np.abs(overlaid - plain).mean() > 10
+    legend = texts(at.markdown)
+    assert "sure" in legend and "unsure" in legend and "linear-gradient" in legend
+    at.toggle(key="guide_show_uncertainty").set_value(False).run()
+    assert not canvas(at)["image_id"].endswith("-map")
+
+
+def test_suggestions_give_swatches_and_a_swatch_adds_a_hint_that_undo_removes():
+    at = guide_page()
+    at.toggle(key="guide_show_suggestions").set_value(True).run()
+    assert_clean(at)
+    swatches = [b for b in at.button if str(b.key).startswith("guide_suggest_")]
+    assert {b.key for b in swatches} >= {"guide_suggest_0_0", "guide_suggest_0_1", "guide_suggest_0_2"}
+    assert canvas(at)["image_id"].endswith(f"-s{len({b.key.split('_')[2] for b in swatches})}")
+    label = at.button(key="guide_suggest_0_1").label           # "1: #rrggbb"
+    colour = label.split(": ")[1]
+    at.button(key="guide_suggest_0_1").click().run()
+    assert_clean(at)
+    [hint] = hints(at)
+    assert hint.hex == colour and not hint.is_stroke
+    assert canvas(at)["hints"][0]["color"] == colour
+    assert "✓" in texts(at.markdown)                            # suggestion 1 is marked as used
+    at.button(key="guide_undo").click().run()
+    assert hints(at) == []
+
+
+def test_grayscale_has_no_map_but_a_friendly_line():
+    at = open_page(sample=True)
+    use_models(at, ["grayscale"])
+    at.switch_page(GUIDE).run()
+    at.toggle(key="guide_show_uncertainty").set_value(True).run()
+    at.toggle(key="guide_show_suggestions").set_value(True).run()
+    assert_clean(at)
+    assert "cannot say where it is unsure" in texts(at.info)
+    assert not [b for b in at.button if str(b.key).startswith("guide_suggest_")]
+    assert not canvas(at)["image_id"].endswith(("-map", "-s3"))
