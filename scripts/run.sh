@@ -68,9 +68,18 @@ the free disk space, then run this again."
   say "Installed."
 fi
 
-# 3. The app.
+# 3. The app, on the port given to streamlit (--server.port N or =N, or STREAMLIT_SERVER_PORT), else 8501.
+PORT=${STREAMLIT_SERVER_PORT:-8501}
+prev=""
+for arg in "$@"; do
+  case "$arg" in
+    --server.port=*) PORT=${arg#--server.port=} ;;
+  esac
+  if [ "$prev" = "--server.port" ]; then PORT=$arg; fi
+  prev=$arg
+done
 say ""
-say "Starting Colorization Studio: open http://localhost:8501 in your browser."
+say "Starting Colorization Studio: open http://localhost:$PORT in your browser."
 say "The first page takes a few seconds while the model loads."
 say "To stop the app, press Ctrl+C here. To start it again: bash scripts/run.sh"
 say ""

@@ -88,3 +88,21 @@ def test_too_little_disk_is_said_before_installing(tmp_path):
     r = _run(proj, fake, COLORIZER_INSTALL_MB=str(10**12))
     assert r.returncode == 1 and "free disk space" in r.stderr and "GB" in r.stderr
     assert not log.exists()
+
+
+@pytest.mark.parametrize("args,env,port", [
+    (["--server.port", "8600"], {}, "8600"),
+    (["--server.port=8601"], {}, "8601"),
+    ([], {"STREAMLIT_SERVER_PORT": "8602"}, "8602"),
+    (["--server.headless", "true"], {}, "8501"),
+])
+def test_the_address_said_is_the_port_streamlit_is_given(tmp_path, args, env, port):
+    """Issue 24: run.sh said 8501 even with --server.port."""
+    proj, fake, log = _project(tmp_path, "3.11")
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("COLORIZER_", "STREAMLIT_"))}
+    full.update(PYTHON=str(fake), **env)
+    r = subprocess.run(["bash", "scripts/run.sh", *args], cwd=proj, env=full, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert f"open http://localhost:{port} in your browser" in r.stdout, r.stdout
+    assert all(a in log.read_text().splitlines()[-1] for a in args)          # passed on to streamlit
