@@ -7,6 +7,7 @@ from core.figures import export
 from ui import models as ui_models
 from ui import notices, photos, results, widgets
 from ui import restore as ui_restore
+from ui import uncertainty as ui_uncertainty
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "gif"]
 DISPLAY_SIDE = 1024       # pictures on screen are shrunk to this; downloads keep the full size
@@ -59,6 +60,7 @@ if not ready:
     st.stop()
 
 batch = ui_restore.prepared(batch)              # what every model sees
+batch = ui_uncertainty.ordering(batch, ready, rf)
 outcome = widgets.compute(batch, ready, rf)
 if outcome.computed:
     st.caption(f"Coloured {widgets.plural(outcome.computed, 'image')} in {outcome.seconds:.1f} s (the models' "

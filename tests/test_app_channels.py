@@ -72,3 +72,22 @@ def test_grey_upload_shows_only_the_models():
     assert "treated as black-and-white" in texts(at.info)
     assert "Original" not in captions(at)
     assert list(at.dataframe[0].value["picture"]) == [OURS]
+
+
+def test_the_uncertainty_map_sits_beside_a_and_b():
+    at = open_page(CHANNELS, sample=True)
+    assert_clean(at)
+    caps = captions(at)
+    assert f"Unsure ({OURS})" in caps and caps.index(f"Unsure ({OURS})") == caps.index(f"{OURS}: b") + 1
+    assert "Unsure (Original)" not in caps
+    assert "unsure about the car but not the sky" in texts(at.caption)
+    [picture] = [img for img in at.image if f"Unsure ({OURS})" in img.captions]
+    assert "sure" in texts(at.markdown) and "linear-gradient" in texts(at.markdown)
+
+
+def test_grayscale_alone_has_no_uncertainty_column():
+    at = open_page(sample=True)
+    use_models(at, ["grayscale"])
+    at.switch_page(CHANNELS).run()
+    assert_clean(at)
+    assert not [c for c in captions(at) if c.startswith("Unsure (")]
