@@ -66,6 +66,10 @@ if unscored:
             "true colours and there is nothing to measure against. Only how colourful each result is can be "
             "shown (Hasler & Süsstrunk colourfulness: 0 = grey, around 30–60 = an ordinary colour photo).",
             icon=":material/info:")
+    if not scored:          # issue 24: where a photo that can be scored comes from
+        st.markdown("**To get scores**, add a *colour* photo (or a colour sample) on the Colorize page: it is "
+                    "made grey, coloured, and then scored here against its own colours.")
+        st.page_link(widgets.PAGE_COLORIZE, label="Choose photos on Colorize", icon=":material/palette:")
     c_rows = []
     for p in unscored:
         c_rows.extend(results.colourfulness_rows(p.name, outputs_of(p, with_baseline=False)))

@@ -82,6 +82,7 @@ def test_grey_photo_cannot_be_scored():
     assert_clean(at)
     info = texts(at.info)
     assert "No score is possible for grandpa.png" in info and "black-and-white" in info
+    assert "Choose photos on Colorize" in [link.proto.label for link in at.get("page_link")]    # issue 24
     assert not at.metric
     table = at.dataframe[0].value
     assert list(table["model"]) == [OURS]
