@@ -25,8 +25,8 @@ import numpy as np
 from core.restore.network import MULTIPLE
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "restore_detector.keras"
-THRESHOLD = 0.6          # damage probability at strength 1 (tuned on held-out synthetic data)
-MIN_AREA = 3             # components of fewer pixels are not damage
+THRESHOLD = 0.995        # damage probability at strength 1 (tools/bench_restore.py --tune; docs/restoration.md)
+MIN_AREA = 5             # components of fewer pixels are not damage
 DILATE = 1               # px of dilation of the mask at strength 1
 SCRATCH_LENGTH = 12      # a component whose bounding box is at least this long is a scratch, else dust
 INPAINT_RADIUS = 3
