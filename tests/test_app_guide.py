@@ -317,8 +317,8 @@ def test_suggestions_give_swatches_and_a_swatch_adds_a_hint_that_undo_removes():
     swatches = [b for b in at.button if str(b.key).startswith("guide_suggest_")]
     assert {b.key for b in swatches} >= {"guide_suggest_0_0", "guide_suggest_0_1", "guide_suggest_0_2"}
     assert canvas(at)["image_id"].endswith(f"-s{len({b.key.split('_')[2] for b in swatches})}")
-    label = at.button(key="guide_suggest_0_1").label           # "1: #rrggbb"
-    colour = label.split(": ")[1]
+    colour = at.button(key="guide_suggest_0_1").label          # "#rrggbb"
+    assert colour.startswith("#") and len(colour) == 7
     at.button(key="guide_suggest_0_1").click().run()
     assert_clean(at)
     [hint] = hints(at)

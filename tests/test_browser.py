@@ -440,6 +440,38 @@ def test_guide_click_and_stroke_change_the_colour(tab):
     tab.watch.assert_clean()
 
 
+def test_guide_uncertainty_map_and_suggested_swatches(tab):
+    """Guide page: "Where is the model unsure?" puts the map over the photo with its legend; "Suggest 3 clicks"
+    marks numbered spots and shows their candidate colours as swatches; a swatch adds a hint (issue 23)."""
+    page = tab.page
+    open_app(page)
+    page.get_by_role("button", name="Try a sample photo").click()
+    wait_for_result(page)
+    go_to(page, "Guide the colours")
+    page.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
+    plain = wait_canvas(page, 0)
+    page.get_by_text("Where is the model unsure?", exact=True).click()
+    mapped = wait_canvas(page, 0, plain)
+    assert mapped.endswith("-map")
+    assert page.locator(f"{CANVAS} img").is_visible()
+    assert page.get_by_text("unsure", exact=False).filter(has=page.locator("span[style*=gradient]")).count() >= 1
+    page.get_by_text("Suggest 3 clicks", exact=True).click()
+    suggested = wait_canvas(page, 0, mapped)
+    assert "-map-s" in suggested
+    first = page.locator(".st-key-guide_suggest_0_0 button").first
+    first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert first.is_visible() and re.fullmatch(r"#[0-9a-f]{6}", first.inner_text().strip())
+    assert page.locator("[class*=st-key-guide_suggest_] button").count() >= 3
+    assert page.locator(".uncertainty-swatch").count() >= 3 and page.locator(".uncertainty-swatch").first.is_visible()
+    screenshot(page, "6_guide_uncertainty")
+    first.click()
+    wait_canvas(page, 1)
+    assert page.get_by_text(re.compile(r"click at \(\d+, \d+\)")).count() == 1
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
 def test_old_film_colours_the_sample_clip_and_chromium_plays_it(tab):
     """The sample clip, coloured in the background with a progress bar, then played by Chromium's <video>
     next to the original: the H.264 / yuv420p MP4 decodes at its full size."""

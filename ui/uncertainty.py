@@ -107,7 +107,8 @@ def _mark(img: np.ndarray, x: float, y: float, label: str) -> None:
     import cv2
 
     r = max(9, round(max(img.shape[:2]) / 40))
-    c = (int(round(x)), int(round(y)))
+    h, w = img.shape[:2]
+    c = (int(min(max(round(x), r + 2), w - r - 3)), int(min(max(round(y), r + 2), h - r - 3)))  # whole mark shows
     cv2.circle(img, c, r + 2, (255, 255, 255), -1, cv2.LINE_AA)
     cv2.circle(img, c, r, (0, 0, 0), -1, cv2.LINE_AA)
     scale = r / 14.0
@@ -171,7 +172,7 @@ def swatch_rows(photo, suggestions: Sequence, radius: float) -> None:
             colour = hex_of(rgb)
             col.markdown(f'<div class="uncertainty-swatch" title="{colour}" style="height:1.6em;border:1px solid '
                          f'#000;border-radius:4px;background:{colour}"></div>', unsafe_allow_html=True)
-            col.button(f"{i + 1}: {colour}", key=f"guide_suggest_{i}_{j}", on_click=add_suggested,
+            col.button(colour, key=f"guide_suggest_{i}_{j}", on_click=add_suggested,
                        args=(photo.key, s.x, s.y, tuple(int(v) for v in rgb), radius), width="stretch",
                        help=f"Add a hint in {colour} at spot {i + 1} ({s.x}, {s.y})")
     st.caption("Or pick any colour above and click where it should go.")
