@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,18 +118,45 @@ def verify(remote: Remote, path) -> None:
                              f"{remote.content_sha1}; the file was deleted")
 
 
-def _download(url: str, dest: Path, progress=None, timeout: float = 30.0) -> None:
+SIZE_MARGIN_BYTES = 1 << 20    # a download may be this much larger than its pin, then it is stopped
+MIN_TOTAL_SECONDS = 120.0      # the whole download of one file may take this long ...
+SECONDS_PER_MB = 10.0          # ... plus this per pinned MB (0.1 MB/s), then it is stopped
+
+
+def max_bytes(remote: Remote) -> int:
+    """The most bytes :func:`fetch` reads for ``remote``: its pinned size plus a little."""
+    return int(remote.size_mb * 1_000_000 * 1.1) + SIZE_MARGIN_BYTES
+
+
+def total_seconds(remote: Remote) -> float:
+    """The total time :func:`fetch` allows for ``remote`` (besides the per-read timeout)."""
+    return MIN_TOTAL_SECONDS + SECONDS_PER_MB * remote.size_mb
+
+
+def _download(url: str, dest: Path, progress=None, timeout: float = 30.0,
+              limit: int | None = None, deadline: float | None = None) -> None:
+    """Stream ``url`` into ``dest``; stop with FetchError past ``limit`` bytes or ``deadline`` seconds in all."""
     import requests
 
+    start = time.monotonic()
     with requests.get(url, stream=True, timeout=timeout) as r:
         r.raise_for_status()
         total = int(r.headers.get("content-length") or 0)
+        if limit is not None and total > limit:
+            raise FetchError(f"{url} announces {total} bytes, more than the {limit} expected; "
+                             "not downloaded (wrong or tampered address)")
         done = 0
         with open(dest, "wb") as fh:
             try:
                 for chunk in r.iter_content(chunk_size=1 << 16):
                     fh.write(chunk)
                     done += len(chunk)
+                    if limit is not None and done > limit:
+                        raise FetchError(f"download of {url} stopped: more than the {limit} bytes expected "
+                                         "(wrong or tampered address); the file was deleted")
+                    if deadline is not None and time.monotonic() - start > deadline:
+                        raise FetchError(f"download of {url} stopped after {deadline:.0f} s ({done} bytes); "
+                                         "the connection is too slow, please try again")
                     if progress:
                         progress(done, total)
             except requests.exceptions.ChunkedEncodingError:
@@ -179,7 +207,7 @@ def _fetch_into(folder: Path, remotes: list[Remote], progress, force: bool) -> N
         tmp = Path(tmp)
         try:
             cb = (lambda d, t, f=remote.filename: progress(f, d, t)) if progress else None
-            _download(remote.url, tmp, cb)
+            _download(remote.url, tmp, cb, limit=max_bytes(remote), deadline=total_seconds(remote))
             verify(remote, tmp)
             shutil.move(str(tmp), final)
         except requests.exceptions.RequestException as e:
@@ -192,7 +220,9 @@ def _fetch_into(folder: Path, remotes: list[Remote], progress, force: bool) -> N
                 tmp.unlink()
 
 
-if __name__ == "__main__":      # the old spelling, python -m core.weights ..., still works
-    from core.cli.weights import main
+if __name__ == "__main__":      # the old spelling, python -m core.weights ..., is forwarded to python -m core weights
+    import runpy
+    import sys
 
-    raise SystemExit(main())
+    sys.argv[1:1] = ["weights"]
+    runpy.run_module("core", run_name="__main__", alter_sys=True)

@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import socket
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,28 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
+            self.close_connection = True
+            return
+        if self.path.startswith(("/endless/", "/slow/")):
+            # no Content-Length: sends far more than any pin (fast), or a trickle (slow), until the client stops
+            slow = self.path.startswith("/slow/")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            try:
+                for _ in range(200 if slow else 4000):         # 4000 x 64 KiB = 256 MiB at most
+                    self.wfile.write(b"\0" * (256 if slow else 1 << 16))
+                    if slow:
+                        self.wfile.flush()
+                        time.sleep(0.02)
+            except OSError:            # the client hung up, as it should
+                pass
+            self.close_connection = True
+            return
+        if self.path.startswith("/huge/"):      # announces 300 MB
+            self.send_response(200)
+            self.send_header("Content-Length", str(300_000_000))
+            self.end_headers()
             self.close_connection = True
             return
         super().do_GET()
@@ -281,3 +304,33 @@ def test_real_reference_files_match_the_pins():
     pins = {r.filename: r for r in weights.REMOTES["eccv16"]}
     weights.verify(pins[PROTOTXT], ref / PROTOTXT)
     weights.verify(pins[HULL], ref / HULL)
+
+
+# --- a server that sends more than the pin, or too slowly (issue 24, defect 6) ------------------------
+
+
+@pytest.mark.parametrize("prefix", ["endless", "huge"])
+def test_a_download_far_over_its_pinned_size_is_stopped_and_leaves_nothing(server, home, monkeypatch, prefix):
+    base, served, _ = server
+    remotes = _remotes(base, served, url_for={PROTOTXT: f"{base}/{prefix}/{PROTOTXT}"})
+    monkeypatch.setitem(weights.REMOTES, "eccv16", remotes)
+    limit = weights.max_bytes(remotes[0])
+    assert limit < 2_000_000                                   # pinned 0.001 MB: a little over, not 300 MB
+    t0 = time.monotonic()
+    with pytest.raises(FetchError, match=f"more than the {limit} (bytes )?expected"):
+        weights.fetch("eccv16")
+    assert time.monotonic() - t0 < 10                          # stopped early, not after 256 MiB
+    assert _leftovers(home / "eccv16") == []
+    assert not home.exists() or not any(home.rglob("*"))
+
+
+def test_a_download_over_its_total_time_is_stopped_and_leaves_nothing(server, home, monkeypatch):
+    base, served, _ = server
+    remotes = _remotes(base, served, url_for={PROTOTXT: f"{base}/slow/{PROTOTXT}"})
+    monkeypatch.setitem(weights.REMOTES, "eccv16", remotes)
+    monkeypatch.setattr(weights, "MIN_TOTAL_SECONDS", 0.3)
+    monkeypatch.setattr(weights, "SECONDS_PER_MB", 0.0)
+    with pytest.raises(FetchError, match=r"stopped after 0 s .*too slow"):
+        weights.fetch("eccv16")                                # each read is quick, the whole is too slow
+    assert _leftovers(home / "eccv16") == []
+
