@@ -23,6 +23,7 @@ K = 3                        # "Suggest 3 clicks"
 BLEND = 0.6                  # share of the colormap in the overlay
 MAP_KEY = "guide_show_uncertainty"
 SUGGEST_KEY = "guide_show_suggestions"
+MAP_SIDE = 1024             # the cached map's long side at most (the Guide page shows 1024 px)
 NO_DISTRIBUTION = ("{title} gives one colour per pixel, not a choice between colours, so it cannot say where it "
                    "is unsure. Start from the Autoencoder or Zhang et al. to see the map and the suggestions.")
 
@@ -42,7 +43,16 @@ def has_distribution(model: str) -> bool:
 
 @st.cache_data(show_spinner="Reading where the model is unsure…", max_entries=32)
 def _map(photo_key: str, model: str, render_factor: int, _grey: np.ndarray) -> np.ndarray:
-    return core_guide.uncertainty(_grey, model=model, render_factor=render_factor)
+    # keyed by the photo's content hash (the grey itself is not hashed again); kept at most MAP_SIDE px
+    # (the screen never shows more), so 32 entries stay under ~130 MB whatever the photos' size
+    import cv2
+
+    u = core_guide.uncertainty(_grey, model=model, render_factor=render_factor)
+    h, w = u.shape
+    scale = min(1.0, MAP_SIDE / max(h, w))
+    if scale < 1.0:
+        u = cv2.resize(u, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return u
 
 
 @st.cache_data(show_spinner="Finding the clicks that would help most…", max_entries=32)
