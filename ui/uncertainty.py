@@ -63,6 +63,9 @@ def _suggestions(photo_key: str, model: str, render_factor: int, _grey: np.ndarr
 def _safe(fn, photo, model: str, render_factor: int):
     """(value, None) or (None, a message for the user)."""
     if not has_distribution(model):
+        if model not in core.available_models():              # this session's own model (Train your own)
+            return None, (f"{ui_models.title(model)} cannot say where it is unsure here: only the built-in "
+                          "Autoencoder and Zhang et al. show the map and the suggestions.")
         return None, NO_DISTRIBUTION.format(title=ui_models.title(model))
     try:
         return fn(photo.key, model, _factor(model, render_factor), photo.grey), None
