@@ -75,7 +75,7 @@ def test_users_photos_are_added_and_checked(photos):
 
 
 def test_the_preset_is_the_page_default_and_the_command_line_repeats_it():
-    from core.training.train import config_from, parse_args
+    from core.cli.train import config_from, parse_args
 
     assert config_from(parse_args(["--preset", "classroom"])) == classroom.PRESET
     page_run = replace(classroom.PRESET, loss="mse", size=32, epochs=5, global_branch="effnet")
@@ -275,8 +275,8 @@ def test_bad_model_files_get_a_plain_message(trained, tmp_path):
 def test_cli_preset_run_logs_heldout_scores_and_writes_the_filmstrip(tmp_path, monkeypatch):
     from PIL import Image
 
+    from core.cli.train import main as train_main
     from core.colorizers.autoencoder import AutoencoderColorizer
-    from core.training.train import main as train_main
 
     monkeypatch.setenv("STUDIO_TRAIN_CROPS", str(CROPS))
     out = tmp_path / "c.keras"

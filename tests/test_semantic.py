@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.cli.semantic import semantic_check, synset_of
+from core.training.semantic import semantic_check, synset_of
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def test_synset_from_file_name():
 
 
 def test_semantic_check_counts_top1_per_version(tmp_path, photos, random_classifier):
-    from core.cli.semantic import classifier, to_input
+    from core.training.semantic import classifier, to_input
 
     synsets = [f"n{i:08d}" for i in range(1000)]
     (tmp_path / "synsets.tsv").write_text("".join(f"{s}\tclass{i}\n" for i, s in enumerate(synsets)))
@@ -63,7 +63,7 @@ def test_semantic_cli_says_what_is_missing(tmp_path):
 
 def _imnet_folder(folder, photos, random_classifier, synsets):
     """The scikit-image photos named as imnet_* photos of the class the classifier sees in colour."""
-    from core.cli.semantic import classifier, to_input
+    from core.training.semantic import classifier, to_input
 
     predict = classifier(random_classifier)
     folder.mkdir(parents=True)
@@ -80,7 +80,7 @@ def test_training_logs_the_semantic_figure_every_epoch(tmp_path, photos, random_
     import csv
     import io
 
-    from core.training.train import main as train_main
+    from core.cli.train import main as train_main
 
     synsets = [f"n{i:08d}" for i in range(1000)]
     (tmp_path / "imagenet_synsets.tsv").write_text("".join(f"{s}\tclass{i}\n" for i, s in enumerate(synsets)))

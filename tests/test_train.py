@@ -13,10 +13,10 @@ import pytest
 from PIL import Image
 
 from core import lab
+from core.cli.train import main as train_main
 from core.images import list_images
 from core.metrics import colorfulness
 from core.training.data import GREY_COLOURFULNESS, load_photos
-from core.training.train import main as train_main
 
 N_COLOUR = 12
 
@@ -242,8 +242,9 @@ def test_descriptor_weights_extracted_from_the_shipped_model(tmp_path, monkeypat
     """A clone has no efficientnet_lite0.weights.h5: training takes EfficientNet-Lite0 from the shipped
     model, whichever architecture it has (the first model's descriptor or the pyramid's encoder)."""
     from core import weights
+    from core.cli import train
     from core.colorizers.autoencoder import AutoencoderColorizer
-    from core.training import effnet, train
+    from core.training import effnet
 
     ae = AutoencoderColorizer(autoencoder_path).model
     shipped = {}
@@ -324,7 +325,7 @@ def test_a_multi_resolution_run_trains_on_both_sizes(tmp_path):
 
 
 def test_small_size_must_be_below_the_crop_size(capsys):
-    from core.training.train import parse_args
+    from core.cli.train import parse_args
 
     assert parse_args(["--data", "d", "--size", "128", "--small-size", "64"]).small_size == 64
     with pytest.raises(SystemExit):

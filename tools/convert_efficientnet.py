@@ -81,9 +81,9 @@ def main(argv=None):
         return 0
     from PIL import Image
 
-    from core.cli.semantic import preprocess, synset_index, synset_of, to_input
     from core.lab import to_grey_rgb
     from core.training.effnet import efficientnet_lite0
+    from core.training.semantic import preprocess, synset_index, synset_of, to_input
 
     sd = load_torch_state(args.state)
     print(f"PyTorch state dict: {len(sd)} tensors")

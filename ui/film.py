@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,10 @@ import streamlit as st
 
 from core import video as core_video
 from core.images import fit_within
-from core.video import VideoError, VideoInfo
+from core.video import VideoError
 from ui import film_job, notices
 from ui import models as ui_models
+from ui.film_job import Clip
 from ui.film_job import busy_session as _busy
 from ui.film_job import session_folder as _folder
 from ui.film_job import session_id as _session_id
@@ -29,36 +29,6 @@ PREVIEW_SIDE = 640                 # preview pictures are shown at most this lar
 
 
 # --------------------------------------------------------------------------- the clip
-
-
-@dataclass(frozen=True)
-class Clip:
-    key: str               # content hash
-    name: str              # what the visitor called it
-    path: Path
-    info: VideoInfo
-    sample: bool = False
-
-    @property
-    def stem(self) -> str:
-        """The start of the download's name: the upload's own name, or "sample_clip"."""
-        from core.figures.export import safe_stem
-
-        return "sample_clip" if self.sample else safe_stem(self.name)
-
-    @property
-    def mime(self) -> str | None:
-        """The type a browser plays this clip as, or None when browsers cannot play it (AVI, MKV with H.264 ...)."""
-        codec, fmt = self.info.codec, self.info.container
-        if codec == "h264" and fmt.startswith("mov"):
-            return "video/mp4"
-        if codec in ("vp8", "vp9", "av1") and "webm" in fmt:
-            return "video/webm"
-        return None
-
-    @property
-    def is_gif(self) -> bool:
-        return self.info.container == "gif"
 
 
 def clip() -> Clip | None:

@@ -14,22 +14,51 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from core import ModelUnavailable
 from core import video as core_video
-from core.video import Cancelled, VideoError, VideoResult
+from core.video import Cancelled, VideoError, VideoInfo, VideoResult
 from ui import models as ui_models
 from ui import notices
-
-if TYPE_CHECKING:
-    from ui.film import Clip
 
 POLL_SECONDS = 1.0                 # how often the progress bar is redrawn while a clip is coloured
 MAX_RUNNING = 1                    # clips coloured at once on this server; more wait their turn (2 CPU cores)
 _log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- the clip (what a job colours)
+
+
+@dataclass(frozen=True)
+class Clip:
+    key: str               # content hash
+    name: str              # what the visitor called it
+    path: Path
+    info: VideoInfo
+    sample: bool = False
+
+    @property
+    def stem(self) -> str:
+        """The start of the download's name: the upload's own name, or "sample_clip"."""
+        from core.figures.export import safe_stem
+
+        return "sample_clip" if self.sample else safe_stem(self.name)
+
+    @property
+    def mime(self) -> str | None:
+        """The type a browser plays this clip as, or None when browsers cannot play it (AVI, MKV with H.264 ...)."""
+        codec, fmt = self.info.codec, self.info.container
+        if codec == "h264" and fmt.startswith("mov"):
+            return "video/mp4"
+        if codec in ("vp8", "vp9", "av1") and "webm" in fmt:
+            return "video/webm"
+        return None
+
+    @property
+    def is_gif(self) -> bool:
+        return self.info.container == "gif"
 
 
 # --------------------------------------------------------------------------- each session's folder

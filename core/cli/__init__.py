@@ -14,7 +14,7 @@ COMMANDS = {
     "batch": ("core.cli.batch", "colorize a whole archive, resumably, with a manifest (one machine or Ray)"),
     "evaluate": ("core.cli.evaluate", "score models on a folder of colour photos (the evaluation protocol)"),
     "bench": ("core.cli.bench", "median time per photo of each model"),
-    "train": ("core.training.train", "train the autoencoder"),
+    "train": ("core.cli.train", "train the autoencoder"),
     "train-restore": ("core.cli.restore", "train the scratch and dust detector (see models/RESTORE.md)"),
     "weights": ("core.cli.weights", "download the baseline's weights, or show what is available"),
     "video": ("core.cli.video", "colorize a black-and-white video clip, without flicker (MP4 out)"),

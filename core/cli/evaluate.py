@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pattern", default="*", help="only files whose name matches this pattern (e.g. 'bsds_2*')")
     ap.add_argument("--semantic", action="store_true",
                     help="instead: the semantic check on the imnet_* photos of --data (ImageNet classifier top-1 "
-                         "on colour, grey and colorized; see core/cli/semantic.py)")
+                         "on colour, grey and colorized; see core/training/semantic.py)")
     semantic.add_arguments(ap, "--data")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -154,7 +154,7 @@ def main(argv=None) -> int:
 def _semantic(args, files, models) -> int:
     from tqdm import tqdm
 
-    from core.cli.semantic import check_inputs, semantic_check
+    from core.training.semantic import check_inputs, semantic_check
 
     files = [f for f in files if os.path.basename(f).startswith("imnet_")]
     if args.limit:

@@ -177,3 +177,11 @@ def command_line(config: TrainConfig, out: str = "runs/classroom.keras", extra_f
         args += ["--data", extra_folder]
     args += ["--out", out]
     return weights.command(" ".join(args))
+
+
+def preset_options() -> dict:
+    """The ``python -m core train`` option defaults of ``--preset classroom`` (:data:`PRESET`)."""
+    c = PRESET
+    return {"size": c.size, "epochs": c.epochs, "batch": c.batch, "lr": c.lr, "seed": c.seed, "width": c.width,
+            "global_branch": c.global_branch, "loss": c.loss, "bn_momentum": c.bn_momentum, "arch": c.arch,
+            "out": "runs/classroom.keras", "render_factor": 4}

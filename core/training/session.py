@@ -20,95 +20,22 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core import lab
+from core.training.build import (  # noqa: F401  (colour_preview, descriptor_weights_file, fit_to_stride: used from here)
+    build_colour_net,
+    colour_preview,
+    descriptor_weights_file,
+    export_model,
+    fit_to_stride,
+    wrap_inference,
+)
+from core.training.config import HEADS, EpochEvent, TrainConfig, TrainingData  # noqa: F401
 
-HEADS = {"bins": "classification over ab bins", "mse": "MSE regression on ab"}
 _SEED_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that decides what a run learns (with the data and the seed, the run is reproducible)."""
-
-    arch: str = "classic"            # classic (small encoder + global branch) or pyramid (EfficientNet encoder)
-    loss: str = "bins"               # see HEADS
-    global_branch: str = "effnet"    # effnet: the pretrained scene descriptor; scratch: learned from the photos
-    width: int = 32                  # base number of channels of the classic network
-    size: int = 128                  # training crop size (multiple of 8)
-    small_size: int = 0              # > 0: photos below ``size`` train at this size in batches of their own
-    batch: int = 32
-    epochs: int = 10
-    lr: float = 1e-3
-    seed: int = 0
-    augment: bool = False
-    rebalance: float = 1.0           # class rebalancing lambda (1 = none)
-    soft_labels: float = 0.0         # > 0: soft-encoded targets, a Gaussian of this sigma (ab units) over the bins
-    temperature: float = 0.38        # annealed-mean temperature saved in the model
-    prior_strength: float = 0.0
-    chroma_gain: float = 1.0         # decoding: the chroma of the annealed mean is scaled by this (saved in the model)
-    steps_per_epoch: int = 0         # cap on the steps of an epoch (0 = no cap)
-    bn_momentum: float = 0.99
-    unfreeze_from: int | None = None
-    descriptor_weights: str | None = None
-
-    def check(self) -> TrainConfig:
-        if self.loss not in HEADS:
-            raise ValueError(f"unknown loss {self.loss!r}; choose from {', '.join(HEADS)}")
-        if self.arch not in ("classic", "pyramid"):
-            raise ValueError(f"unknown arch {self.arch!r}")
-        if self.arch == "pyramid" and self.loss != "bins":
-            raise ValueError("the pyramid network is a classifier: use loss 'bins'")
-        if self.global_branch not in ("effnet", "scratch"):
-            raise ValueError(f"unknown global branch {self.global_branch!r}")
-        if self.size % 8 or self.size < 8:
-            raise ValueError(f"the training size must be a multiple of 8, got {self.size}")
-        if self.small_size and (self.small_size % 8 or not 8 <= self.small_size < self.size):
-            raise ValueError(f"the small training size must be a multiple of 8 below {self.size}, "
-                             f"got {self.small_size}")
-        if self.soft_labels < 0 or (self.soft_labels and self.loss != "bins"):
-            raise ValueError("soft labels need the bins loss and a sigma > 0 (ab units)")
-        if self.epochs < 1 or self.batch < 1:
-            raise ValueError("epochs and batch must be at least 1")
-        return self
-
-    @property
-    def uses_effnet(self) -> bool:
-        """Needs the EfficientNet-Lite0 weights (the pretrained descriptor, or the pyramid's encoder)."""
-        return self.global_branch == "effnet" or self.arch == "pyramid"
-
-    @property
-    def with_descriptor(self) -> bool:
-        """Each photo's descriptor is an input of the colour network (classic + effnet)."""
-        return self.global_branch == "effnet" and self.arch == "classic"
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class TrainingData:
-    """What a run learns from: colour photos (RGB uint8, both sides >= the crop size), and optionally
-    held-out photos (title, RGB) that are never trained on, all of one size (a multiple of 8): after
-    every epoch they give the held-out loss and the previews.
-
-    ``crops_per_epoch`` = 0: an epoch is one pass over the photos (one crop each). Otherwise an epoch is
-    that many random crops, each from a photo drawn with probability ``weights`` (default: its area)."""
-
-    photos: list[np.ndarray]
-    names: list[str] | None = None               # keys of the descriptor cache (file paths)
-    heldout: list[tuple[str, np.ndarray]] = field(default_factory=list)
-    crops_per_epoch: int = 0
-    weights: np.ndarray | None = None
-
-    def draw(self, batch: int):
-        if not self.crops_per_epoch:
-            return None
-        w = self.weights if self.weights is not None else [p.shape[0] * p.shape[1] for p in self.photos]
-        return max(1, self.crops_per_epoch // batch), np.asarray(w, np.float64)
 
 
 def _batch_maker(c: TrainConfig, data: TrainingData, desc, quant, class_weights):
@@ -127,122 +54,6 @@ def _batch_maker(c: TrainConfig, data: TrainingData, desc, quant, class_weights)
                          size, batch, c.seed + k, c.augment, target=target)
               for k, (g, (size, batch)) in enumerate(zip(groups, sizes, strict=True)) if g]
     return makers[0] if len(makers) == 1 else MixedBatchMaker(makers, c.seed)
-
-
-@dataclass
-class EpochEvent:
-    """One finished epoch."""
-
-    epoch: int                       # 1-based
-    epochs: int
-    loss: float                      # mean training loss of the epoch
-    heldout_loss: float | None       # the same loss on the held-out photos (None without them)
-    heldout_delta_e: float | None    # mean ΔE2000 of the previews against the held-out originals
-    previews: list[np.ndarray]       # the held-out photos coloured by the model as it is now
-    seconds: float                   # this epoch (training and held-out)
-    elapsed: float                   # since the run was created (preparation included)
-    eta: float                       # seconds left, estimated from the epochs so far
-    steps: int                       # training steps per epoch
-
-    def row(self) -> dict:
-        """The numbers (no pictures), e.g. for a CSV log."""
-        out = {"epoch": self.epoch, "loss": round(self.loss, 5), "seconds": round(self.seconds, 1)}
-        if self.heldout_loss is not None:
-            out["heldout_loss"] = round(self.heldout_loss, 5)
-        if self.heldout_delta_e is not None:
-            out["heldout_delta_e2000"] = round(self.heldout_delta_e, 3)
-        return out
-
-
-def descriptor_weights_file():
-    """The EfficientNet-Lite0 ImageNet weights: the converted file if present
-    (tools/convert_efficientnet.py), else extracted once from the shipped model."""
-    import keras
-
-    from core import weights
-
-    direct = weights.effnet_weights_path()
-    if direct.exists():
-        return direct
-    cached = weights.home() / ".cache" / "efficientnet_lite0_from_autoencoder.weights.h5"
-    if cached.exists():
-        return cached
-    src = weights.autoencoder_path()
-    if not src.exists():
-        raise FileNotFoundError(f"no EfficientNet weights: neither {direct} nor {src} exists "
-                                "(run tools/convert_efficientnet.py)")
-    from core.colorizers.autoencoder import AutoencoderColorizer
-    from core.training import effnet
-
-    found = {}
-
-    def walk(m):
-        for layer in m.layers:
-            if isinstance(layer, keras.Model):
-                walk(layer)
-            elif layer.weights:
-                found.setdefault(layer.name, layer)
-
-    walk(AutoencoderColorizer(src).model)
-    net = effnet.efficientnet_lite0(include_top=False)
-    for layer in net.layers:
-        if layer.weights:
-            layer.set_weights(found[layer.name].get_weights())
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(f"{cached.stem}.{os.getpid()}.{threading.get_ident()}.tmp.weights.h5")
-    net.save_weights(tmp)
-    os.replace(tmp, cached)          # two runs may extract at once: each writes its own file
-    return cached
-
-
-def build_colour_net(config: TrainConfig, n_bins: int, effnet_weights=None):
-    """The trainable network of ``config``: ``pyramid`` (EfficientNet-Lite0 encoder + U-Net decoder)
-    or ``classic`` (the first model: small encoder + global descriptor), with its head."""
-    from core.training import network, pyramid
-
-    if config.arch == "pyramid":
-        return pyramid.colour_net(n_bins, effnet_weights)
-    return network.colour_net(n_bins, config.global_branch, config.width, config.loss, config.bn_momentum)
-
-
-def export_model(cnet, config: TrainConfig, descriptor=None, prior=None, out=None):
-    """The inference model of the colour network ``cnet``: a clean copy of it (no optimizer state)
-    wrapped with its decoding (:func:`core.training.network.inference_model` or
-    :func:`~core.training.network.regression_inference_model`); saved atomically to ``out`` if given."""
-    from core.training.quantize import gamut_bins
-
-    centres = gamut_bins()
-    clean = build_colour_net(config, len(centres))
-    clean.set_weights(cnet.get_weights())
-    model = _wrap(clean, config, centres, descriptor, prior)
-    if out:
-        tmp = str(out) + ".tmp.keras"
-        model.save(tmp)
-        os.replace(tmp, out)
-    return model
-
-
-def _wrap(cnet, config, centres, descriptor, prior):
-    from core.training import network
-
-    if config.loss == "mse":
-        return network.regression_inference_model(cnet, descriptor)
-    return network.inference_model(cnet, np.asarray(centres) / lab.AB_SCALE, config.temperature, descriptor,
-                                   prior, config.prior_strength, config.chroma_gain)
-
-
-def colour_preview(colorizer, rgb: np.ndarray) -> np.ndarray:
-    """``rgb`` coloured from its lightness at its own size (a multiple of the network's stride)."""
-    L = lab.lightness(rgb)
-    return lab.join_l_ab(L, colorizer.predict_ab(L))
-
-
-def fit_to_stride(rgb: np.ndarray, stride: int = 8) -> np.ndarray:
-    """The top-left part of ``rgb`` whose sides are multiples of ``stride``."""
-    h, w = (rgb.shape[0] // stride) * stride, (rgb.shape[1] // stride) * stride
-    if h < stride or w < stride:
-        raise ValueError(f"a held-out photo must be at least {stride} x {stride} px")
-    return np.ascontiguousarray(rgb[:h, :w])
 
 
 class TrainingRun:
@@ -350,7 +161,7 @@ class TrainingRun:
             self._held_xy = self.maker.whole([rgb for _, rgb in heldout], held_desc)
             self.grey_delta_e = float(np.mean([delta_e2000(rgb, lab.to_grey_rgb(rgb)) for _, rgb in heldout]))
             # the live inference model shares the weights being trained: previews without a copy
-            self._preview = AutoencoderColorizer(_wrap(cnet, c, self.centres, self.descriptor, self.prior))
+            self._preview = AutoencoderColorizer(wrap_inference(cnet, c, self.centres, self.descriptor, self.prior))
         self.prepare_seconds = time.monotonic() - self.t0
 
     # ------------------------------------------------------------------ facts

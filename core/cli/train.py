@@ -23,7 +23,7 @@ seed (:mod:`core.training.classroom`): the built-in set made from the sample pho
 your own colour photos), 64 px crops, 8 epochs, a small classifier without the pretrained descriptor.
 Every option given explicitly overrides the preset. Each epoch also logs the held-out loss and the
 held-out ΔE2000; the end writes the filmstrip of the held-out photos (``<out>.filmstrip.png``).
-The loop itself is :class:`core.training.session.TrainingRun`.
+The loop itself is :class:`core.training.session.TrainingRun`; this module is only the command line.
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ from functools import partial
 
 import numpy as np
 
-from core import lab
-from core.cli import semantic
+from core.cli import semantic as semantic_options
 from core.images import list_images
 from core.metrics import METRIC_NAMES
+from core.training import heldout, semantic
 from core.training.data import ab_prior, load_photos
 from core.training.quantize import Quantizer, gamut_bins
 from core.training.session import (  # noqa: F401  (descriptor_weights_file: also used from here)
@@ -56,19 +56,6 @@ from core.training.session import (  # noqa: F401  (descriptor_weights_file: als
 PRESETS = ("classroom",)
 
 
-def validate(col, files, render_factor):
-    """The mean metrics of the colorizer ``col`` on the colour photos ``files`` (the evaluation protocol)."""
-    from core.images import load_image
-    from core.metrics import compare
-
-    rows = []
-    for f in files:
-        ref = load_image(f)
-        out = col.colorize(lab.to_grey_rgb(ref), render_factor)
-        rows.append(compare(ref, out))
-    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
-
-
 def semantic_inputs(args) -> tuple[list[str], str, str]:
     """The imnet_* photos, the synsets file and the classifier weights of ``--semantic`` (checked before
     any photo is loaded, so that a missing file stops the run at once)."""
@@ -78,27 +65,6 @@ def semantic_inputs(args) -> tuple[list[str], str, str]:
     if args.semantic_limit:
         files = files[: args.semantic_limit]
     return files, *semantic.check_inputs(args.semantic, args.synsets, args.classifier)
-
-
-def semantic_check_of(inputs, train_files):
-    """The :class:`~core.cli.semantic.SemanticCheck` of ``--semantic``; refuses photos that are trained on."""
-    files, synsets, clf = inputs
-    trained = {os.path.abspath(f) for f in train_files}
-    overlap = [f for f in files if os.path.abspath(f) in trained]
-    if overlap:
-        raise ValueError(f"{len(overlap)} photos of --semantic are also training photos "
-                         f"(e.g. {os.path.basename(overlap[0])}): leave them out with --exclude 'imnet_*'")
-    return semantic.SemanticCheck(files, synsets, clf)
-
-
-def preset_defaults(name: str) -> dict:
-    """The option defaults of ``--preset name``."""
-    from core.training import classroom
-
-    c = classroom.PRESET
-    return {"size": c.size, "epochs": c.epochs, "batch": c.batch, "lr": c.lr, "seed": c.seed, "width": c.width,
-            "global_branch": c.global_branch, "loss": c.loss, "bn_momentum": c.bn_momentum, "arch": c.arch,
-            "out": "runs/classroom.keras", "render_factor": 4}
 
 
 def parse_args(argv=None):
@@ -152,14 +118,14 @@ def parse_args(argv=None):
                     help="decoding-time chroma gain saved in the model (1 = the plain annealed mean)")
     ap.add_argument("--render-factor", type=int, default=16, help="render factor for validation")
     ap.add_argument("--semantic", default=None, metavar="DIR",
-                    help="after every epoch, the semantic check (see core/cli/semantic.py) on the imnet_* photos "
+                    help="after every epoch, the semantic check (see core/training/semantic.py) on the imnet_* photos "
                          "of DIR, which must be held out from training (e.g. --exclude 'imnet_*'); logged as "
                          "semantic_gap_closed")
     ap.add_argument("--semantic-limit", type=int, default=0,
                     help="use at most this many imnet_* photos for --semantic (default 0 = all). The figure is "
                          "noisy: with the 959 photos of the data one photo moves it by about 0.9 %%, with 200 "
                          "by about 3.4 %%")
-    semantic.add_arguments(ap, "DIR")
+    semantic_options.add_arguments(ap, "DIR")
     ap.add_argument("--exclude", action="append", default=[], help="file name pattern to leave out (repeatable)")
     ap.add_argument("--limit", type=int, default=0, help="use at most this many training photos")
     ap.add_argument("--steps-per-epoch", type=int, default=0, help="cap steps per epoch (0 = one pass)")
@@ -170,7 +136,9 @@ def parse_args(argv=None):
     pre.add_argument("--preset", choices=PRESETS, default=None)
     known, _ = pre.parse_known_args(argv)
     if known.preset:
-        ap.set_defaults(**preset_defaults(known.preset))
+        from core.training import classroom
+
+        ap.set_defaults(**classroom.preset_options())
     args = ap.parse_args(argv)
     if args.size % 8:
         ap.error("--size must be a multiple of 8")
@@ -332,7 +300,7 @@ def main(argv=None):
     sem_check = None
     if semantic_in is not None:
         try:
-            sem_check = semantic_check_of(semantic_in, files)
+            sem_check = heldout.semantic_check_of(semantic_in, files)
         except ValueError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
@@ -349,7 +317,7 @@ def main(argv=None):
 
             col = AutoencoderColorizer(model)            # one per epoch, for both checks
         if val_files:
-            m = validate(col, val_files, args.render_factor)
+            m = heldout.validate(col, val_files, args.render_factor)
             row.update({f"val_{k}": round(v, 4) for k, v in m.items()})
         if sem_check is not None:
             top1 = sem_check.top1(partial(col.colorize, render_factor=args.render_factor))
