@@ -294,6 +294,33 @@ def test_upload_colorize_and_download(tab, upload_photo, tmp_path):
     tab.watch.assert_clean()
 
 
+def test_repair_toggle_and_what_was_repaired(tab, tmp_path):
+    """Colorize: a scratched print, "Repair scratches and dust first" on, then "Show what was repaired"
+    paints the repaired pixels over the photo (issue 20)."""
+    import cv2
+    from skimage import data
+
+    grey = np.ascontiguousarray(data.camera()[::2, ::2])
+    cv2.line(grey, (10, 30), (245, 200), 250, 2)
+    cv2.line(grey, (200, 15), (60, 250), 10, 2)
+    path = tmp_path / "scratched print.png"
+    Image.fromarray(grey).save(path)
+    page = tab.page
+    open_app(page)
+    upload(page, path)
+    assert page.get_by_text("Repaired pixels in magenta").count() == 0
+    page.get_by_text("Repair scratches and dust first", exact=True).click()
+    settle(page)
+    page.get_by_text("Show what was repaired", exact=True).first.click()
+    shown = page.get_by_text(re.compile(r"Repaired pixels in magenta: [\d,]+ \([\d.]+ % of the photo\)"))
+    shown.first.wait_for(timeout=TIMEOUT_MS)
+    assert shown.first.is_visible()
+    assert image_with_caption(page, OURS).first.is_visible()
+    screenshot(page, "1_colorize_repair")
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
 def test_compare_slider_drag(tab, upload_photo):
     """Compare page: drag the handle with the mouse both ways, then nudge it with the keyboard."""
     page = tab.page
