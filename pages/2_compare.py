@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import images
+from ui import restore as ui_restore
 from ui import widgets
 from ui.compare_slider import compare_slider
 
@@ -13,9 +14,9 @@ batch, ready, rf = widgets.page_inputs("compare")
 photo = widgets.photo_picker(batch, key="compare_photo")
 outcome = widgets.compute([photo], ready, rf)
 
-versions = widgets.versions(photo, outcome, ready, grey="Grey input", guided=True)
+versions = ui_restore.with_before(photo, widgets.versions(photo, outcome, ready, grey="Grey input", guided=True))
 names = list(versions)
-outputs = [n for n in names if n not in ("Grey input", "Original")]
+outputs = [n for n in names if n not in ("Grey input", "Original", ui_restore.BEFORE_LABEL)]
 
 slot = st.container()          # the slider first, high on the page, so that it fits the window's height
 c1, c2 = st.columns(2)

@@ -44,3 +44,20 @@ def test_the_guide_page_has_the_toggle_too():
     at.toggle(key="restore_first").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(t.key.startswith("restore_show_") for t in at.toggle)
+
+
+def test_compare_shows_the_scan_before_and_after_its_repair():
+    """With the switch on (Colorize), Compare's versions start with the unrepaired scan, and the grey input
+    there is the repaired photo the models saw (issue 20: before/after on Compare)."""
+    at = open_page()
+    use_models(at, ["grayscale"])
+    upload(at, [("old.png", encode(scratched_photo()))])
+    at.switch_page("pages/2_compare.py").run()
+    assert "Before repair" not in at.selectbox(key="compare_left").options
+    at.switch_page("pages/1_colorize.py").run()
+    at.toggle(key="restore_first").set_value(True).run()
+    at.switch_page("pages/2_compare.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    names = at.selectbox(key="compare_left").options
+    assert names[:2] == ["Before repair", "Grey input"], names
+    assert "Before repair" in captions(at) and "Grey input" in captions(at)

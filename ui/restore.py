@@ -106,3 +106,14 @@ def mask_view(photo, side: int = 1024) -> None:
         st.image(images.fit_within(overlay(photo.grey if before is None else before, mask), side),
                  caption=f"Repaired pixels in magenta: {int(mask.sum()):,} ({100 * mask.mean():.2f} % of the photo)",
                  width="stretch")
+
+
+BEFORE_LABEL = "Before repair"
+
+
+def with_before(photo, versions: dict) -> dict:
+    """``versions`` with the unrepaired scan first, when ``photo`` was repaired (for Compare's before/after)."""
+    source = original(photo)
+    if source is photo or source.grey is photo.grey:
+        return versions
+    return {BEFORE_LABEL: source.grey, **versions}

@@ -11,6 +11,7 @@ from core.figures import samples
 from ui import guide as ui_guide
 from ui import models as ui_models
 from ui import notices, photos, results, settings
+from ui import restore as ui_restore
 from ui import training as ui_training
 
 # One render-factor scale for every model: the range all of them accept.
@@ -243,6 +244,7 @@ def page_inputs(key: str) -> tuple[list[photos.Photo], list[str], int]:
     if not batch:
         need_photos(key)
         st.stop()
+    batch = ui_restore.prepared(batch)        # repaired first when Colorize's switch is on, as the models saw it
     chosen = settings.models()
     rf = settings.render_factor()
     settings_caption(chosen, rf)
