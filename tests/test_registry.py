@@ -21,7 +21,7 @@ def _use(model, request):
 
 
 FIELDS = {"name", "title", "available", "reason", "how_to_get", "default_render_factor", "render_factor_range",
-          "description", "stride", "download_mb"}
+          "description", "stride", "download_mb", "has_distribution"}
 
 
 def test_available_models_keys_and_fields():

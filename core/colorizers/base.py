@@ -91,12 +91,15 @@ class Colorizer:
 
         :meth:`colorize` is this followed by :func:`core.lab.join_l_ab`; callers that work on the colour
         itself in between (the temporal smoothing of :mod:`core.video`) use it directly."""
-        rf = self.check_render_factor(render_factor)
-        L = np.asarray(L, np.float32)
-        h, w = lab.render_size(*L.shape, rf, self.stride)
-        L_small = lab.resize_l(L, h, w)
+        L_small = self._render_lightness(L, render_factor)
         with self._lock:
             return self.predict_ab(L_small)
+
+    def _render_lightness(self, L: np.ndarray, render_factor: int | None) -> np.ndarray:
+        """The full-resolution lightness resized to the render size of ``render_factor``."""
+        rf = self.check_render_factor(render_factor)
+        L = np.asarray(L, np.float32)
+        return lab.resize_l(L, *lab.render_size(*L.shape, rf, self.stride))
 
     def distribution_for_lightness(self, L: np.ndarray, render_factor: int | None = None
                                    ) -> tuple[np.ndarray, np.ndarray]:
@@ -104,10 +107,7 @@ class Colorizer:
         :meth:`ab_for_lightness` (the same resize, the same lock)."""
         if not self.has_distribution:
             return self.predict_distribution(L)                 # raises NoDistribution, before any work
-        rf = self.check_render_factor(render_factor)
-        L = np.asarray(L, np.float32)
-        h, w = lab.render_size(*L.shape, rf, self.stride)
-        L_small = lab.resize_l(L, h, w)
+        L_small = self._render_lightness(L, render_factor)
         with self._lock:
             return self.predict_distribution(L_small)
 
