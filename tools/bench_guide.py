@@ -155,11 +155,15 @@ def de(ref, L, ab) -> float:
     return delta_e2000(ref, lab.join_l_ab(L, gamut.fit_ab_to_gamut(L, ab)))
 
 
-def load_photos(folder, limit, model, render_factor):
+def load_photos(folder, limit, model, render_factor, prefixes=None):
+    """The colour photos of ``folder`` (only names starting with one of ``prefixes``, when given; at most
+    ``limit``, evenly spaced), each with its grey version and the model's automatic result."""
     from core import colorize, lab, load_image
     from core.images import is_grey, list_images
 
-    files = [f for f in list_images([folder])]
+    files = list_images([folder])
+    if prefixes:
+        files = [f for f in files if os.path.basename(f).startswith(tuple(prefixes))]
     if limit:
         files = files[:: max(1, len(files) // limit)][:limit]
     photos = []

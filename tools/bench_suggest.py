@@ -34,29 +34,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_guide import big_photo, median_time, table  # noqa: E402
+from bench_guide import big_photo, load_photos, median_time, table  # noqa: E402
 
 HINT_RADIUS = 2
-
-
-def load_set(folder, limit, model, render_factor, prefixes=None):
-    from core import colorize, lab, load_image
-    from core.images import is_grey, list_images
-
-    files = sorted(list_images([folder]))
-    if prefixes:
-        files = [f for f in files if os.path.basename(f).startswith(tuple(prefixes))]
-    if limit and len(files) > limit:
-        files = files[:: max(1, len(files) // limit)][:limit]
-    photos = []
-    for f in files:
-        ref = load_image(f)
-        if is_grey(ref):
-            continue
-        grey = lab.to_grey_rgb(ref)
-        photos.append({"name": os.path.basename(f), "ref": ref, "grey": grey,
-                       "auto": colorize(grey, model=model, render_factor=render_factor)})
-    return photos
 
 
 def true_colour(ref, x, y, r=HINT_RADIUS):
@@ -190,10 +170,10 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sets = []
     if os.path.isdir(args.val):
-        sets.append(("val (BSDS500)", load_set(args.val, args.limit, args.model, args.render_factor)))
+        sets.append(("val (BSDS500)", load_photos(args.val, args.limit, args.model, args.render_factor)))
     if os.path.isdir(args.heldout):
         sets.append(("held out (bsds_2*, imnet_* of train)",
-                     load_set(args.heldout, args.limit, args.model, args.render_factor, ("bsds_2", "imnet_"))))
+                     load_photos(args.heldout, args.limit, args.model, args.render_factor, ("bsds_2", "imnet_"))))
     sets = [(n, p) for n, p in sets if p]
     if not sets:
         print("no photos: give --val / --heldout folders", file=sys.stderr)
