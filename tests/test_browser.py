@@ -422,16 +422,21 @@ def wait_canvas(page, hints: int, image_id: str | None = None) -> str:
     return page.locator(CANVAS).get_attribute("data-image-id")
 
 
-def test_guide_click_and_stroke_change_the_colour(tab):
-    """Guide page: a click on the photo adds a hint in the picker's colour and the picture turns that colour
-    there; a drag draws a stroke; Undo takes it back; the keyboard can click too."""
-    page = tab.page
+def open_guide_with_sample(page) -> str:
+    """A sample photo coloured on Colorize, then the Guide page with its picture drawn: the picture's id."""
     open_app(page)
     page.get_by_role("button", name="Try a sample photo").click()
     wait_for_result(page)
     go_to(page, "Guide the colours")
     page.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
-    first = wait_canvas(page, 0)
+    return wait_canvas(page, 0)
+
+
+def test_guide_click_and_stroke_change_the_colour(tab):
+    """Guide page: a click on the photo adds a hint in the picker's colour and the picture turns that colour
+    there; a drag draws a stroke; Undo takes it back; the keyboard can click too."""
+    page = tab.page
+    first = open_guide_with_sample(page)
     picture = page.locator(f"{CANVAS} canvas")
     picture.scroll_into_view_if_needed()       # a tall (portrait or square) photo can reach below the window
     area = picture.bounding_box()
@@ -471,12 +476,7 @@ def test_guide_uncertainty_map_and_suggested_swatches(tab):
     """Guide page: "Where is the model unsure?" puts the map over the photo with its legend; "Suggest 3 clicks"
     marks numbered spots and shows their candidate colours as swatches; a swatch adds a hint (issue 23)."""
     page = tab.page
-    open_app(page)
-    page.get_by_role("button", name="Try a sample photo").click()
-    wait_for_result(page)
-    go_to(page, "Guide the colours")
-    page.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
-    plain = wait_canvas(page, 0)
+    plain = open_guide_with_sample(page)
     page.get_by_text("Where is the model unsure?", exact=True).click()
     mapped = wait_canvas(page, 0, plain)
     assert mapped.endswith("-map")
