@@ -21,6 +21,7 @@ mean ab around its mode, shown at the region's lightness and pulled inside the s
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -63,28 +64,17 @@ class Suggestion:
 
 
 # ------------------------------------------------------------------------------------------ colour names
+_HUE_EDGES = (20, 50, 80, 110, 170, 225, 310, 345)       # Lab hue angles (degrees) where a name starts
+_HUE_NAMES = ("pink", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink")
+
+
 def colour_name(L: float, a: float, b: float) -> str:
     """A plain English name for a Lab colour (grey, red, orange, brown, yellow, green, teal, blue, purple, pink)."""
     c = math.hypot(a, b)
     if c < 9.0:
         return "white" if L > 88 else "black" if L < 15 else "grey"
     hue = math.degrees(math.atan2(b, a)) % 360.0
-    if hue < 20 or hue >= 345:
-        name = "pink"
-    elif hue < 50:
-        name = "red"
-    elif hue < 80:
-        name = "orange"
-    elif hue < 110:
-        name = "yellow"
-    elif hue < 170:
-        name = "green"
-    elif hue < 225:
-        name = "teal"
-    elif hue < 310:
-        name = "blue"
-    else:
-        name = "purple"
+    name = _HUE_NAMES[bisect.bisect_right(_HUE_EDGES, hue)]
     if name in ("red", "orange", "yellow") and L < 45 and c < 45:
         name = "brown"
     elif name == "orange" and L >= 60 and c < 30:
