@@ -203,3 +203,53 @@ def test_strips_give_the_same_result_as_one_piece(monkeypatch):
     one = lab.lab_to_rgb(labimg)
     monkeypatch.setattr(lab, "CHUNK_PIXELS", 100)
     assert np.array_equal(lab.lab_to_rgb(labimg), one)
+
+
+# --- 16-bit masters (issue 21) ----------------------------------------------------------------------
+
+def _grey16(values) -> np.ndarray:
+    v = np.asarray(values, np.uint16)
+    return np.repeat(np.repeat(v[None, :, None], 3, axis=2), 2, axis=0)
+
+
+def test_lightness_of_uint16_is_scikit_image_on_rgb_over_65535():
+    rng = np.random.default_rng(7)
+    colour = rng.integers(0, 65536, (20, 30, 3)).astype(np.uint16)
+    grey = _grey16(rng.integers(0, 65536, 500))
+    for rgb in (colour, grey):
+        want = color.rgb2lab(rgb.astype(np.float64) / 65535.0)[..., 0]
+        got = lab.lightness(rgb)
+        assert got.dtype == np.float32 and got.shape == rgb.shape[:2]
+        assert np.abs(got - want).max() < 1e-3
+
+
+def test_a_16_bit_ramp_keeps_its_lightness_finer_than_8_bits():
+    ramp = _grey16(np.linspace(0, 65535, 3001).round())
+    L16 = lab.lightness(ramp)
+    L8 = lab.lightness((ramp // 257).astype(np.uint8))
+    truth = color.rgb2lab(ramp.astype(np.float64) / 65535.0)[..., 0]
+    err16, err8 = np.abs(L16 - truth).max(), np.abs(L8 - truth).max()
+    assert err16 < err8 / 20                       # 8-bit rounding loses up to ~0.2 of L; 16 bits ~0.003
+    # joined with no colour, the 16-bit result is the input itself (exact greys, every level back)
+    out = lab.join_l_ab(L16, np.zeros((3, 4, 2), np.float32), dtype=np.uint16)
+    assert out.dtype == np.uint16 and np.array_equal(out, ramp)
+    assert np.array_equal(lab.join_l_ab(L16, np.zeros((3, 4, 2), np.float32)), (ramp / 257.0).round())
+
+
+def test_join_l_ab_uint16_is_the_uint8_result_at_16_bits():
+    rng = np.random.default_rng(8)
+    L = rng.uniform(5, 95, (40, 50)).astype(np.float32)
+    ab = rng.normal(0, 25, (5, 6, 2)).astype(np.float32)
+    out8, out16 = lab.join_l_ab(L, ab), lab.join_l_ab(L, ab, dtype=np.uint16)
+    assert out16.dtype == np.uint16 and out16.shape == out8.shape
+    assert np.abs(out16 / 257.0 - out8).max() <= 0.5 + 1e-6       # the same sRGB, rounded finer
+    assert len(np.unique(out16)) > 2 * len(np.unique(out8))
+    with pytest.raises(TypeError):
+        lab.join_l_ab(L, ab, dtype=np.float32)
+
+
+def test_the_gamut_module_shares_the_lab_contract():
+    from core import gamut
+
+    assert gamut.L_MAX == lab.L_MAX
+    assert lab.fit_ab_to_gamut is gamut.fit_ab_to_gamut and lab.max_chroma is gamut.max_chroma
