@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import ROOT, cli_env
-from video_util import decode, make_clip, pan_frames, write_frames
+from video_util import decode, frame_times, make_clip, pan_frames, write_frames
 
 from core import get_colorizer, lab
 from core.cli.video import main as video_main
@@ -51,6 +51,8 @@ def test_frames_fps_and_size_are_kept_and_the_output_plays_in_browsers(clip, tmp
     facts, frames = decode(out)
     assert facts["codec"] == "h264" and facts["pix_fmt"] == "yuv420p" and facts["format"].startswith("mov")
     assert (facts["width"], facts["height"], facts["fps"], len(frames)) == (64, 48, 12, 12)
+    assert frame_times(out) == pytest.approx([i / 12 for i in range(12)], abs=1e-3)      # a constant rate stays
+    assert result.duration == pytest.approx(1.0, abs=1e-3)
     with open(out, "rb") as f:                                # +faststart: the index (moov) comes before the data
         head = f.read(4096)
     assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
@@ -77,6 +79,23 @@ def test_sound_is_copied(tmp_path):
     facts, frames = decode(result.path)
     assert facts["audio"] == "aac" and len(frames) == 12
     assert facts["audio_seconds"] == pytest.approx(1.0, abs=0.1)
+
+
+@pytest.mark.parametrize("ext", [".mkv", ".mp4"])
+def test_a_variable_frame_rate_clip_keeps_each_frames_time_and_its_sound(tmp_path, ext):
+    # frames 1/24 s and 1/8 s apart, as a phone or a screen recorder writes them: 12 frames in 0.917 s
+    gaps = [1 / 24 if i % 2 == 0 else 1 / 8 for i in range(11)]
+    times = [0.0, *np.cumsum(gaps)]
+    src = write_frames(tmp_path / f"vfr{ext}", pan_frames(12), fps=24, audio="aac", audio_seconds=0.9, times=times)
+    result = colorize_video(src, tmp_path / "out.mp4", model="grayscale", smoothing="none")
+    assert frame_times(result.path) == pytest.approx(times, abs=2e-3)
+    end = times[-1] + gaps[-1]
+    assert result.frames == 12 and result.duration == pytest.approx(end, abs=2e-3)
+    assert result.fps == pytest.approx(12 / end, rel=0.01)
+    facts, frames = decode(result.path)
+    assert len(frames) == 12 and facts["audio"] == "aac"
+    assert facts["audio_seconds"] == pytest.approx(0.9, abs=0.05)        # the sound is all there, from 0 as before
+    assert probe(result.path).duration == pytest.approx(end, abs=0.05)
 
 
 def test_sound_an_mp4_cannot_carry_is_re_encoded_to_aac(tmp_path):

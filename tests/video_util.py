@@ -30,10 +30,11 @@ def pan_frames(frames: int = 12, width: int = 64, height: int = 48, step: int = 
 
 
 def write_frames(path, frames, fps: int = 12, audio: str | None = None, audio_seconds: float | None = None,
-                 rotation: int = 0) -> Path:
+                 rotation: int = 0, times: list[float] | None = None) -> Path:
     """Encode RGB ``frames`` into ``path`` (the codec follows the extension; .gif through Pillow). ``audio``:
     None, "aac" or "pcm_s16le" (a 440 Hz tone, as long as the clip unless ``audio_seconds``); ``rotation``:
-    a display rotation (degrees counter-clockwise), as phones write."""
+    a display rotation (degrees counter-clockwise), as phones write; ``times``: each frame's timestamp in
+    seconds (a variable frame rate, in milliseconds), else frame i is shown at i / fps."""
     import av
 
     path = Path(path)
@@ -49,12 +50,14 @@ def write_frames(path, frames, fps: int = 12, audio: str | None = None, audio_se
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         if rotation:
             stream.set_display_rotation(rotation)
+        if times is not None:
+            stream.codec_context.time_base = Fraction(1, 1000)
         sound = None
         if audio:
             sound = out.add_stream(audio, rate=22050, layout="mono")
         for i, rgb in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
+            frame.pts = i if times is None else round(times[i] * 1000)
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
         if sound is not None:
@@ -87,3 +90,13 @@ def decode(path):
                  "format": c.format.name}
         frames = [f.to_ndarray(format="rgb24") for f in c.decode(v)]
     return facts, frames
+
+
+def frame_times(path) -> list[float]:
+    """Each frame's timestamp in seconds, from the video's start, in the order shown."""
+    import av
+
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        start = v.start_time or 0
+        return sorted(float((f.pts - start) * v.time_base) for f in c.decode(v))

@@ -13,7 +13,7 @@ import numpy as np
 from core import lab
 from core.video import limits
 from core.video.limits import Cancelled, VideoError
-from core.video.reader import VideoInfo, iter_frames, probe, read_frame
+from core.video.reader import VideoInfo, iter_timed_frames, probe, read_frame
 from core.video.smoothing import Smoother, make_smoother
 from core.video.stages import JoinAndWrite
 from core.video.writer import VideoWriter
@@ -119,32 +119,33 @@ def colorize_video(src, dst, model="autoencoder", render_factor: int | None = No
 
         last_stage = JoinAndWrite(writer.write, written)      # joins and encodes on a second thread
         try:
-            for rgb in _checked(iter_frames(src, info), info, cancel):
-                last_stage.put(*_colour(rgb, colorizer, rf, smoother))
+            for t, rgb in _checked(iter_timed_frames(src, info), info, cancel):
+                last_stage.put(*_colour(rgb, colorizer, rf, smoother), t)     # each frame keeps its timestamp
             last_stage.finish()
         except BaseException:
             last_stage.stop()              # before the writer is aborted: the worker must not touch it after
             raise
         if _cancelled(cancel):
             raise Cancelled()
-        frames, audio = writer.frames, writer.audio
+        frames, audio, duration = writer.frames, writer.audio, float(writer.end)
     width, height = writer.size
-    return VideoResult(dst, frames, float(info.fps), width, height, (info.width, info.height),
-                       frames / float(info.fps), time.perf_counter() - t0, colorizer.name, rf, smoother.name, audio,
+    fps = frames / duration if duration > 0 else float(info.fps)          # the average rate, for a variable one too
+    return VideoResult(dst, frames, fps, width, height, (info.width, info.height),
+                       duration, time.perf_counter() - t0, colorizer.name, rf, smoother.name, audio,
                        list(smoother.cuts), smoother.flow_seconds)
 
 
-def _checked(frames: Iterable[np.ndarray], info: VideoInfo, cancel) -> Iterator[np.ndarray]:
-    """The frames, stopping with :class:`Cancelled` when asked to, and with a :class:`VideoError` once the
+def _checked(frames: Iterable[tuple], info: VideoInfo, cancel) -> Iterator[tuple]:
+    """The (time, frame) pairs, stopping with :class:`Cancelled` when asked to, and with a :class:`VideoError` once the
     clip turns out longer than its header said and than the caps allow."""
     allowed = min(limits.MAX_FRAMES,
                   int(limits.longest_allowed(info.width, info.height) * float(info.fps)) + 1)
-    for n, rgb in enumerate(frames, 1):
+    for n, item in enumerate(frames, 1):
         if _cancelled(cancel):
             raise Cancelled()
         if n > max(allowed, info.frames):
             limits.check(info.width, info.height, n / float(info.fps), n)
-        yield rgb
+        yield item
 
 
 def preview(src, model="autoencoder", render_factor: int | None = None, position: float = 0.5):

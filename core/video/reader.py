@@ -36,6 +36,7 @@ class VideoInfo:
     start: float               # the video's first timestamp, seconds (audio is kept in step with it)
     audio_codec: str | None    # None = no sound track
     rotation: int = 0          # degrees counter-clockwise the pictures are turned to stand upright (phone clips)
+    time_base: Fraction | None = None    # the unit of the video's timestamps (None: not known)
 
     @property
     def has_audio(self) -> bool:
@@ -126,7 +127,8 @@ def probe(path) -> VideoInfo:
         if rotation in (90, 270):
             width, height = height, width
         return VideoInfo(_name(path), container.format.name or "", cc.name or "", width, height, fps, frames, known,
-                         float(duration), float(start), audio, rotation)
+                         float(duration), float(start), audio, rotation,
+                         Fraction(stream.time_base) if stream.time_base else None)
 
 
 def _rotation(container, stream) -> int:
@@ -170,25 +172,36 @@ def _decoded(container, stream, name: str) -> Iterator:
         raise VideoError(f"{name} is damaged or cut off: it cannot be read to its end.") from e
 
 
-def iter_frames(path, info: VideoInfo | None = None) -> Iterator[np.ndarray]:
-    """Every frame of the clip as H x W x 3 uint8 RGB, decoded one at a time (memory does not grow with the
-    clip's length). A clip that ends well before the frame count of its header raises :class:`VideoError`
-    at its end (a truncated download is not coloured half-way without a word)."""
+def iter_timed_frames(path, info: VideoInfo | None = None) -> Iterator[tuple[Fraction | None, np.ndarray]]:
+    """(time, frame) of every frame of the clip: its timestamp in seconds from the video's start (an exact
+    fraction; None where the container gives none) and the picture as H x W x 3 uint8 RGB, decoded one at a
+    time (memory does not grow with the clip's length). The timestamps are what a variable-frame-rate clip
+    (a phone's, a screen recording) needs to keep its timing. A clip that ends well before the frame count of
+    its header raises :class:`VideoError` at its end (a truncated download is not coloured half-way without
+    a word)."""
     info = info or probe(path)
     n = 0
     with contextlib.closing(open_container(path)) as container:
         stream = container.streams.video[0]
+        tb = Fraction(stream.time_base) if stream.time_base else None
+        start = stream.start_time or 0
         for frame in _decoded(container, stream, info.name):
             rgb = _to_rgb(frame, info.rotation)
             if rgb.shape[:2] != (info.height, info.width):      # a stream that changes size mid-way
                 rgb = resize_rgb(rgb, info.height, info.width)
             n += 1
-            yield rgb
+            yield (None if frame.pts is None or tb is None else (frame.pts - start) * tb), rgb
     if n == 0:
         raise VideoError(f"{info.name} has no picture that can be decoded; it looks damaged or cut off.")
     if info.frames_known and n < info.frames - max(2, info.frames // 50):
         raise VideoError(f"{info.name} ends early: only {n} of its {info.frames} frames could be read. The file "
                          "looks cut off (an interrupted download or copy?).")
+
+
+def iter_frames(path, info: VideoInfo | None = None) -> Iterator[np.ndarray]:
+    """Every frame of the clip as H x W x 3 uint8 RGB (:func:`iter_timed_frames` without the times)."""
+    for _, rgb in iter_timed_frames(path, info):
+        yield rgb
 
 
 def _where(position: float) -> str:

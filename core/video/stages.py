@@ -14,8 +14,9 @@ DEPTH = 2            # frames waiting between the stages: memory stays constant 
 
 
 class JoinAndWrite:
-    """``put(L, ab)`` hands a frame's lightness and smoothed colour over; a worker thread joins them
-    (:func:`core.lab.join_l_ab`, the costliest step) and writes the frame, so the two stages share the CPU
+    """``put(L, ab, *extra)`` hands a frame's lightness and smoothed colour over; a worker thread joins them
+    (:func:`core.lab.join_l_ab`, the costliest step) and writes the frame (``write(rgb, *extra)``: e.g. its
+    timestamp), so the two stages share the CPU
     cores (NumPy, OpenCV, TensorFlow and FFmpeg release the GIL while they compute).
 
     ``finish()`` waits for the last frame; ``stop()`` drops what is waiting and ends the worker (on an error
@@ -38,8 +39,8 @@ class JoinAndWrite:
             if self.error is not None or self.stopping.is_set():
                 continue
             try:
-                L, ab = item
-                self.write(lab.join_l_ab(L, ab))
+                L, ab, extra = item
+                self.write(lab.join_l_ab(L, ab), *extra)
                 if self.done is not None:
                     self.done()
             except BaseException as e:  # noqa: BLE001 - handed to the other thread, which raises it
@@ -49,11 +50,11 @@ class JoinAndWrite:
         if self.error is not None:
             raise self.error
 
-    def put(self, L: np.ndarray, ab: np.ndarray) -> None:
+    def put(self, L: np.ndarray, ab: np.ndarray, *extra) -> None:
         self._raise()
         while True:
             try:
-                self.queue.put((L, ab), timeout=0.1)
+                self.queue.put((L, ab, extra), timeout=0.1)
                 return
             except queue.Full:
                 self._raise()

@@ -21,6 +21,18 @@ AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 1200
 AUDIO_LEAD = 0.5             # seconds of sound muxed ahead of the pictures (keeps the file interleaved)
 BT709 = 1                    # the colour tags of the output (matrix, primaries, transfer): ITU-R BT.709
 MPEG_RANGE = 1               # limited ("TV") range, what players expect of yuv420p
+FINE_TIME_BASE = Fraction(1, 90000)     # for timestamps whose own unit is coarser than a frame (MPEG's clock)
+
+
+def time_base_for(info: VideoInfo) -> Fraction:
+    """The unit of the output's timestamps: the source's own (so every frame keeps its exact time) when it
+    can tell one frame from the next, 1/fps when there is no source (frames numbered 0, 1, 2, ...), else a
+    90 kHz clock."""
+    fps = Fraction(info.fps)
+    tb = info.time_base
+    if tb is None:
+        return 1 / fps
+    return tb if 0 < tb <= 1 / fps and tb.denominator <= 10_000_000 else FINE_TIME_BASE
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -144,6 +156,10 @@ class VideoWriter:
         self.fps = Fraction(info.fps)
         self.size = even_size(info.width, info.height)
         self.frames = 0
+        self.time_base = time_base_for(info)
+        self.step = max(1, round(1 / (self.fps * self.time_base)))     # one frame at the nominal rate, in ticks
+        self.pts = -1                       # the last frame's timestamp (in time_base ticks)
+        self.gap = self.step                # the last frame's distance to the one before: the last one lasts as long
         self.sound = None
         folder = self.dst.parent
         if not folder.is_dir():
@@ -158,6 +174,7 @@ class VideoWriter:
             stream = self.out.add_stream("libx264", rate=self.fps)
             stream.width, stream.height = self.size
             stream.pix_fmt = "yuv420p"
+            stream.time_base = stream.codec_context.time_base = self.time_base
             stream.options = {"crf": str(crf), "preset": preset}
             cc = stream.codec_context
             cc.colorspace = cc.color_primaries = cc.color_trc = BT709
@@ -174,20 +191,40 @@ class VideoWriter:
         """What happened to the sound: "copied", "re-encoded to AAC" or None (there was none)."""
         return self.sound.mode if self.sound is not None else None
 
-    def write(self, rgb: np.ndarray) -> None:
+    def write(self, rgb: np.ndarray, t: Fraction | float | None = None) -> None:
+        """Encode one frame, shown from ``t`` seconds (its source timestamp, so a variable-frame-rate clip keeps
+        its timing); None = one frame at the nominal rate after the last. Times are kept strictly increasing
+        (a repeated or backward timestamp moves on by one tick)."""
         frame = self.av.VideoFrame.from_ndarray(np.ascontiguousarray(pad_to_even(rgb)), format="rgb24")
         frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG",
                                dst_color_trc=BT709, dst_color_primaries=BT709)
-        frame.pts = self.frames
-        self.out.mux(self.stream.encode(frame))
+        pts = (self.pts + self.step if self.pts >= 0 else 0) if t is None else round(Fraction(t) / self.time_base)
+        pts = max(pts, self.pts + 1, 0)
+        if self.pts >= 0:
+            self.gap = pts - self.pts
+        frame.pts, frame.time_base, self.pts = pts, self.time_base, pts
+        self._mux(self.stream.encode(frame))
         self.frames += 1
         if self.sound is not None:
-            self.sound.until(self.frames / self.fps + AUDIO_LEAD)
+            self.sound.until(float(self.end) + AUDIO_LEAD)
+
+    def _mux(self, packets) -> None:
+        """Mux encoded pictures, each lasting the latest gap between frames (x264 gives no durations, and the
+        muxer would take 1/fps: the last picture of a variable-rate clip would be held too long)."""
+        for packet in packets:
+            packet.duration = self.gap
+            self.out.mux(packet)
+
+    @property
+    def end(self) -> Fraction:
+        """Where the written pictures end, seconds: the last frame's time plus its duration (taken to be the
+        gap before it)."""
+        return (self.pts + self.gap) * self.time_base if self.pts >= 0 else Fraction(0)
 
     def close(self) -> Path:
         """Finish the file and move it into place; returns ``dst``."""
         try:
-            self.out.mux(self.stream.encode(None))
+            self._mux(self.stream.encode(None))
             if self.sound is not None:
                 self.sound.finish()
             self.out.close()
