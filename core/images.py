@@ -1,4 +1,11 @@
-"""Safe image decoding: whatever a user drops in becomes RGB uint8 or a clear ImageError."""
+"""Safe image decoding: whatever a user drops in becomes RGB uint8 or a clear ImageError.
+
+:func:`load_image` gives H x W x 3 uint8 RGB (what every model and page works on). :func:`load_master` gives a
+:class:`Master`: the same uint8 picture, plus the full-precision uint16 RGB of a 16-bit source (grey PNG/TIFF
+``I;16``, 48-bit RGB PNG/TIFF, read by OpenCV where Pillow would reduce it to 8 bits) and the source's
+metadata (:class:`core.metadata.Meta`: DPI, ICC profile, EXIF date and camera, format). Both share the caps,
+the EXIF orientation and the friendly :class:`ImageError`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,14 @@ import io
 import os
 import stat
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.lab import resize_rgb
+from core.metadata import Meta, read_meta
 
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MAX_BYTES = 300 * 2**20
@@ -125,18 +134,7 @@ def _high_bit_depth_to_rgb(img: Image.Image) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=2)
 
 
-def load_image(src, max_pixels_: int | None = None, max_bytes_: int | None = None) -> np.ndarray:
-    """Decode ``src`` (a path, bytes, or a binary file object) into H x W x 3 uint8 RGB.
-
-    EXIF orientation is applied; alpha is flattened on white; grey, palette,
-    CMYK and 16-bit images are converted; animated/multi-page files give their
-    first frame. Raises :class:`ImageError` with a readable message for empty,
-    truncated, non-image or oversized (decompression-bomb) files, for files over the byte cap
-    (:func:`max_bytes`, checked before reading) and for paths that are not regular files (a FIFO, a
-    device: never opened for reading, so they cannot block or flood memory).
-    """
-    cap = max_pixels_ or max_pixels()
-    byte_cap = max_bytes_ or max_bytes()
+def _read_source(src, byte_cap: int) -> bytes:
     if isinstance(src, (str, Path)):
         data = read_file_bytes(src, byte_cap)
     elif isinstance(src, (bytes, bytearray, memoryview)):
@@ -149,6 +147,12 @@ def load_image(src, max_pixels_: int | None = None, max_bytes_: int | None = Non
         raise _too_big(len(data), byte_cap)
     if not data:
         raise ImageError("The file is empty (0 bytes)")
+    return data
+
+
+def _open(data: bytes, cap: int, before_turn=None) -> Image.Image:
+    """The first frame of ``data``, decoded within the pixel cap and turned upright (EXIF orientation);
+    ``before_turn(img, rawmode)`` sees the image as stored, before it is turned. ImageError for every problem."""
     if Image.MAX_IMAGE_PIXELS is not None and cap > Image.MAX_IMAGE_PIXELS:
         # a cap set above Pillow's own bomb guard (~89 MP) must not be refused by Pillow first
         Image.MAX_IMAGE_PIXELS = cap
@@ -166,8 +170,11 @@ def load_image(src, max_pixels_: int | None = None, max_bytes_: int | None = Non
                 )
             if getattr(img, "n_frames", 1) > 1:
                 img.seek(0)
+            raw = str(img.tile[0].args) if img.tile else ""       # the stored layout, e.g. 'RGB;16B'
             img.load()
-            img = ImageOps.exif_transpose(img)
+            if before_turn is not None:
+                before_turn(img, raw)
+            return ImageOps.exif_transpose(img)
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -182,6 +189,8 @@ def load_image(src, max_pixels_: int | None = None, max_bytes_: int | None = Non
     except MemoryError:
         raise ImageError("The image is too large to decode") from None
 
+
+def _to_rgb8(img: Image.Image) -> np.ndarray:
     mode = img.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         return _high_bit_depth_to_rgb(img)
@@ -193,6 +202,85 @@ def load_image(src, max_pixels_: int | None = None, max_bytes_: int | None = Non
     if arr.ndim != 3 or arr.shape[2] != 3:  # pragma: no cover - defensive
         raise ImageError("The image could not be converted to RGB")
     return np.ascontiguousarray(arr)
+
+
+def load_image(src, max_pixels_: int | None = None, max_bytes_: int | None = None) -> np.ndarray:
+    """Decode ``src`` (a path, bytes, or a binary file object) into H x W x 3 uint8 RGB.
+
+    EXIF orientation is applied; alpha is flattened on white; grey, palette,
+    CMYK and 16-bit images are converted; animated/multi-page files give their
+    first frame. Raises :class:`ImageError` with a readable message for empty,
+    truncated, non-image or oversized (decompression-bomb) files, for files over the byte cap
+    (:func:`max_bytes`, checked before reading) and for paths that are not regular files (a FIFO, a
+    device: never opened for reading, so they cannot block or flood memory).
+    """
+    data = _read_source(src, max_bytes_ or max_bytes())
+    return _to_rgb8(_open(data, max_pixels_ or max_pixels()))
+
+
+@dataclass(frozen=True)
+class Master:
+    """A decoded source file: ``rgb`` (uint8, exactly :func:`load_image`'s), ``rgb16`` (H x W x 3 uint16
+    of a 16-bit source, None for an 8-bit one) and ``meta`` (what the file says about itself)."""
+
+    rgb: np.ndarray
+    rgb16: np.ndarray | None = None
+    meta: Meta = Meta()
+
+    @property
+    def bits(self) -> int:
+        """16 for a 16-bit source (``rgb16`` is set), else 8."""
+        return 16 if self.rgb16 is not None else 8
+
+
+_TURNS = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+          5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1), 7: lambda a: a.swapaxes(0, 1)[::-1, ::-1],
+          8: lambda a: np.rot90(a, 1)}          # EXIF orientation -> the turn of ImageOps.exif_transpose
+
+
+def _flatten16(arr: np.ndarray) -> np.ndarray:
+    """uint16 BGR/BGRA/grey from OpenCV -> uint16 RGB, alpha flattened on white."""
+    if arr.ndim == 2:
+        return np.repeat(arr[..., None], 3, axis=2)
+    rgb = arr[..., 2::-1] if arr.shape[2] >= 3 else np.repeat(arr[..., :1], 3, axis=2)
+    if arr.shape[2] in (2, 4):
+        a = arr[..., -1:].astype(np.float32) / 65535.0
+        rgb = np.rint(rgb * a + 65535.0 * (1.0 - a)).astype(np.uint16)
+    return np.ascontiguousarray(rgb)
+
+
+def _rgb16(img: Image.Image, data: bytes, seen: dict, shape) -> np.ndarray | None:
+    """The uint16 RGB of a 16-bit source (None when it is not one, or cannot be read at 16 bits)."""
+    if img.mode.startswith("I;16") or (img.mode == "I" and np.asarray(img).max() > 255):
+        grey = np.clip(np.asarray(img), 0, 65535).astype(np.uint16)
+        return np.repeat((grey[..., 0] if grey.ndim == 3 else grey)[..., None], 3, axis=2)
+    if ";16" not in seen["raw"] or seen["meta"].source_format not in ("PNG", "TIFF"):
+        return None
+    import cv2
+
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if arr is None or arr.dtype != np.uint16:
+        return None
+    rgb = _flatten16(_TURNS.get(seen["orientation"], lambda a: a)(arr))
+    return rgb if rgb.shape[:2] == tuple(shape[:2]) else None
+
+
+def load_master(src, max_pixels_: int | None = None, max_bytes_: int | None = None) -> Master:
+    """Decode ``src`` like :func:`load_image` into a :class:`Master`: the uint8 RGB, the uint16 RGB of a
+    16-bit source (else None) and the file's :class:`core.metadata.Meta`. Same caps and ImageError."""
+    data = _read_source(src, max_bytes_ or max_bytes())
+    seen = {}
+
+    def before_turn(img, raw):
+        seen.update(meta=read_meta(img), raw=raw, orientation=img.getexif().get(0x0112, 1))
+
+    img = _open(data, max_pixels_ or max_pixels(), before_turn)
+    rgb = _to_rgb8(img)
+    try:
+        rgb16 = _rgb16(img, data, seen, rgb.shape)
+    except MemoryError:
+        raise ImageError("The image is too large to decode") from None
+    return Master(rgb, rgb16, seen["meta"])
 
 
 def is_grey(rgb: np.ndarray, tol: int = 2) -> bool:
