@@ -1,4 +1,9 @@
 """Colorize: pick a sample or upload photos, choose models, see and download the results."""
+# ruff: noqa: E402  (the guard below runs before the slow imports: ui/navigation.py says why)
+
+from ui import navigation
+
+navigation.require_app()
 
 import streamlit as st
 
@@ -87,7 +92,8 @@ for i, photo in enumerate(batch):
                     fname = export.result_filename(photo.name, model, rf)
                     zip_entries.append((fname, img))
                     st.download_button(
-                        "Download PNG", data=results.download_png(photo.key, model, rf, img, stamp), file_name=fname,
+                        "Download PNG", data=results.download_png(photo.key, model, rf, img, stamp, photo),
+                        file_name=fname,
                         mime="image/png", key=f"dl_{photo.key}_{model}_{rf}", on_click="ignore",
                         icon=":material/download:",
                     )

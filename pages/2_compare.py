@@ -1,4 +1,9 @@
 """Compare: a draggable before/after slider between any two versions of a photo, and a side-by-side grid."""
+# ruff: noqa: E402  (the guard below runs before the slow imports: ui/navigation.py says why)
+
+from ui import navigation
+
+navigation.require_app()
 
 import streamlit as st
 

@@ -1,4 +1,9 @@
 """Channels: L, a and b of the original and of each model's output; a/b histograms and the ab density."""
+# ruff: noqa: E402  (the guard below runs before the slow imports: ui/navigation.py says why)
+
+from ui import navigation
+
+navigation.require_app()
 
 import streamlit as st
 

@@ -1,4 +1,9 @@
 """Metrics: how close each model's colours are to the original photo (when there is one)."""
+# ruff: noqa: E402  (the guard below runs before the slow imports: ui/navigation.py says why)
+
+from ui import navigation
+
+navigation.require_app()
 
 import streamlit as st
 

@@ -1,4 +1,9 @@
 """How it works: Lab, the pipeline, the render factor, the baseline and the limits, live from a sample."""
+# ruff: noqa: E402  (the guard below runs before the slow imports: ui/navigation.py says why)
+
+from ui import navigation
+
+navigation.require_app()
 
 import streamlit as st
 

@@ -1,5 +1,10 @@
 """Guide the colours: turn a wrong automatic result into the right one with clicks, strokes, a reference
 photo and vibrance, then download the result and the hints."""
+# ruff: noqa: E402  (the guard below runs before the slow imports: ui/navigation.py says why)
+
+from ui import navigation
+
+navigation.require_app()
 
 import streamlit as st
 

@@ -1,5 +1,10 @@
 """Old film: colour a black-and-white video clip, without flicker; preview a frame, colour the whole clip in
 the background, compare it with the original, download it."""
+# ruff: noqa: E402  (the guard below runs before the slow imports: ui/navigation.py says why)
+
+from ui import navigation
+
+navigation.require_app()
 
 import streamlit as st
 

@@ -1,4 +1,9 @@
 """Train your own: train a small colorizer in the browser, watch it learn, then use it on the other pages."""
+# ruff: noqa: E402  (the guard below runs before the slow imports: ui/navigation.py says why)
+
+from ui import navigation
+
+navigation.require_app()
 
 from dataclasses import replace
 

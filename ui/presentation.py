@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.figures import charts
 from ui import address
+
+# Light on purpose (Streamlit only): the entry script uses it before the slow imports; the charts module
+# (plotly, SciPy via the metrics) is imported by chart() when a page draws one.
 
 # Presentation mode (a projector at 1920 x 1080): every text grows, and none shrinks. Streamlit's own
 # text sizes are in rem, so the root size carries most of it; the rest is named here by test id.
@@ -55,5 +57,7 @@ def apply_presentation_css() -> None:
 def chart(fig, key: str) -> None:
     """A plotly chart; in presentation mode its text grows with the rest of the page."""
     if presentation_mode():
+        from core.figures import charts
+
         fig = charts.for_projector(fig)
     st.plotly_chart(fig, key=key, config={"displaylogo": False})

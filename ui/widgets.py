@@ -10,21 +10,18 @@ from core import lab
 from core.figures import samples
 from ui import guide as ui_guide
 from ui import models as ui_models
-from ui import notices, photos, results, settings
+from ui import navigation, notices, photos, results, settings
 from ui import restore as ui_restore
 from ui import training as ui_training
 
 # One render-factor scale for every model: the range all of them accept.
 RF_MIN, RF_MAX = 4, 48
 
-PAGE_COLORIZE = "pages/1_colorize.py"
-PAGE_COMPARE = "pages/2_compare.py"
-PAGE_CHANNELS = "pages/3_channels.py"
-PAGE_METRICS = "pages/4_metrics.py"
-PAGE_HOW = "pages/5_how_it_works.py"
-PAGE_GUIDE = "pages/6_guide.py"
-PAGE_FILM = "pages/7_old_film.py"
-PAGE_TRAIN = "pages/8_train_your_own.py"
+# The page files, for st.page_link (defined with the navigation, ui/navigation.py)
+PAGE_COLORIZE, PAGE_COMPARE, PAGE_CHANNELS, PAGE_METRICS = (navigation.PAGE_COLORIZE, navigation.PAGE_COMPARE,
+                                                            navigation.PAGE_CHANNELS, navigation.PAGE_METRICS)
+PAGE_HOW, PAGE_GUIDE, PAGE_FILM, PAGE_TRAIN = (navigation.PAGE_HOW, navigation.PAGE_GUIDE, navigation.PAGE_FILM,
+                                               navigation.PAGE_TRAIN)
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     """``1 photo``, ``3 photos``."""
