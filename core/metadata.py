@@ -15,6 +15,7 @@ such a result is tagged sRGB instead, like one from a file without a profile.
 
 from __future__ import annotations
 
+import functools
 import json
 import struct
 import zlib
@@ -95,11 +96,15 @@ def exif_bytes(meta: Meta | None, srgb: bool = False) -> bytes | None:
     return exif.tobytes()
 
 
+@functools.cache
 def srgb_icc() -> bytes:
-    """A small sRGB ICC profile (LittleCMS's), for formats that have no plain "this is sRGB" tag."""
+    """A small sRGB ICC profile (LittleCMS's), for formats that have no plain "this is sRGB" tag. Its creation
+    date is set to 2000-01-01, so that the same result gives the same file whenever it is made."""
     from PIL import ImageCms
 
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    icc[24:36] = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)      # the header's date (no profile ID to update)
+    return bytes(icc)
 
 
 def _xmp_date(date: str) -> str:

@@ -34,8 +34,8 @@ uploads = st.file_uploader(
          "treated as a test: it is made grey first, and the original is kept to score the result.",
 )
 if uploads:
-    reading = widgets.ProgressBar()
-    photos.take_uploads(uploads, reading if len(uploads) > 1 else None)
+    reading = widgets.ProgressBar()              # one big photo too: "Reading …" while it is decoded
+    photos.take_uploads(uploads, reading)
     reading.done()
 
 batch = photos.photos()
@@ -64,8 +64,9 @@ if not ready:
     st.info("Choose at least one model that is ready to see results.", icon=":material/arrow_upward:")
     st.stop()
 
-batch = ui_restore.prepared(batch)              # what every model sees
-batch = ui_uncertainty.ordering(batch, ready, rf)
+with st.spinner("Getting the photos ready…"):     # a big photo (36 MP) takes seconds before colouring starts
+    batch = ui_restore.prepared(batch)          # what every model sees
+    batch = ui_uncertainty.ordering(batch, ready, rf)
 outcome = widgets.compute(batch, ready, rf)
 if outcome.computed:
     st.caption(f"Coloured {widgets.plural(outcome.computed, 'image')} in {outcome.seconds:.1f} s (the models' "
@@ -76,37 +77,39 @@ stamp = st.toggle("Stamp “AI-coloured” on downloads", key="stamp", persist_s
                   help="Adds a small label in the corner of the downloaded pictures, so nobody mistakes them "
                        "for real colour photos.")
 
-zip_entries = []
-for i, photo in enumerate(batch):
-    with st.expander(f"{i + 1}. {photo.name}", expanded=i < 6):
-        widgets.photo_role(ui_restore.original(photo))
-        ui_restore.mask_view(photo)
-        shown = widgets.versions(photo, outcome, ready, grey="Grey input")
-        model_of = {ui_models.title(m): m for m in ready}
-        cols = st.columns(len(shown))
-        for col, (caption, img) in zip(cols, shown.items(), strict=True):
-            model = model_of.get(caption)
-            with col:
-                st.image(images.fit_within(img, DISPLAY_SIDE), caption=caption, width="stretch")
-                if model is not None:
-                    fname = export.result_filename(photo.name, model, rf)
-                    zip_entries.append((fname, img))
-                    st.download_button(
-                        "Download PNG", data=results.download_png(photo.key, model, rf, img, stamp, photo),
-                        file_name=fname,
-                        mime="image/png", key=f"dl_{photo.key}_{model}_{rf}", on_click="ignore",
-                        icon=":material/download:",
-                    )
+# Encoding the PNGs (and the ZIP) of a big photo takes seconds: a spinner says so (it shows after half a second)
+with st.spinner("Preparing the pictures and their downloads (a big photo takes a while)…"):
+    zip_entries = []
+    for i, photo in enumerate(batch):
+        with st.expander(f"{i + 1}. {photo.name}", expanded=i < 6):
+            widgets.photo_role(ui_restore.original(photo))
+            ui_restore.mask_view(photo)
+            shown = widgets.versions(photo, outcome, ready, grey="Grey input")
+            model_of = {ui_models.title(m): m for m in ready}
+            cols = st.columns(len(shown))
+            for col, (caption, img) in zip(cols, shown.items(), strict=True):
+                model = model_of.get(caption)
+                with col:
+                    st.image(images.fit_within(img, DISPLAY_SIDE), caption=caption, width="stretch")
+                    if model is not None:
+                        fname = export.result_filename(photo.name, model, rf)
+                        zip_entries.append((fname, img))
+                        st.download_button(
+                            "Download PNG", data=results.download_png(photo.key, model, rf, img, stamp, photo),
+                            file_name=fname,
+                            mime="image/png", key=f"dl_{photo.key}_{model}_{rf}", on_click="ignore",
+                            icon=":material/download:",
+                        )
 
-if zip_entries:
-    entries = list(zip_entries)
-    readme = (f"Coloured by Colorization Studio (render factor {rf}). These colours were guessed by a neural "
-              "network from grey pictures; they are not the real colours.\n")
-    st.download_button(
-        f"Download all {len(entries)} as ZIP", data=results.download_zip(entries, rf, stamp, readme),
-        file_name="colorized.zip", mime="application/zip", key="dl_zip", on_click="ignore", type="primary",
-        icon=":material/folder_zip:",
-    )
+    if zip_entries:
+        entries = list(zip_entries)
+        readme = (f"Coloured by Colorization Studio (render factor {rf}). These colours were guessed by a neural "
+                  "network from grey pictures; they are not the real colours.\n")
+        st.download_button(
+            f"Download all {len(entries)} as ZIP", data=results.download_zip(entries, rf, stamp, readme),
+            file_name="colorized.zip", mime="application/zip", key="dl_zip", on_click="ignore", type="primary",
+            icon=":material/folder_zip:",
+        )
 
 st.divider()
 st.markdown("**Next:** drag the before/after slider, look inside the colours, or score the results.")

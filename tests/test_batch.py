@@ -24,8 +24,9 @@ from core.batch import manifest, worker
 from core.batch.plan import Settings
 from core.batch.resume import RECOVERED
 from core.cli.batch import main
-from core.images import encode_png
+from core.images import encode_png, load_master
 from core.lab import to_grey_rgb
+from core.outputs import to_bits
 
 
 def save(path, rgb):
@@ -89,8 +90,10 @@ def test_local_run_mirrors_paths_records_every_photo_and_never_touches_inputs(tm
         else:
             assert row["status"] == "done" and row["output"] == f"{key}.png", key
             assert float(row["seconds"]) >= 0
-            out = load_image(dst / row["output"])
-            assert np.array_equal(out, to_grey_rgb(load_image(src / key))), key
+            result, source = load_master(dst / row["output"]), load_master(src / key)
+            assert result.bits == source.bits, key                # a 16-bit photo gives a 16-bit PNG
+            out = result.rgb if result.rgb16 is None else to_bits(result.rgb16, 8)
+            assert np.array_equal(out, to_grey_rgb(source.rgb)), key
     # two photo.jpg in two folders, two results; each PNG says where it came from
     facts = worker.read_provenance(dst / "1960" / "photo.jpg.png")
     assert facts == {"source": "1960/photo.jpg", "model": "grayscale", "render_factor": 16, "vibrance": 1.0,

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import streamlit as st
 
-from core import ImageError, images, lab, load_image
+from core import ImageError, images, lab, pipeline
 from core.figures import samples
 from core.images import is_grey
 from core.kind import PhotoKind, classify
+from core.metadata import Meta
 from ui import address, results
 
 MAX_PHOTOS = 24                   # photos kept from one upload
@@ -46,6 +47,8 @@ class Photo:
     original: np.ndarray | None = None      # the photo as given, when it carries any colour at all
     kind: PhotoKind = field(default_factory=lambda: PhotoKind("grey", 0.0, 0.0, 0.0))
     role: str | None = None                 # the user's choice ("bw" or "test"); None = follow ``kind``
+    grey16: np.ndarray | None = None        # a 16-bit upload's grey (H, W) uint16, for its 16-bit download
+    meta: Meta | None = None                # what the uploaded file said (DPI, ICC, EXIF), kept on downloads
 
     @property
     def is_test(self) -> bool:
@@ -78,8 +81,11 @@ def photo_from_rgb(name: str, rgb: np.ndarray, role: str | None = None) -> Photo
 
 
 def photo_from_upload(name: str, data: bytes) -> Photo:
-    """Decode an uploaded file; raises ImageError (bad file) or MemoryError."""
-    return photo_from_rgb(name, load_image(data))
+    """Decode an uploaded file (a 16-bit one keeps its 16-bit grey); raises ImageError (bad file) or MemoryError."""
+    master = images.load_master(data)
+    photo = photo_from_rgb(name, master.rgb)
+    grey16 = None if master.rgb16 is None else pipeline.grey_master(master.rgb16)
+    return replace(photo, grey16=grey16, meta=master.meta)
 
 
 def set_role(key: str, role: str | None) -> None:

@@ -38,15 +38,35 @@ def downloads() -> BoundedCache:
     return ss["downloads_cache"]
 
 
-def download_png(photo_key: str, model: str, render_factor: int, img, stamp: bool) -> bytes:
-    """The PNG bytes of one result, encoded once per session and kept with the results.
+def download_png(photo_key: str, model: str, render_factor: int, img, stamp: bool, photo=None) -> bytes:
+    """The PNG bytes of one result, encoded once per session and kept with the results: 16-bit when
+    ``photo`` (the :class:`ui.photos.Photo` it was coloured from) is a 16-bit upload, with the upload's
+    DPI/ICC/EXIF and the AI-coloured XMP mark (:mod:`core.outputs`).
 
     The bytes (not a callable) go to st.download_button: Streamlit then ties the
     file to this session. A callable is only run at click time and its file is not
     tied to any session, so another session's rerun can delete it before the browser
     fetches it (a "canceled" download when a class works at once)."""
     key = (photo_key, "png", model, int(render_factor), bool(stamp))
-    return downloads().get_or_put(key, lambda: export.png_bytes(img, stamp))
+    return downloads().get_or_put(key, lambda: png_file(img, model, render_factor, stamp, photo))
+
+
+def png_file(img, model: str, render_factor: int, stamp: bool, photo=None) -> bytes:
+    """The downloaded PNG of a result (see :func:`download_png`); the label is drawn at 8 bits."""
+    from core import outputs
+    from core.pipeline import with_lightness
+
+    shown = export.stamp_label(img) if stamp else img
+    facts = {"model": model, "render_factor": int(render_factor), "stamp": bool(stamp)}
+    grey16 = getattr(photo, "grey16", None)
+    meta = getattr(photo, "meta", None)
+    if grey16 is None:
+        return outputs.encode(shown, "png", meta, facts)
+    deep = with_lightness(img, photo.grey, grey16)
+    if stamp:
+        drawn = (shown != img).any(axis=-1)
+        deep[drawn] = outputs.to_bits(shown[drawn], 16)
+    return outputs.encode(deep, "png16", meta, facts)
 
 
 def download_zip(entries, render_factor: int, stamp: bool, readme: str) -> bytes:

@@ -7,7 +7,8 @@ own time in its worker; empty for a result recovered after an interruption) and 
 friendly error of a failed photo, why one was skipped, or a note) and ``restore`` (yes / no: scratches and
 dust repaired first, ``--restore``) and ``uncertainty`` (how unsure the model was of the photo's colours, 0-1:
 :func:`core.guide.uncertainty_score`; empty for a model without a distribution or a recovered result; the
-review queue, ``batch ... --review N``, lists the highest first).
+review queue, ``batch ... --review N``, lists the highest first) and ``format`` (``--format``: auto, png,
+png16, tiff or jpeg; auto writes 16-bit PNG for a 16-bit photo, 8-bit PNG otherwise).
 
 A kill can cut the last row short; :func:`repair` drops such a torn tail before a run appends. Names are
 written as they are: one with a newline, a CR, a comma or a quote is quoted by the csv module.
@@ -22,10 +23,10 @@ import time
 from pathlib import Path
 
 FIELDS = ("source", "output", "status", "kind", "model", "render_factor", "vibrance", "seconds", "message",
-          "restore", "uncertainty")
-LEGACY_FIELDS = FIELDS[:-2]       # manifests from before --restore: read as restore "no", upgraded in place
-OLDER_FIELDS = {LEGACY_FIELDS: {"restore": "no", "uncertainty": ""},     # older manifests: these defaults
-                FIELDS[:-1]: {"uncertainty": ""}}
+          "restore", "uncertainty", "format")
+LEGACY_FIELDS = FIELDS[:-3]       # manifests from before --restore: read as restore "no", upgraded in place
+OLDER_FIELDS = {LEGACY_FIELDS: {"restore": "no", "uncertainty": "", "format": "auto"},  # older ones: defaults
+                FIELDS[:-2]: {"uncertainty": "", "format": "auto"}, FIELDS[:-1]: {"format": "auto"}}
 NAME = "manifest.csv"
 STATUSES = ("done", "skipped", "failed")
 SYNC_EVERY_S = 5.0        # rows reach the OS at once (a killed process loses none); the disk every 5 s

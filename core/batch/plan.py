@@ -5,6 +5,7 @@ Output names mirror the source's relative path and keep its extension, so that n
 ``SRC/1950/a.jpg`` -> ``DST/1950/a.jpg.png`` (and ``SRC/1950/a.png`` -> ``DST/1950/a.png.png``).
 In a list file, a relative line is relative to the list file's folder and mirrored as written; an absolute
 line (or one that climbs out with ``..``) is mirrored whole: ``/archive/b.tif`` -> ``DST/archive/b.tif.png``.
+``--format tiff`` / ``jpeg`` end the names with ``.tif`` / ``.jpg`` instead (:meth:`Settings.suffix`).
 """
 
 from __future__ import annotations
@@ -28,10 +29,19 @@ class Settings:
     vibrance: float = 1.0
     include_colour: bool = False
     restore: bool = False            # scratches and dust repaired first (core.restore)
+    format: str = "auto"             # core.outputs: auto (png16 for 16-bit photos, else png), png, png16, tiff, jpeg
 
     def describe(self) -> str:
         text = f"model {self.model}, render factor {self.render_factor}, vibrance {self.vibrance:g}"
+        text += f", format {self.format}" if self.format != "auto" else ""
         return text + (", scratches and dust repaired first" if self.restore else "")
+
+    @property
+    def suffix(self) -> str:
+        """The results' extension: ".png" (auto, png, png16), ".tif" or ".jpg"."""
+        from core.outputs import extension
+
+        return extension(self.format)
 
 
 @dataclass(frozen=True)
@@ -47,17 +57,17 @@ class PlanError(ValueError):
     """SRC or DST cannot be used as given; the message says why, for the person who ran the command."""
 
 
-def output_for(rel: str) -> str:
+def output_for(rel: str, suffix: str = OUTPUT_SUFFIX) -> str:
     """The output path (relative to DST, with ``/``) of a photo at relative path ``rel``."""
-    return PurePath(rel).as_posix() + OUTPUT_SUFFIX
+    return PurePath(rel).as_posix() + suffix
 
 
-def _absolute_output(path: str) -> str:
+def _absolute_output(path: str, suffix: str = OUTPUT_SUFFIX) -> str:
     """``/archive/b.tif`` -> ``archive/b.tif.png``; ``C:\\x\\b.tif`` -> ``C/x/b.tif.png``."""
     p = PurePath(path)
     parts = list(p.parts[1:]) if p.anchor else list(p.parts)
     drive = p.drive.rstrip(":").strip("\\/").replace(":", "")
-    return output_for("/".join(([drive] if drive else []) + parts))
+    return output_for("/".join(([drive] if drive else []) + parts), suffix)
 
 
 def inside(path: str, folder: str) -> bool:
@@ -66,7 +76,7 @@ def inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def walk_folder(src: str, dst: str) -> list[Job]:
+def walk_folder(src: str, dst: str, suffix: str = OUTPUT_SUFFIX) -> list[Job]:
     """Every image (by extension) under ``src``, sorted, leaving out DST (when it lies inside SRC) and
     hidden files and folders (names starting with ".", e.g. macOS ``._photo.jpg`` files)."""
     src_real, dst_real = os.path.realpath(src), os.path.realpath(dst)
@@ -80,11 +90,11 @@ def walk_folder(src: str, dst: str) -> list[Job]:
                 continue
             rel = name if rel_root == "." else os.path.join(rel_root, name)
             key = PurePath(rel).as_posix()
-            jobs.append(Job(os.path.join(src_real, rel), key, output_for(key)))
+            jobs.append(Job(os.path.join(src_real, rel), key, output_for(key, suffix)))
     return jobs
 
 
-def read_list(list_file: str) -> list[Job]:
+def read_list(list_file: str, suffix: str = OUTPUT_SUFFIX) -> list[Job]:
     """The photos named in a text file, one path a line (blank lines and lines starting with # are left out;
     a photo listed twice is done once)."""
     base = os.path.dirname(os.path.abspath(list_file))
@@ -105,9 +115,9 @@ def read_list(list_file: str) -> list[Job]:
         norm = os.path.normpath(item)
         if os.path.isabs(norm) or norm == ".." or norm.startswith(".." + os.sep):
             source = os.path.abspath(os.path.join(base, norm))
-            output = _absolute_output(source)
+            output = _absolute_output(source, suffix)
         else:
-            source, output = os.path.join(base, norm), output_for(norm)
+            source, output = os.path.join(base, norm), output_for(norm, suffix)
         if source in seen:
             continue
         seen.add(source)
@@ -115,16 +125,17 @@ def read_list(list_file: str) -> list[Job]:
     return jobs
 
 
-def find_jobs(src: str, dst: str) -> list[Job]:
-    """The photos of SRC (a folder or a list file); PlanError when SRC or DST cannot be used."""
+def find_jobs(src: str, dst: str, suffix: str = OUTPUT_SUFFIX) -> list[Job]:
+    """The photos of SRC (a folder or a list file), their results ending with ``suffix``; PlanError when SRC
+    or DST cannot be used."""
     if not os.path.exists(src):
         raise PlanError(f"{src}: no such file or folder")
     if os.path.isdir(src):
         if inside(os.path.realpath(src), os.path.realpath(dst)):
             raise PlanError(f"DST ({dst}) must not be SRC or a folder around it: results would mix with the "
                             "photos. Choose another DST (a folder inside SRC is fine; it is left out).")
-        return walk_folder(src, dst)
+        return walk_folder(src, dst, suffix)
     if Path(src).suffix.lower() in IMAGE_EXTS:
         raise PlanError(f"{src} is a photo; SRC is a folder or a text file listing photos "
                         "(for a few photos, use: python -m core colorize)")
-    return read_list(src)
+    return read_list(src, suffix)

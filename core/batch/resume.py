@@ -5,7 +5,8 @@ A photo is **done** once its result was renamed into place *and* its manifest ro
 * leaves out photos whose last row is done (and whose result is still there), skipped or failed
   (``--retry-failed`` retries failed ones; ``--include-colour`` does the skipped colour photos);
 * **recovers** a result that was renamed into place but got no row (the run was killed in between, or
-  Ray's results of a block were in flight): the PNG's provenance chunk names the photo and the settings, so
+  Ray's results of a block were in flight): the PNG's provenance chunk (a TIFF's or JPEG's XMP) names the
+  photo and the settings, so
   the row is written without colorizing it again;
 * does everything else, replacing a stale result and deleting leftover temporary files;
 * rewrites the manifest (one atomic step) when rows must go, so that every photo keeps exactly one row.
@@ -37,10 +38,11 @@ class Plan:
 
 
 def settings_of(row: dict) -> tuple:
+    fmt = row.get("format") or "auto"
     try:
-        return row["model"], int(row["render_factor"]), float(row["vibrance"]), row.get("restore") == "yes"
+        return row["model"], int(row["render_factor"]), float(row["vibrance"]), row.get("restore") == "yes", fmt
     except (TypeError, ValueError):
-        return row.get("model"), row.get("render_factor"), row.get("vibrance"), row.get("restore") == "yes"
+        return row.get("model"), row.get("render_factor"), row.get("vibrance"), row.get("restore") == "yes", fmt
 
 
 def row_for(job: Job, settings: Settings, status: str, kind: str = "", seconds=None, message: str = "",
@@ -49,19 +51,21 @@ def row_for(job: Job, settings: Settings, status: str, kind: str = "", seconds=N
     return {"source": job.key, "output": job.output if status == "done" else "",
             "status": status, "kind": kind, "model": settings.model, "render_factor": settings.render_factor,
             "vibrance": f"{settings.vibrance:g}", "seconds": "" if seconds is None else f"{seconds:.3f}",
-            "message": message, "restore": "yes" if settings.restore else "no", "uncertainty": uncertainty}
+            "message": message, "restore": "yes" if settings.restore else "no", "uncertainty": uncertainty,
+            "format": settings.format}
 
 
 def check_settings(rows: list[dict], settings: Settings, path: Path) -> None:
     """ManifestError when DST was made with other settings than this run's (one DST, one setting)."""
-    want = (settings.model, settings.render_factor, float(settings.vibrance), bool(settings.restore))
+    want = (settings.model, settings.render_factor, float(settings.vibrance), bool(settings.restore), settings.format)
     other = next((r for r in rows if settings_of(r) != want), None)
     if other is not None:
         raise manifest.ManifestError(
             f"{path} was made with model {other['model']}, render factor {other['render_factor']}, vibrance "
-            f"{other['vibrance']}{', repair first' if other.get('restore') == 'yes' else ''}; this run asks for "
+            f"{other['vibrance']}{', repair first' if other.get('restore') == 'yes' else ''}"
+            f"{', format ' + other['format'] if other.get('format', 'auto') != 'auto' else ''}; this run asks for "
             f"{settings.describe()}. One DST folder holds one setting: run again with the same --model, "
-            "--render-factor, --vibrance and --restore to continue it, or choose another DST.")
+            "--render-factor, --vibrance, --restore and --format to continue it, or choose another DST.")
 
 
 def _scan(folders) -> tuple[set[str], list[str]]:
@@ -86,7 +90,8 @@ def _recoverable(dest: str, job: Job, settings: Settings) -> str | None:
     try:
         same = int(facts["render_factor"]) == settings.render_factor and \
             float(facts["vibrance"]) == float(settings.vibrance) and \
-            bool(facts.get("restore", False)) == bool(settings.restore)
+            bool(facts.get("restore", False)) == bool(settings.restore) and \
+            facts.get("format", "auto") == settings.format
     except (KeyError, TypeError, ValueError):
         return None
     return str(facts.get("kind", "")) if same else None

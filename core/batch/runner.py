@@ -78,9 +78,11 @@ def prepare(src: str, dst: Path, settings: Settings, retry_failed: bool) -> Plan
     """The plan of this run (the caller holds the lock); RunError for a bad SRC, DST or manifest."""
     from core.batch.manifest import ManifestError
     from core.batch.plan import PlanError
+    from core.batch.ray_cleanup import reap_recorded
 
+    reap_recorded(dst)              # what the local Ray of a killed earlier run on DST left running
     try:
-        return make_plan(find_jobs(src, str(dst)), dst, settings, retry_failed)
+        return make_plan(find_jobs(src, str(dst), settings.suffix), dst, settings, retry_failed)
     except (PlanError, ManifestError) as e:
         raise RunError(str(e)) from None
     except OSError as e:

@@ -1,7 +1,9 @@
 """One photo of a batch run, and the worker class (both engines) that loads the model once.
 
-load -> kind (grey / toned / colour) -> the model and vibrance (:func:`core.pipeline.colorize_photo`, the
-same path as ``python -m core colorize``) -> PNG with a provenance text chunk -> temporary name -> rename.
+load (:func:`core.images.load_master`: 16-bit photos keep 16 bits) -> kind (grey / toned / colour) -> the model
+and vibrance (:func:`core.pipeline.colorize_photo`, the same path as ``python -m core colorize``) -> the result
+file (:func:`core.outputs.encode`: PNG with a provenance text chunk, or TIFF/JPEG with it in XMP; the source's
+metadata and the AI-coloured mark in every format) -> temporary name -> rename.
 Each worker uses one CPU thread, so a result does not depend on the engine or on how many workers run.
 """
 
@@ -29,26 +31,36 @@ def pin_threads() -> None:
     cv2.setNumThreads(1)
 
 
-def provenance(key: str, settings: Settings, kind: str) -> dict[str, str]:
-    """The PNG text chunks of a result: how it was made (read back by :func:`read_provenance`)."""
+def facts_of(key: str, settings: Settings, kind: str) -> dict:
+    """How a result was made (its XMP and provenance chunk; read back by :func:`read_provenance`)."""
     facts = {"source": key, "model": settings.model, "render_factor": settings.render_factor,
              "vibrance": settings.vibrance, "kind": kind}
     if settings.restore:                     # only when on: results made without it keep their old facts
         facts["restore"] = True
+    if settings.format != "auto":
+        facts["format"] = settings.format
+    return facts
+
+
+def provenance(key: str, settings: Settings, kind: str) -> dict[str, str]:
+    """The PNG text chunks of a result: how it was made (read back by :func:`read_provenance`)."""
+    facts = facts_of(key, settings, kind)
     return {"Software": "Colorization Studio", PROVENANCE_KEY: json.dumps(facts, sort_keys=True)}
 
 
 def read_provenance(path: str) -> dict | None:
-    """The facts stored in a result PNG (None when it is not a whole result of ours); reads no pixels."""
+    """The facts stored in a result (PNG text chunk, else XMP; None when it is not a whole result of ours);
+    reads no pixels."""
     from PIL import Image
 
     from core.images import ImageError, check_regular_file
+    from core.metadata import read_xmp_facts
 
     try:
         check_regular_file(path)                    # never open a FIFO or a device left in DST
         with Image.open(path) as img:
-            text = img.info.get(PROVENANCE_KEY)
-        facts = json.loads(text) if isinstance(text, str) else None
+            text, xmp = img.info.get(PROVENANCE_KEY), img.info.get("xmp")
+        facts = json.loads(text) if isinstance(text, str) else read_xmp_facts(xmp)
     except (OSError, ValueError, SyntaxError, ImageError):
         return None
     return facts if isinstance(facts, dict) else None
@@ -77,14 +89,15 @@ def uncertainty_text(rgb, settings: Settings) -> str:
 def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
     """Colorize one photo into ``dst/job.output``; every problem with the photo becomes a "failed" result,
     a problem writing into DST a result with ``stop=True`` (it would hit every photo: the run stops)."""
-    from core import ImageError, load_image, photo_kind
+    from core import ImageError, outputs, photo_kind
     from core.guide import HintError
-    from core.images import encode_png
+    from core.images import load_master
     from core.pipeline import colorize_photo, write_atomically
 
     t0 = time.perf_counter()
     try:
-        rgb = load_image(job.source)
+        master = load_master(job.source)
+        rgb = master.rgb
         kind = photo_kind(rgb)
         if kind == "colour" and not settings.include_colour:
             return result(job, "skipped", kind, time.perf_counter() - t0, SKIPPED_COLOUR)
@@ -92,8 +105,11 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
             from core import restore
 
             rgb = restore.restore(rgb).rgb
-        out = colorize_photo(rgb, settings.model, settings.render_factor, vibrance=settings.vibrance)
-        data = encode_png(out, text=provenance(job.key, settings, kind))
+        fmt = outputs.resolve(settings.format, master.bits)
+        deep = master.rgb16 if fmt in ("png16", "tiff") else None       # png and jpeg are 8-bit
+        out = colorize_photo(rgb, settings.model, settings.render_factor, vibrance=settings.vibrance, rgb16=deep)
+        text = provenance(job.key, settings, kind) if fmt in ("png", "png16") else None
+        data = outputs.encode(out, fmt, master.meta, facts_of(job.key, settings, kind), text=text)
         unsure = uncertainty_text(rgb, settings)
     except (ImageError, HintError) as e:
         return result(job, "failed", seconds=time.perf_counter() - t0, message=str(e))

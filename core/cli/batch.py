@@ -11,16 +11,20 @@ import os
 import sys
 from pathlib import Path
 
+from core.outputs import FORMATS
+
 EPILOG = """\
 SRC is a folder (every JPEG/PNG/TIFF/BMP/WebP/GIF under it; hidden files are left out) or a text file
 with one photo path a line (relative lines are relative to the list file's folder; # starts a comment).
 Results mirror the source paths and keep the source's extension: SRC/1950/a.jpg -> DST/1950/a.jpg.png
-(from a list: a relative line as written, an absolute one whole: /archive/b.tif -> DST/archive/b.tif.png).
+(from a list: a relative line as written, an absolute one whole: /archive/b.tif -> DST/archive/b.tif.png;
+.tif or .jpg instead of .png with --format tiff or jpeg). 16-bit photos give 16-bit PNGs by default; every
+result keeps the photo's DPI, ICC profile and EXIF date/camera and is marked AI-coloured in its XMP.
 Inputs are never modified.
 
 DST/manifest.csv has one row per photo: source, output, status (done / skipped / failed), kind (grey /
 toned / colour), model, render_factor, vibrance, seconds, message (the error of a failed photo), restore,
-uncertainty (how unsure the model was of the photo's colours, 0-1; --review N lists the N highest).
+uncertainty (how unsure the model was of the photo's colours, 0-1; --review N lists the N highest), format.
 Colour photos are skipped (their colours are real) unless --include-colour is given.
 
 Run the same command again after a crash, a kill or Ctrl+C: it does only what is not done yet (failed
@@ -49,6 +53,9 @@ def _args(argv):
     ap.add_argument("--address", default=None,
                     help="with --engine ray: the cluster to join (auto, HOST:6379 or ray://HOST:10001); "
                          "default: start Ray on this machine")
+    ap.add_argument("--format", choices=FORMATS, default=None,
+                    help="png (8-bit), png16 (16-bit), tiff (16-bit for 16-bit photos) or jpeg; default: png16 for "
+                         "16-bit photos, png for 8-bit ones (recorded in the manifest's format column)")
     ap.add_argument("--include-colour", action="store_true", help="colorize colour photos too (from their lightness)")
     ap.add_argument("--restore", action="store_true",
                     help="repair scratches and dust before colouring (recorded in the manifest's restore column)")
@@ -87,7 +94,8 @@ def _settings(args):
 
         if not model_path().exists():
             return None, f"--restore needs the scratch and dust detector {model_path()}, which is missing"
-    return Settings(args.model, rf, args.vibrance, args.include_colour, restore=args.restore), None
+    return Settings(args.model, rf, args.vibrance, args.include_colour, restore=args.restore,
+                    format=args.format or "auto"), None
 
 
 def main(argv=None) -> int:

@@ -1,4 +1,8 @@
-"""``python -m core colorize INPUT... [--model M] [--render-factor N] [--out DIR]``: photos to PNG files.
+"""``python -m core colorize INPUT... [--model M] [--render-factor N] [--out DIR] [--format F]``: photos to files.
+
+``--format png|png16|tiff|jpeg`` (default: png16 for a 16-bit input, png for an 8-bit one); every result
+keeps the input's DPI, ICC profile and EXIF date/camera and carries the "AI-coloured" XMP mark
+(:mod:`core.outputs`, docs/archive.md).
 
 Guided colour (:mod:`core.guide`) on top of the model: ``--hints FILE``, ``--reference PHOTO``, ``--vibrance X``.
 """
@@ -11,6 +15,7 @@ import sys
 from pathlib import Path
 
 from core.images import IMAGE_EXTS
+from core.outputs import FORMATS
 from core.text import printable
 
 
@@ -119,7 +124,8 @@ def _fail(message: str) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m core colorize",
-        description="Colorize black-and-white photos. Writes <name>_<model>.png files into --out; "
+        description="Colorize black-and-white photos. Writes <name>_<model>.png (or .tif, .jpg: --format) "
+                    "files into --out; "
                     "inputs are never overwritten, and neither are the results of an earlier run unless "
                     "--overwrite is given (they are skipped and counted). Unreadable files are reported and "
                     "skipped; the exit code is non-zero only if nothing could be colorized or kept.",
@@ -129,6 +135,10 @@ def main(argv=None) -> int:
     ap.add_argument("--render-factor", type=int, default=None,
                     help="colour is rendered at 16 x this many pixels on the long side (default: the model's)")
     ap.add_argument("--out", default="colorized", help="output folder (default: ./colorized)")
+    ap.add_argument("--format", choices=FORMATS, default=None,
+                    help="png (8-bit), png16 (16-bit), tiff (16-bit for a 16-bit input) or jpeg; default: png16 "
+                         "for 16-bit inputs, png for 8-bit ones. The input's DPI, ICC profile and EXIF date/camera "
+                         "are kept; an XMP note marks the result as AI-coloured")
     ap.add_argument("--overwrite", action="store_true",
                     help="replace results that are already in --out (default: skip them)")
     ap.add_argument("--restore", action="store_true",
@@ -162,9 +172,9 @@ def main(argv=None) -> int:
 
     from tqdm import tqdm
 
-    from core import ImageError, ModelUnavailable, available_models, get_colorizer, load_image
+    from core import ImageError, ModelUnavailable, available_models, get_colorizer, outputs
     from core.guide import HintError
-    from core.images import encode_png
+    from core.images import load_master
     from core.pipeline import colorize_photo, write_atomically
 
     hints_text, reference, problem = _guided_inputs(args)
@@ -172,6 +182,7 @@ def main(argv=None) -> int:
         return _fail(problem)
     guided = bool(args.hints or args.reference or args.vibrance != 1.0)
     suffix = f"_{args.model}_guided" if guided else f"_{args.model}"
+    ext = outputs.extension(args.format)
 
     models = available_models()
     if args.model not in models:
@@ -204,10 +215,10 @@ def main(argv=None) -> int:
     ok, failed, existing = 0, [], 0
     bar = tqdm(files, desc="colorizing", unit="img", disable=len(files) < 2, file=sys.stderr)
     for f in bar:
-        dest = out_dir / f"{f.stem}{suffix}.png"
+        dest = out_dir / f"{f.stem}{suffix}{ext}"
         n = 1
         while dest.resolve() in inputs or dest.resolve() in written:
-            dest = out_dir / f"{f.stem}{suffix}_{n}.png"
+            dest = out_dir / f"{f.stem}{suffix}_{n}{ext}"
             n += 1
         written.add(dest.resolve())
         keep = dest.exists() and not args.overwrite
@@ -216,7 +227,8 @@ def main(argv=None) -> int:
             if not (args.suggest or args.uncertainty):
                 continue
         try:
-            rgb = load_image(f)
+            master = load_master(f)
+            rgb = master.rgb
             if args.restore:
                 from core import restore
 
@@ -225,9 +237,14 @@ def main(argv=None) -> int:
                 _explain(f, rgb, args, _uncertainty_dest(args.uncertainty, f, args.model, len(files)), bar.write)
             if keep:
                 continue
+            fmt = outputs.resolve(args.format, master.bits)
+            deep = master.rgb16 if fmt in ("png16", "tiff") else None      # png and jpeg are 8-bit
             out = colorize_photo(rgb, args.model, args.render_factor, vibrance=args.vibrance, hints_text=hints_text,
-                                 reference=reference, strength=args.reference_strength)
-            write_atomically(dest, encode_png(out))
+                                 reference=reference, strength=args.reference_strength, rgb16=deep)
+            facts = {"model": args.model, "render_factor": col.check_render_factor(args.render_factor),
+                     "hints": bool(args.hints), "reference": bool(args.reference), "vibrance": args.vibrance,
+                     "restore": bool(args.restore)}
+            write_atomically(dest, outputs.encode(out, fmt, master.meta, facts))
             ok += 1
             if len(files) < 2:
                 print(f"{printable(f)} -> {printable(dest)}")
