@@ -15,6 +15,7 @@ import os
 import socket
 from collections.abc import Iterator
 
+from core.batch import ray_cleanup
 from core.batch.plan import Job, Settings
 from core.batch.worker import THREAD_ENV, BatchWorker, settings_dict
 from core.quiet import native_stderr_silenced
@@ -85,6 +86,7 @@ class RayEngine:
         self.settings, self.dst, self.workers, self.address = settings, str(dst), workers, address
         self.ray = import_ray()
         self._owned = False
+        self._watchdog = None
         self.actors = 0
         self.note = ""
 
@@ -104,11 +106,16 @@ class RayEngine:
             raise RayUnavailable(f"cannot reach the Ray cluster at {target} ({why}). Is `ray start --head` "
                                  "running there, and is the port open?")
         os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+        own = {}
+        if address == "local":         # a Ray of our own: a folder of its own and a watchdog (core.batch.ray_cleanup)
+            own["_temp_dir"] = ray_cleanup.new_temp_dir()
+            self._watchdog = ray_cleanup.start_watchdog(self.dst, own["_temp_dir"])
         try:
             with native_stderr_silenced():
                 ray.init(address=address, include_dashboard=False, logging_level=logging.ERROR,
-                         log_to_driver=False)
+                         log_to_driver=False, **own)
         except Exception as e:  # noqa: BLE001 - Ray raises many types here; the reason is said in one line
+            self._stop_watchdog()
             raise RayUnavailable(f"cannot start or join Ray ({_why(e)})") from None
         self._owned = True
         _quiet_ray_loggers()
@@ -147,6 +154,12 @@ class RayEngine:
             with native_stderr_silenced():
                 self.ray.shutdown()
             self._owned = False
+        self._stop_watchdog()
+
+    def _stop_watchdog(self) -> None:
+        """The watchdog's last sweep: whatever of our Ray is still running is killed, its folder deleted."""
+        ray_cleanup.stop_watchdog(self._watchdog)
+        self._watchdog = None
 
 
 def _why(e: BaseException) -> str:
