@@ -106,11 +106,12 @@ def _tidy(record: Path, temp_dir: str) -> None:
 def reap_recorded(dst) -> int:
     """Kill what the local Ray of an earlier, killed run on ``dst`` left running (see the module doc); the
     caller holds DST's lock, so that run is over. Returns how many processes were killed."""
-    psutil = _psutil()
+    records = list(Path(dst).glob(RECORD_GLOB))
+    psutil = _psutil() if records else None
     if psutil is None:
         return 0
     killed = 0
-    for record in Path(dst).glob(RECORD_GLOB):
+    for record in records:
         try:
             facts = json.loads(record.read_text())
             driver, temp_dir = int(facts["driver"]), str(facts["temp_dir"])
