@@ -272,3 +272,21 @@ def test_unknown_formats_are_refused():
     with pytest.raises(ValueError):
         outputs.resolve("webp", 8)
     assert outputs.resolve(None, 16) == "png16" and outputs.resolve("auto", 8) == "png"
+
+
+def test_load_master_is_as_safe_as_load_image_on_the_hostile_corpus(tmp_path, monkeypatch):
+    from hostile_corpus import CORPUS_CAP, write_corpus
+
+    from core import ImageError
+
+    monkeypatch.setenv("COLORIZER_MAX_PIXELS", str(CORPUS_CAP))
+    for name, case in write_corpus(tmp_path / "corpus").items():
+        path = tmp_path / "corpus" / name
+        if case.ok:
+            m = load_master(path)
+            assert np.array_equal(m.rgb, load_image(path)), name
+            assert m.rgb16 is None or m.rgb16.shape == m.rgb.shape, name
+        else:
+            with pytest.raises(ImageError) as e:
+                load_master(path)
+            assert case.message in str(e.value).lower(), name
