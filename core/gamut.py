@@ -32,7 +32,10 @@ def _linear_rgb(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
     return xyz @ _rgb_from_xyz().T
 
 
-def _in_gamut(L: np.ndarray, ab: np.ndarray, tol: float = 1e-4) -> np.ndarray:
+TOLERANCE = 1e-4     # linear sRGB this far outside [0, 1] still counts as inside (core.lab.join_l_ab uses it too)
+
+
+def _in_gamut(L: np.ndarray, ab: np.ndarray, tol: float = TOLERANCE) -> np.ndarray:
     rgb = _linear_rgb(L, ab)
     return np.all((rgb >= -tol) & (rgb <= 1.0 + tol), axis=-1)
 

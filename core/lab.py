@@ -16,7 +16,6 @@ network sees, is defined here and nowhere else.
 from __future__ import annotations
 
 import functools
-import warnings
 
 import numpy as np
 from skimage import color
@@ -76,35 +75,110 @@ def _levels(dtype) -> float:
         raise TypeError(f"expected uint8 or uint16 RGB, got {dtype}") from None
 
 
-def _lab_to_rgb_strip(lab: np.ndarray, dtype=np.uint8) -> np.ndarray:
-    with warnings.catch_warnings():
-        # predicted colours outside the sRGB gamut are clipped, as intended
-        warnings.filterwarnings("ignore", message=".*negative Z values.*", category=UserWarning)
-        rgb = color.lab2rgb(lab)
+# Lab -> sRGB is scikit-image's lab2rgb (its D65 white, its XYZ -> sRGB matrix, its clipping of negative Z)
+# in float32, with OpenCV doing the arithmetic: cv2.transform for the two linear steps, cv2.pow for the gamma.
+# tests/test_lab.py pins it to scikit-image's own numbers (the same uint8 except a handful of pixels by one).
+_F_FROM_LAB = ((1 / 116, 1 / 500, 0.0, 16 / 116),       # fx = (L + 16) / 116 + a / 500
+               (1 / 116, 0.0, 0.0, 16 / 116),           # fy = (L + 16) / 116
+               (1 / 116, 0.0, -1 / 200, 16 / 116))      # fz = (L + 16) / 116 - b / 200
+
+
+@functools.cache
+def _srgb_matrices() -> tuple[np.ndarray, np.ndarray]:
+    """(f of Lab as a 3 x 4 affine map, linear sRGB of f^-1 as 3 x 3: rgb_from_xyz times the D65 white)."""
+    from skimage.color import colorconv
+
+    white = colorconv.xyz_tristimulus_values(illuminant="D65", observer="2")
+    return np.array(_F_FROM_LAB, np.float32), (colorconv.rgb_from_xyz * white[None, :]).astype(np.float32)
+
+
+def linear_srgb(lab: np.ndarray) -> np.ndarray:
+    """float32 Lab (H, W, 3) -> linear sRGB (H, W, 3) float32, not clipped: in [0, 1] means inside the gamut."""
+    import cv2
+
+    f_from_lab, rgb_from_f = _srgb_matrices()
+    f = cv2.transform(np.ascontiguousarray(lab, np.float32), f_from_lab)
+    np.maximum(f[..., 2], 0.0, out=f[..., 2])           # scikit-image clips negative Z (fz < 0) to 0
+    out = (f - np.float32(16.0 / 116.0)) / np.float32(7.787)
+    np.copyto(out, f * f * f, where=f > np.float32(0.2068966))
+    return cv2.transform(out, rgb_from_f)
+
+
+def _grey_levels(L: np.ndarray, top: float) -> np.ndarray:
+    """The exact grey code values (rounded in float64) of lightness ``L``: what a = b = 0 becomes."""
+    return np.clip(np.rint(neutral_srgb(np.asarray(L, np.float64)) * top), 0, top)
+
+
+def _encode_srgb(lin: np.ndarray | None, lab: np.ndarray, dtype) -> np.ndarray:
+    """Linear sRGB (H, W, 3) float32 -> gamma-encoded, clipped, rounded RGB of ``dtype``; a = b = 0 -> exact grey
+    (``lin`` None: every pixel is grey)."""
+    import cv2
+
+    top = _levels(dtype)
+    if lin is None:
+        return np.repeat(_grey_levels(lab[..., 0], top).astype(dtype)[..., None], 3, axis=-1)
+    np.clip(lin, 0.0, 1.0, out=lin)
+    rgb = cv2.pow(lin, 1.0 / 2.4)
+    rgb *= np.float32(1.055)
+    rgb -= np.float32(0.055)
+    np.multiply(lin, np.float32(12.92), out=rgb, where=lin <= np.float32(0.0031308))
+    rgb *= top
+    np.rint(rgb, out=rgb)
+    out = np.clip(rgb, 0, top, out=rgb).astype(dtype)
     neutral = (lab[..., 1] == 0) & (lab[..., 2] == 0)
     if neutral.any():
-        rgb[neutral] = neutral_srgb(lab[..., 0][neutral].astype(np.float64))[:, None]
-    top = _levels(dtype)
-    return np.clip(np.rint(rgb * top), 0, top).astype(dtype)
+        out[neutral] = _grey_levels(lab[..., 0][neutral], top)[:, None]
+    return out
 
 
-def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
-    """float Lab (H, W, 3) -> uint8 RGB (rounded, clipped to the sRGB gamut).
+def _lab_to_rgb_strip(lab: np.ndarray, dtype=np.uint8, fit: bool = False) -> np.ndarray:
+    """One strip of Lab (H, W, 3) float32 -> RGB of ``dtype``. ``fit``: first pull the colours that sRGB cannot
+    show (and any colour of black or white) towards grey along their hue (:func:`core.gamut.fit_ab_to_gamut`,
+    called on those pixels only: the rest are found inside by the linear sRGB that the conversion needs anyway)."""
+    import cv2
+
+    if lab.size == 0:
+        return np.zeros(lab.shape, dtype)
+    if not lab[..., 1:].any():                          # all grey (the grayscale model, to_grey_rgb)
+        return _encode_srgb(None, lab, dtype)
+    lin = linear_srgb(lab)
+    if fit:
+        from core.gamut import TOLERANCE
+
+        L = lab[..., 0]
+        extreme = (L <= 0.0) | (L >= L_MAX)              # black and white have no colour at all
+        outside = cv2.inRange(lin, (-TOLERANCE,) * 3, (1.0 + TOLERANCE,) * 3) == 0
+        outside &= ~extreme
+        if extreme.any() or outside.any():
+            lab = lab.copy()
+            lab[extreme, 1:] = 0.0
+            flat_lab, flat_lin = lab.reshape(-1, 3), lin.reshape(-1, 3)
+            idx = np.flatnonzero(outside)
+            if idx.size:
+                part = flat_lab[idx]
+                part[:, 1:] = fit_ab_to_gamut(part[:, 0], part[:, 1:])
+                flat_lab[idx] = part
+                flat_lin[idx] = linear_srgb(part[:, None])[:, 0]
+    return _encode_srgb(lin, lab, dtype)
+
+
+def lab_to_rgb(lab: np.ndarray, dtype=np.uint8) -> np.ndarray:
+    """float Lab (..., 3) -> RGB of ``dtype`` (uint8 or uint16; rounded, clipped to the sRGB gamut).
 
     Pixels with a = b = 0 exactly become exact greys (R = G = B). scikit-image's
-    D65 white point and its XYZ -> RGB matrix differ slightly, so its neutral
+    D65 white point and its XYZ -> sRGB matrix differ slightly, so its neutral
     axis is off by up to ~0.01 of a code value, which rounding could turn into a
     one-level tint (e.g. 228, 228, 229) in the "grey" output.
 
-    float32 keeps scikit-image's formulas and halves the time of this, the
-    costliest step of colorizing (rounding to uint8 hides the precision
-    difference); big images go in strips so that scikit-image's temporaries stay
-    around a megapixel instead of growing with the photo.
+    The numbers are scikit-image's (``lab2rgb``) in float32, computed by OpenCV
+    (about ten times faster); big images go in strips of about a megapixel, so
+    the temporaries do not grow with the photo.
     """
+    _levels(dtype)
     lab = np.asarray(lab, dtype=np.float32)
     if lab.ndim != 3:          # a list of colours (N, 3) and the like: small, in one piece
-        return _lab_to_rgb_strip(lab)
-    return _in_strips(_lab_to_rgb_strip, 3, np.uint8, lab)
+        return _lab_to_rgb_strip(lab.reshape(-1, 1, 3), dtype).reshape(lab.shape)
+    return _in_strips(lambda part: _lab_to_rgb_strip(part, dtype), 3, dtype, lab)
 
 
 def _rgb_to_l(rgb: np.ndarray) -> np.ndarray:
@@ -195,8 +269,7 @@ def join_l_ab(L: np.ndarray, ab: np.ndarray, dtype=np.uint8) -> np.ndarray:
     ab = resize_ab(ab, h, w)
 
     def strip(l_part, ab_part):
-        ab_part = fit_ab_to_gamut(l_part, ab_part)
-        return _lab_to_rgb_strip(np.concatenate([l_part[..., None], ab_part], -1), dtype)
+        return _lab_to_rgb_strip(np.concatenate([l_part[..., None], ab_part], -1), dtype, fit=True)
 
     return _in_strips(strip, 3, dtype, L, ab)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from skimage import color
@@ -253,3 +255,69 @@ def test_the_gamut_module_shares_the_lab_contract():
 
     assert gamut.L_MAX == lab.L_MAX
     assert lab.fit_ab_to_gamut is gamut.fit_ab_to_gamut and lab.max_chroma is gamut.max_chroma
+
+
+# --- the fast Lab -> sRGB path (OpenCV arithmetic), pinned to scikit-image's numbers (issue 21) ---------
+
+def _skimage_rgb(lab_img: np.ndarray, top: float = 255.0) -> np.ndarray:
+    """scikit-image's own lab2rgb in float64, rounded to ``top`` levels: the numbers the fast path must give."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)          # "negative Z values ... clipped", as intended
+        rgb = color.lab2rgb(lab_img.astype(np.float64))
+    return np.clip(np.rint(rgb * top), 0, top)
+
+
+def test_lab_to_rgb_matches_scikit_image_on_a_dense_lab_grid():
+    L, a, b = np.meshgrid(np.linspace(0, 100, 41), np.linspace(-128, 127, 103), np.linspace(-128, 127, 103),
+                          indexing="ij")
+    grid = np.stack([L, a, b], -1).reshape(-1, 103, 3).astype(np.float32)   # in and far outside the gamut
+    for dtype, top in ((np.uint8, 255.0), (np.uint16, 65535.0)):
+        got = lab.lab_to_rgb(grid, dtype)
+        assert got.dtype == dtype
+        diff = np.abs(got.astype(np.float64) - _skimage_rgb(grid, top)).max(axis=-1)
+        assert diff.max() <= 1 and (diff > 0).mean() < (1e-3 if dtype is np.uint8 else 0.2), (dtype, diff.mean())
+
+
+def test_every_eighth_rgb_level_round_trips_exactly():
+    g = np.arange(0, 256, 3, dtype=np.uint8)
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, g.size, 3)
+    assert np.array_equal(lab.lab_to_rgb(lab.rgb_to_lab(grid)), grid)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
+def test_join_l_ab_matches_scikit_image_on_photos(name):
+    from skimage import data
+
+    from core import gamut
+
+    photo = getattr(data, name)()
+    lab_img = lab.rgb_to_lab(photo)
+    L, ab = lab_img[..., 0], lab_img[..., 1:] * 1.6                 # more vivid: some leave the gamut
+    ab_small = lab.resize_ab(ab, max(1, photo.shape[0] // 8), max(1, photo.shape[1] // 8))
+    got = lab.join_l_ab(L, ab_small)
+    want = _skimage_rgb(np.concatenate([L[..., None], gamut.fit_ab_to_gamut(
+        L, lab.resize_ab(ab_small, *L.shape))], -1))
+    diff = np.abs(got.astype(int) - want).max(axis=-1)
+    assert diff.max() <= 1 and (diff > 0).mean() < 1e-3, (diff > 0).mean()
+
+
+def test_fast_path_keeps_neutral_greys_exact_in_both_depths():
+    L = np.linspace(0, 100, 5001, dtype=np.float32)[None]
+    ab = np.zeros(L.shape + (2,), np.float32)
+    ab[0, ::2, 0] = 5.0                                  # every other pixel coloured: the mixed path
+    for dtype in (np.uint8, np.uint16):
+        out = lab.join_l_ab(L, ab, dtype=dtype)
+        grey = out[0, 1::2]
+        assert np.array_equal(grey[:, 0], grey[:, 1]) and np.array_equal(grey[:, 1], grey[:, 2])
+        top = 255.0 if dtype is np.uint8 else 65535.0
+        want = np.clip(np.rint(lab.neutral_srgb(L[0, 1::2].astype(np.float64)) * top), 0, top)
+        assert np.array_equal(grey[:, 0], want)
+
+
+def test_strips_give_the_same_16_bit_result_as_one_piece(monkeypatch):
+    rng = np.random.default_rng(4)
+    L = rng.uniform(0, 100, (29, 41)).astype(np.float32)
+    ab = rng.normal(0, 40, (6, 9, 2)).astype(np.float32)
+    whole = lab.join_l_ab(L, ab, dtype=np.uint16)
+    monkeypatch.setattr(lab, "CHUNK_PIXELS", 150)
+    assert np.array_equal(lab.join_l_ab(L, ab, dtype=np.uint16), whole)
