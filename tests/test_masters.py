@@ -290,3 +290,16 @@ def test_load_master_is_as_safe_as_load_image_on_the_hostile_corpus(tmp_path, mo
             with pytest.raises(ImageError) as e:
                 load_master(path)
             assert case.message in str(e.value).lower(), name
+
+
+def test_a_16_bit_upload_on_the_colorize_page_downloads_a_16_bit_png(app_env):
+    from app_util import GREY_MODEL, assert_clean, open_page, upload, use_models
+
+    at = open_page()
+    use_models(at, [GREY_MODEL], render_factor=4)
+    upload(at, [("scan.png", source_png16(ramp16()))])
+    assert_clean(at)
+    cache = at.session_state["downloads_cache"]
+    pngs = [cache.get(k) for k in cache.keys() if k[1] == "png"]
+    assert pngs and all(Image.open(io.BytesIO(d)).tile[0].args == "RGB;16B" for d in pngs)   # 16 bits a channel
+    assert all(load_master(d).meta.date == DATE for d in pngs)
