@@ -38,7 +38,7 @@ def expand_inputs(inputs) -> tuple[list[Path], list[str]]:
 HINTS_HELP = """\
 guided colour: the model's result is the start; then the colours of --reference are
 blended in, then --vibrance, then the --hints (their colours are kept as given). The
-photo's lightness never changes. Outputs are named <name>_<model>_guided.png.
+photo's lightness never changes. Outputs are named <name>_<model>_guided.png (.tif, .jpg: --format).
 
 hints file (JSON; the Guide page of the app downloads and loads the same file):
   {
