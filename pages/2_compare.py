@@ -17,6 +17,7 @@ st.write("Drag the handle (or click it and use the arrow keys) to wipe between t
 
 batch, ready, rf = widgets.page_inputs("compare")
 photo = widgets.photo_picker(batch, key="compare_photo")
+widgets.choose_photos_link("Choose other photos on Colorize")
 outcome = widgets.compute([photo], ready, rf)
 
 versions = ui_restore.with_before(photo, widgets.versions(photo, outcome, ready, grey="Grey input", guided=True))

@@ -74,7 +74,7 @@ if unscored:
     if not scored:          # issue 24: where a photo that can be scored comes from
         st.markdown("**To get scores**, add a *colour* photo (or a colour sample) on the Colorize page: it is "
                     "made grey, coloured, and then scored here against its own colours.")
-        st.page_link(widgets.PAGE_COLORIZE, label="Choose photos on Colorize", icon=":material/palette:")
+        widgets.choose_photos_link()
     c_rows = []
     for p in unscored:
         c_rows.extend(results.colourfulness_rows(p.name, outputs_of(p, with_baseline=False)))

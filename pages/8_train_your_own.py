@@ -134,7 +134,7 @@ def live(was_running: bool) -> None:
         st.progress(0.0, text=f"Getting ready: cutting the photos, building the network… ({clock(p.elapsed)})")
     elif p.state == "training":
         st.progress(p.fraction, text=f"Epoch {max(p.epoch, 1)} of {p.epochs} · step {p.step} of {p.steps} · "
-                                     f"{clock(p.elapsed)} elapsed · about {clock(p.eta)} left")
+                                     f"{clock(p.elapsed)} elapsed · {training.eta_text(current, p)}")
     elif p.state == "done":
         st.success(f"Finished {widgets.plural(p.epochs, 'epoch')} in {clock(p.elapsed)}.", icon=":material/check:")
     elif p.state == "cancelled":

@@ -130,6 +130,17 @@ def test_many_uploads_show_progress_and_results_are_cached(progress_log):
     assert captions(at)[len(SAMPLES):].count(OURS) == 3
 
 
+def test_one_upload_says_it_is_read_then_coloured(progress_log):
+    """A single (big) upload shows "Reading …" while it is decoded, then "Colorizing …" (issue 24: a 36 MP
+    photo showed nothing for a minute)."""
+    at = open_page()
+    upload(at, [("big.png", encode(photo("coffee", 64)))])
+    assert_clean(at)
+    texts_seen = [t for _, t in progress_log if t]
+    assert "Reading big.png (1 of 1)" in texts_seen
+    assert any(t.startswith("Colorizing big.png") for t in texts_seen)
+
+
 def test_a_new_upload_clears_stale_results():
     at = open_page()
     upload(at, [("a.png", encode(photo("coffee", 64)))])

@@ -52,6 +52,21 @@ def test_latest_result_in_the_slider_and_the_grid():
     assert captions(at) == ["Grey input", OURS, "Original"]
 
 
+def test_the_way_back_to_choose_photos():
+    """Compare has no uploader of its own: the same link back as Metrics (issue 24)."""
+    at = open_page(COMPARE, sample=True)
+    assert "Choose other photos on Colorize" in [link.proto.label for link in at.get("page_link")]
+
+
+def test_the_slider_labels_grow_in_presentation_mode():
+    """The labels follow the page's root size (rem) and presentation mode names them (15 px before, always)."""
+    from ui import compare_slider, presentation
+
+    label_rule = next(r for r in compare_slider.CSS.split("}") if ".cs-compare .cs-label {" in r)
+    assert "px/" not in label_rule and "rem/" in label_rule
+    assert ".cs-compare .cs-label { font-size: 1.2rem !important; }" in presentation.PRESENTATION_CSS
+
+
 def test_any_two_versions_can_be_compared():
     at = open_page(COMPARE, sample=True)
     at.selectbox(key="compare_left").set_value("Original")

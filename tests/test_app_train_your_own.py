@@ -162,3 +162,22 @@ def test_streamlit_clear_session_is_skipped_while_a_run_trains(monkeypatch):
         m.setattr(jobs.BOARD, "running", lambda: ["a run"])
         keras.backend.clear_session()
     assert calls == [1]                              # skipped while one trains
+
+
+def _snapshot(epoch: int, step: int, elapsed: float, events: int = 0, eta: float = float("nan")):
+    from core.training.jobs import Progress
+
+    return Progress("training", 2, [None] * events, epoch, step, 40, elapsed, eta, None, [], None)
+
+
+def test_the_estimate_waits_for_measured_steps_then_uses_their_speed():
+    """Issue 24: "step 0 … about 28:16 left" during the first seconds (the first steps build the network),
+    and a third of the real time later. Now: "measuring" until a few steps have run, then their speed."""
+    from ui import training as ui_training
+
+    seen: dict = {}
+    assert ui_training.seconds_left(_snapshot(1, 1, 9.0, eta=1696.0), seen) is None      # graph building
+    assert ui_training.seconds_left(_snapshot(1, 3, 10.0), seen) is None                 # the baseline
+    assert ui_training.seconds_left(_snapshot(1, 13, 12.0), seen) == pytest.approx((80 - 13) * 2.0 / 10)
+    assert ui_training.seconds_left(_snapshot(2, 5, 30.0), seen) == pytest.approx((80 - 45) * 20.0 / 42)
+    assert ui_training.seconds_left(_snapshot(2, 5, 30.0, events=2, eta=7.0), seen) == 7.0   # whole epochs known

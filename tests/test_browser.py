@@ -54,6 +54,8 @@ PAGES = [
     (7, "old_film", "/old-film", "Old film"),
     (8, "train", "/train", "Train your own"),
 ]
+NAV_ORDER = ["Colorize", "Guide the colours", "Old film", "Compare", "Channels", "Metrics", "How it works",
+             "Train your own"]       # the sidebar's order (ui/navigation.py)
 UPLOAD_SIZE = (240, 160)      # width, height of the uploaded test photo
 # the download's name carries the default render factor of our model
 EXPECTED_PNG = f"coffee_cup_autoencoder_rf{AutoencoderColorizer.default_render_factor}.png"
@@ -97,9 +99,9 @@ class Tab:
 
 @pytest.fixture(scope="module")
 def warm_server(browser, app_server):
-    """One visit to the entry page first: until a session has run ``streamlit_app.py`` (st.navigation), a deep
-    link shows every file of ``pages/`` in the sidebar and the URL path as the tab's title (Streamlit 1.67), so
-    the page tests would depend on which of them runs first."""
+    """One visit to the entry page first, so that no page test pays for the server's first imports. (It was also
+    a workaround: before ui/navigation.py's guard a fresh server's first deep link showed the files of ``pages/``;
+    test_a_fresh_servers_first_visit_by_a_deep_link checks that on a server of its own.)"""
     context = browser.new_context(viewport=VIEWPORT, base_url=app_server.url)
     try:
         page = context.new_page()
@@ -248,6 +250,36 @@ def test_page_opens(tab, number, slug, path, title):
         assert page.get_by_text("No photo yet. Pick a sample").is_visible()
         assert page.get_by_role("button", name="Try a sample photo").is_visible()
     tab.watch.assert_clean()
+
+
+def test_a_fresh_servers_first_visit_by_a_deep_link(browser, autoencoder_path, tmp_path):
+    """Issue 24: on a server nobody had visited yet, ``/colorize?samples=camera`` (a reload or a bookmark after a
+    restart) showed Streamlit's list of the files in ``pages/`` and ignored ``?samples=``: Streamlit 1.67 ran
+    ``pages/1_colorize.py`` without ``streamlit_app.py`` (see ui/navigation.py). Its own server, never warmed."""
+    (tmp_path / "home").mkdir()
+    server = AppServer(tmp_path / "streamlit.log", server_env(tmp_path / "home", autoencoder_path))
+    context = None
+    try:
+        server.wait_healthy(timeout=90)
+        context = browser.new_context(viewport=VIEWPORT, base_url=server.url)
+        context.set_default_timeout(60_000)
+        watch = Watch()
+        watch.attach(context)
+        watch.allow_deep_link_probe(server.url, "/colorize")
+        page = context.new_page()
+        page.goto("/colorize?samples=camera")
+        heading(page, "Colorize").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("button", name="Clear the photo").wait_for(timeout=TIMEOUT_MS)      # ?samples= taken
+        titles = [t.split("\n")[-1] for t in page.locator(NAV_LINK).all_inner_texts()]
+        assert titles == NAV_ORDER, titles                 # not "streamlit app", "colorize", "compare", …
+        assert page.get_by_role("switch", name="Presentation mode").count() == 1
+        assert "Colorization Studio" in page.title() or "Colorize" in page.title(), page.title()
+        assert_no_exception(page)
+        watch.assert_clean()
+    finally:
+        if context is not None:
+            context.close()
+        server.stop()
 
 
 def test_upload_colorize_and_download(tab, upload_photo, tmp_path):
@@ -617,6 +649,7 @@ def test_projector_presentation_mode(browser, app_server, portrait_photo):
         go_to(page, "Compare")
         box = slider_box(page)
         sizes["dropdown value (compare)"] = smallest(page, '[data-testid="stSelectbox"] input')
+        sizes["compare slider labels"] = smallest(page, f"{SLIDER} .cs-label")
         sizes["slider 1920 x 1080"] = box["height"]
         assert box["y"] >= 0 and box["y"] + box["height"] <= PROJECTOR["height"], box     # whole, no scrolling
         assert box["height"] >= 0.55 * PROJECTOR["height"], box                            # and still big
@@ -656,7 +689,7 @@ def test_projector_presentation_mode(browser, app_server, portrait_photo):
         print("presentation mode, measured px:", {k: round(v, 1) for k, v in sizes.items()})
         context.close()
     for what in ("paragraph", "file chip", "dropdown value (models)", "dropdown value (compare)", "slider value",
-                 "slider ends", "image caption", "chart text", "metric label"):
+                 "slider ends", "image caption", "chart text", "metric label", "compare slider labels"):
         assert sizes[what] >= BIG_TEXT, (what, sizes)
     assert sizes["metric value"] >= 2.5 * ROOT_PX and sizes["metric value"] > 2 * sizes["metric label"], sizes
     assert sizes["h1"] >= 3 * ROOT_PX

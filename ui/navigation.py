@@ -1,4 +1,4 @@
-"""The app's pages (one list for the entry script and the guard), and the guard every page calls first.
+"""The entry script's body (:func:`main`), the app's pages, and the guard every page calls first.
 
 Why the guard: Streamlit 1.67 decides once per server process whether it is a "pages directory" app
 (``PagesManager.uses_pages_directory``: true when a ``pages/`` folder sits next to the entry script) and leaves
@@ -10,8 +10,8 @@ page config is not set. So the first visitor after a restart who reloads a page'
 everyone after them until somebody opened ``/``.
 
 :func:`require_app` notices such a run (the entry script leaves a mark just before it runs the page) and, before
-the page draws anything, hands Streamlit the app's own navigation (which ends the folder mode for the whole
-process) and reruns: the same address now runs through ``streamlit_app.py``.
+the page draws anything, runs the entry script's body (:func:`main`) in its place: the app's own navigation
+(which ends the folder mode for the whole process), the address honoured, the page the address names.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ PAGES = [
 HEAVY_MODULES = ("ui.photos", "ui.widgets", "ui.training", "ui.results")
 STARTING = "Starting Colorization Studio: the first visit after a restart takes a few seconds…"
 
-ENTRY_MARK = "_studio_entry_ran"      # set by the entry script right before page.run(), taken by require_app()
+ENTRY_MARK = "_studio_entry_ran"      # set by main() right before page.run(), taken by require_app()
 
 
 def app_pages() -> list:
@@ -73,16 +73,42 @@ def warm_up() -> None:
             importlib.import_module(name)
 
 
-def mark_entry() -> None:
-    """Called by ``streamlit_app.py`` just before it runs the page."""
-    st.session_state[ENTRY_MARK] = True
+def main() -> None:
+    """The entry script's whole run (``streamlit_app.py`` calls only this): page config and ``st.navigation``
+    first, with nothing slow before them, so the sidebar shows the app's pages at once; then the slow imports
+    (:func:`warm_up`), the session's photos from the address, the sidebar, and the page."""
+    from ui import presentation  # light, like this module
+
+    st.set_page_config(
+        page_title="Colorization Studio",
+        layout="wide" if presentation.presentation_mode() else "centered",
+        menu_items={"About": "Colorization Studio: an autoencoder that colours grey photos, for the classroom."},
+    )
+    page = navigation()
+    warm_up()
+
+    from PIL import Image
+
+    from core.figures.samples import app_icon
+    from ui import address, photos, training
+
+    st.set_page_config(page_icon=Image.fromarray(app_icon()))   # drawn here: a material icon comes from a CDN
+    photos.restore_from_address()
+    training.collect()             # a finished training run's model joins this session's model choice
+    presentation.sidebar()
+    address.sync()
+    presentation.apply_presentation_css()
+    st.session_state[ENTRY_MARK] = True          # taken by the page's require_app()
+    page.run()
 
 
 def require_app() -> None:
-    """First line of every page: when this page runs without ``streamlit_app.py`` (Streamlit's pages-folder
-    mode, see the module text), switch to the app's navigation and rerun the same address through the entry
-    script; nothing of the page is drawn in that run."""
+    """First line of every page: when this page runs without the entry script (Streamlit's pages-folder mode,
+    see the module text), run the entry script's :func:`main` right here, which runs the page the address names
+    through the app's navigation (and ends the folder mode for the whole process), then stop this outer run.
+    Nothing of the outer page is drawn, and the run's widget events (a pressed button) are kept: a rerun instead
+    would lose them."""
     if st.session_state.pop(ENTRY_MARK, False):
         return
-    navigation()          # the app's sidebar at once, and the folder mode ends for every later run
-    st.rerun()
+    main()
+    st.stop()

@@ -26,6 +26,7 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { fon
 [role="listbox"] [role="option"] *, [data-testid="stFileChips"] *, [data-testid="stFileUploaderDropzone"] *,
 [data-testid="stSlider"] * { font-size: 1.2rem !important; }
 [data-testid="stImageCaption"], [data-testid="stExpander"] summary p { font-size: 1.2rem !important; }
+.cs-compare .cs-label { font-size: 1.2rem !important; }
 </style>
 """
 

@@ -202,6 +202,43 @@ def cancel() -> None:
         current.cancel()
 
 
+WARM_STEPS = 3          # the first steps of a run also build the network: the speed is measured after them
+SPEED_KEY = "train_speed"
+
+
+def seconds_left(p, baseline: dict) -> float | None:
+    """Seconds left of a training run, from its measured speed; None while it is still being measured.
+
+    ``p`` is a :class:`core.training.jobs.Progress`; ``baseline`` keeps (elapsed, steps done) of the first
+    snapshot after :data:`WARM_STEPS` steps (the page's polls fill it). The speed is the steps done since
+    then over the time since then, so the slow first steps (graph building) never count; from the third
+    epoch on, the engine's own estimate (whole epochs, held-out scoring included) is used."""
+    if p.state != "training" or not p.steps:
+        return None
+    if len(p.events) >= 2 and p.eta == p.eta:
+        return float(p.eta)
+    done = (max(p.epoch, 1) - 1) * p.steps + p.step
+    if done < WARM_STEPS:
+        return None
+    if "done" not in baseline or done < baseline["done"]:
+        baseline.update(done=done, elapsed=p.elapsed)
+        return None
+    steps, seconds = done - baseline["done"], p.elapsed - baseline["elapsed"]
+    if steps < 1 or seconds <= 0:
+        return None
+    return (p.epochs * p.steps - done) * seconds / steps
+
+
+def eta_text(current: Job, p) -> str:
+    """"about 1:23 left", or what the estimate waits for."""
+    speeds = _ss().setdefault(SPEED_KEY, {})
+    left = seconds_left(p, speeds.setdefault(current.id, {}))
+    if left is None:
+        return f"measuring the speed (after the first {WARM_STEPS} steps, which also build the network)…"
+    s = int(round(left))
+    return f"about {s // 60}:{s % 60:02d} left"
+
+
 def collect() -> OwnModel | None:
     """Once this session's run is done: its model joins the session's models (once) and is ticked in the
     model choice. Called by the entry script on every run, so it joins whichever page the visitor is on."""
