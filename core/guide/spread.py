@@ -25,17 +25,26 @@ from core.guide.hints import Hint, rasterize
 
 LAMBDA = 10000.0        # smoothness of the fast global smoother at 512 px on the long side ...
 LAMBDA_SIDE = 512.0     # ... scaled with (long side / 512)^2, so a hint reaches as far on any size of photo
-SIGMA_COLOR = 8.0       # how strongly L's edges stop the spreading (in 0-255 units of L)
+SIGMA_COLOR = 3.0       # how strongly L's edges stop the spreading (in 0-255 units of L)
+MEDIAN = 7              # the guide's median filter (pixels; 0 = none)
+FALLOFF = 3.0           # beyond its region a hint's correction fades as (weight / level) ** FALLOFF
 REACH = 0.3             # over a base: full correction where the spread hints are >= this x their value at the hints
 TINY = 1e-12
 
 
-def guide_image(L: np.ndarray) -> np.ndarray:
-    """L (0-100) as the 8-bit guide of the edge-aware filters."""
-    return np.clip(np.asarray(L, np.float32) * 2.55 + 0.5, 0, 255).astype(np.uint8)
+def guide_image(L: np.ndarray, median: int = MEDIAN) -> np.ndarray:
+    """L (0-100) as the 8-bit guide of the edge-aware filters, median-filtered over ``median`` x ``median``
+    pixels (rounded to an odd size; 0 = not): fine texture and noise are flattened so that the colour
+    spreads through them, while edges stay sharp."""
+    import cv2
+
+    g = np.clip(np.asarray(L, np.float32) * 2.55 + 0.5, 0, 255).astype(np.uint8)
+    k = int(round(float(median))) | 1
+    return cv2.medianBlur(g, k) if k > 1 and min(g.shape) > k else g
 
 
-def smooth(L: np.ndarray, values: np.ndarray, lam: float = LAMBDA, sigma_color: float = SIGMA_COLOR) -> np.ndarray:
+def smooth(L: np.ndarray, values: np.ndarray, lam: float = LAMBDA, sigma_color: float = SIGMA_COLOR,
+           median: int = MEDIAN) -> np.ndarray:
     """Edge-aware smoothing of ``values`` (H, W, C <= 4) guided by L: the fast global smoother with its
     smoothness scaled to the photo's size. Pure: a new filter per call (safe from any thread)."""
     import cv2
@@ -43,12 +52,20 @@ def smooth(L: np.ndarray, values: np.ndarray, lam: float = LAMBDA, sigma_color: 
     h, w = L.shape
     scale = (max(h, w) / LAMBDA_SIDE) ** 2
     values = np.ascontiguousarray(values, np.float32)
-    return cv2.ximgproc.fastGlobalSmootherFilter(guide_image(L), values, float(lam * scale),
+    return cv2.ximgproc.fastGlobalSmootherFilter(guide_image(L, median), values, float(lam * scale),
                                                  float(sigma_color)).reshape(values.shape)
 
 
+def fade(weight: np.ndarray, level: float, falloff: float = FALLOFF) -> np.ndarray:
+    """How fully a hint corrects each pixel, 0-1: 1 where its spread ``weight`` is at least ``level``,
+    falling as (weight / level) ** ``falloff`` beyond (further away, across edges)."""
+    out = np.clip(np.asarray(weight, np.float32) * np.float32(1.0 / max(level, TINY)), 0.0, 1.0)
+    return out if falloff == 1.0 else np.power(out, np.float32(falloff), out=out)
+
+
 def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None = None, *,
-              lam: float = LAMBDA, sigma_color: float = SIGMA_COLOR, reach: float = REACH) -> np.ndarray:
+              lam: float = LAMBDA, sigma_color: float = SIGMA_COLOR, reach: float = REACH,
+              median: int = MEDIAN, falloff: float = FALLOFF) -> np.ndarray:
     """ab (H, W, 2) after the hints: over ``base_ab`` local corrections (see the module's docstring), or,
     when it is None, the hint colours alone filling the photo."""
     h, w = L.shape
@@ -61,7 +78,7 @@ def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None =
     np.subtract(hint_ab, base, out=src[..., :2])
     src[..., :2] *= share[..., None]
     src[..., 2] = share
-    out = smooth(L, src, lam, sigma_color)
+    out = smooth(L, src, lam, sigma_color, median)
     weight = out[..., 2]
     scale = 1.0 / np.maximum(weight, TINY)
     if base_ab is not None:
@@ -69,7 +86,7 @@ def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None =
         # hints themselves (their own region, whatever its size), fading beyond and across edges
         peaks = np.array([weight[int(round(hint.points[0][1])), int(round(hint.points[0][0]))] for hint in hints])
         level = max(float(np.median(peaks)) * reach, TINY)
-        scale *= np.minimum(weight * np.float32(1.0 / level), np.float32(1.0))
+        scale *= fade(weight, level, falloff)
     correction = np.ascontiguousarray(out[..., :2])
     correction *= scale[..., None]
     inside = mask > 0

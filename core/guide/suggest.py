@@ -145,7 +145,7 @@ def _reach(L: np.ndarray, points: list[tuple[int, int]]) -> np.ndarray:
         for c, (x, y) in enumerate(part):
             weight = sm[..., c]
             level = max(float(weight[y, x]) * spread.REACH, spread.TINY)
-            out[start + c] = np.clip(weight / level, 0.0, 1.0)
+            out[start + c] = spread.fade(weight, level)
     return out
 
 
