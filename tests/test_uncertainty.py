@@ -197,7 +197,7 @@ def test_batch_writes_the_uncertainty_column_and_review_lists_the_least_sure(tmp
                                                             reverse=True)[:2]
     # a manifest from before the column is read (uncertainty empty) and upgraded
     old = tmp_path / "old.csv"
-    old.write_text(",".join(manifest.FIELDS[:-1]) + "\na.png,a.png.png,done,grey,autoencoder,12,1,0.1,,no\n")
+    old.write_text(",".join(manifest.FIELDS[:10]) + "\na.png,a.png.png,done,grey,autoencoder,12,1,0.1,,no\n")
     assert manifest.read(old)[0]["uncertainty"] == ""
     with open(old, newline="") as fh:
         assert tuple(csv.DictReader(fh).fieldnames) == manifest.FIELDS
