@@ -303,3 +303,12 @@ def test_a_16_bit_upload_on_the_colorize_page_downloads_a_16_bit_png(app_env):
     pngs = [cache.get(k) for k in cache.keys() if k[1] == "png"]
     assert pngs and all(Image.open(io.BytesIO(d)).tile[0].args == "RGB;16B" for d in pngs)   # 16 bits a channel
     assert all(load_master(d).meta.date == DATE for d in pngs)
+
+
+def test_a_manifest_from_before_the_format_column_is_read_as_auto(tmp_path):
+    from core.batch import manifest
+
+    old = tmp_path / "manifest.csv"
+    old.write_text(",".join(manifest.FIELDS[:-1]) + "\na.png,a.png.png,done,grey,grayscale,16,1,0.1,,no,\n")
+    assert manifest.read(old)[0]["format"] == "auto"
+    assert old.read_text().splitlines()[0] == ",".join(manifest.FIELDS)          # upgraded in place
