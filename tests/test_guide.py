@@ -60,6 +60,50 @@ def test_over_a_base_a_hint_corrects_its_region_only():
     assert np.abs(ab_of(out)[right] - ab_of(base)[right]).mean() < 2.0     # the other side keeps the base
 
 
+def textured(inside: np.ndarray, dark: float = 45.0, bright: float = 57.0) -> np.ndarray:
+    """A "base" photo: L ``dark`` where ``inside``, ``bright`` elsewhere (a moderate edge, 12 L), with
+    noise of 2 L (texture), all of one muted orange."""
+    rng = np.random.default_rng(1)
+    L = np.where(inside, dark, bright) + rng.normal(0, 2.0, inside.shape)
+    return lab.join_l_ab(L.astype(np.float32), np.broadcast_to(np.float32([8.0, 20.0]), inside.shape + (2,)))
+
+
+def changes(inside: np.ndarray, click, colour=(40, 80, 220)):
+    """ΔE2000 of one click over the base ``textured(inside)``: (outside, more than 4 px away; deep inside)."""
+    import cv2
+    from skimage.color import deltaE_ciede2000
+
+    base = textured(inside)
+    out = guide.apply_hints(lab.to_grey_rgb(base), [(*click, colour, 2)], base=base)
+    d = deltaE_ciede2000(lab.rgb_to_lab(base), lab.rgb_to_lab(out))
+    far = cv2.distanceTransform((~inside).astype(np.uint8), cv2.DIST_L2, 3) > 4
+    deep = cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, 3) > 3
+    return d[far], d[deep], out, base
+
+
+@pytest.mark.parametrize("shape", ["half", "small disk"])
+def test_a_hint_stays_in_its_region_past_a_moderate_edge(shape):
+    # issue 24: a red hint on a vest turned the road red. Before the fix, 16 % (half) and 90 % (a disk of
+    # radius 14 inside a 96 x 128 photo) of the other region changed by more than 5 ΔE2000
+    yy, xx = np.mgrid[:96, :128]
+    inside = xx < 64 if shape == "half" else (yy - 48) ** 2 + (xx - 64) ** 2 < 14 ** 2
+    outside, _, _, _ = changes(inside, (20, 48) if shape == "half" else (64, 48))
+    assert outside.mean() < 1.0
+    assert (outside > 5.0).mean() < 0.02
+
+
+def test_a_hint_still_fills_the_whole_of_its_own_region():
+    yy, xx = np.mgrid[:96, :128]
+    inside = xx < 64
+    _, deep, out, base = changes(inside, (32, 48))                    # a click in the middle of the region
+    hint_ab = ab_of(np.array([[(40, 80, 220)]], np.uint8))[0, 0]
+    start, got = ab_of(base)[(xx < 61)], ab_of(out)[(xx < 61)]
+    way = hint_ab - start
+    moved = ((got - start) * way).sum(1) / (way * way).sum(1)
+    assert moved.min() > 0.5                  # every pixel went at least half-way (before the fix: 93 % of them)
+    assert deep.min() > 20.0
+
+
 def test_strokes_points_and_every_form_of_hint_agree():
     grey = two_halves()
     a = guide.apply_hints(grey, [Hint(((10.0, 20.0),), RED, 2.0)])
