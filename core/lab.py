@@ -134,7 +134,8 @@ def _encode_srgb(lin: np.ndarray | None, lab: np.ndarray, dtype) -> np.ndarray:
 def _lab_to_rgb_strip(lab: np.ndarray, dtype=np.uint8, fit: bool = False) -> np.ndarray:
     """One strip of Lab (H, W, 3) float32 -> RGB of ``dtype``. ``fit``: first pull the colours that sRGB cannot
     show (and any colour of black or white) towards grey along their hue (:func:`core.gamut.fit_ab_to_gamut`,
-    called on those pixels only: the rest are found inside by the linear sRGB that the conversion needs anyway)."""
+    called on those pixels only: the rest are found inside by the linear sRGB that the conversion needs anyway),
+    in ``lab`` itself (the caller's own temporary)."""
     import cv2
 
     if lab.size == 0:
@@ -150,7 +151,6 @@ def _lab_to_rgb_strip(lab: np.ndarray, dtype=np.uint8, fit: bool = False) -> np.
         outside = cv2.inRange(lin, (-TOLERANCE,) * 3, (1.0 + TOLERANCE,) * 3) == 0
         outside &= ~extreme
         if extreme.any() or outside.any():
-            lab = lab.copy()
             lab[extreme, 1:] = 0.0
             flat_lab, flat_lin = lab.reshape(-1, 3), lin.reshape(-1, 3)
             idx = np.flatnonzero(outside)
@@ -187,6 +187,29 @@ def _rgb_to_l(rgb: np.ndarray) -> np.ndarray:
 
 
 @functools.cache
+def _luminance_table(dtype) -> np.ndarray:
+    """(1, levels, 3) float32: each code value's linear sRGB (scikit-image's curve) times its channel's weight
+    in Y (the middle row of scikit-image's xyz_from_rgb), so that Y = the sum over the channels."""
+    from skimage.color import colorconv
+
+    v = np.arange(int(_levels(dtype)) + 1, dtype=np.float64) / _levels(dtype)
+    lin = np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
+    return (lin[None, :, None] * colorconv.xyz_from_rgb[1][None, None, :]).astype(np.float32)
+
+
+def _fast_rgb_to_l(rgb: np.ndarray) -> np.ndarray:
+    """:func:`_rgb_to_l` with OpenCV doing the arithmetic (a table per code value, a sum, a cube root)."""
+    import cv2
+
+    table = _luminance_table(rgb.dtype.type)
+    weighted = cv2.LUT(rgb, table) if rgb.dtype == np.uint8 else table[0, rgb, np.arange(3)]
+    y = cv2.transform(np.ascontiguousarray(weighted), np.ones((1, 3), np.float32))      # Y (white: Y = 1)
+    fy = cv2.pow(y, 1.0 / 3.0)
+    np.copyto(fy, y * np.float32(7.787) + np.float32(16.0 / 116.0), where=y <= np.float32(0.008856))
+    return fy * np.float32(116.0) - np.float32(16.0)
+
+
+@functools.cache
 def _grey_l_table(dtype=np.uint8) -> np.ndarray:
     """L of every grey level (R = G = B = v) of ``dtype`` (256 or 65536 of them), computed once by scikit-image."""
     levels = np.arange(int(_levels(dtype)) + 1).astype(dtype)
@@ -205,7 +228,7 @@ def lightness(rgb: np.ndarray) -> np.ndarray:
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     if np.array_equal(r, g) and np.array_equal(g, b):
         return _grey_l_table(rgb.dtype.type)[r]
-    return _in_strips(_rgb_to_l, 0, np.float32, rgb)
+    return _in_strips(_fast_rgb_to_l, 0, np.float32, rgb)
 
 
 def to_grey_rgb(rgb: np.ndarray) -> np.ndarray:

@@ -321,3 +321,11 @@ def test_strips_give_the_same_16_bit_result_as_one_piece(monkeypatch):
     whole = lab.join_l_ab(L, ab, dtype=np.uint16)
     monkeypatch.setattr(lab, "CHUNK_PIXELS", 150)
     assert np.array_equal(lab.join_l_ab(L, ab, dtype=np.uint16), whole)
+
+
+def test_lightness_of_colour_uint8_is_scikit_image():
+    from skimage import data
+
+    for rgb in (data.astronaut(), data.coffee(), _random_rgb(300, 200, 9)):
+        want = color.rgb2lab(rgb.astype(np.float64) / 255.0)[..., 0]
+        assert np.abs(lab.lightness(rgb) - want).max() < 1e-3

@@ -9,8 +9,8 @@ size, with a little grain (Gaussian, sigma 2 levels) so that PNG and JPEG see ph
 JPEG quality 90. The model is the autoencoder at its default render factor.
 
 Stages (in this process, the model loaded and warm; the best of ``--repeat`` runs, one run at 24 MP and up):
-decode (``core.load_image``), L (``core.lab.lightness``), render-size resize, model predict, ab resize to full
-size, gamut fitting, Lab -> sRGB, PNG encode (``core.images.encode_png`` at its default level). The last three
+decode (``core.images.load_master``, as the CLI), L (``core.lab.lightness``), render-size resize, model predict,
+ab resize to full size, gamut fitting, Lab -> sRGB, PNG encode (``core.outputs.encode``, default level). The last three
 (with the ab resize) are what ``core.lab.join_l_ab`` does, so "join" is timed as called too, and the path row
 is the sum of the stages as the CLI runs them (decode + L + resize + predict + join + encode).
 
@@ -18,7 +18,7 @@ The bare pixel work (issue 21's yardstick), measured in the same run: an OpenCV 
 RGB photo (``cv2.cvtColor`` RGB -> Lab -> RGB, uint8) plus a fast PNG encode (``cv2.imencode``, compression 1).
 
 The CLI: ``python -m core colorize IN.jpg --out DIR`` in a subprocess, wall time as is (the TensorFlow import
-and the model load included) and its peak resident memory (``os.wait4``'s ``ru_maxrss``).
+and the model load included) and its peak resident memory (``/usr/bin/time -f %M``).
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def make_photo(megapixels: float, path: Path, seed: int = 0) -> tuple[int, int]:
         grey = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
         tiles.append(cv2.resize(grey, (600, 600), interpolation=cv2.INTER_AREA))
     canvas = np.vstack([np.hstack(tiles[:3]), np.hstack(tiles[3:])])           # 1200 x 1800, 3:2
-    h = int(round((megapixels * 1e6 / 1.5) ** 0.5))
-    w = int(round(h * 1.5))
+    h = int((megapixels * 1e6 / 1.5) ** 0.5)                # rounded down: 40 MP stays within the 40 MP cap
+    w = int(h * 1.5)
     big = cv2.resize(canvas, (w, h), interpolation=cv2.INTER_CUBIC).astype(np.float32)
     rng = np.random.default_rng(seed)
     for y in range(0, h, 1024):                                                 # grain, in strips
@@ -72,16 +72,30 @@ def best(fn, repeat: int):
     return min(times), out
 
 
+def _io():
+    """(decode a path to uint8 RGB, encode a result as PNG) as the CLI does it: ``load_master`` and
+    ``core.outputs.encode`` (metadata, XMP mark) where this checkout has them, else ``load_image``, ``encode_png``."""
+    try:
+        from core import outputs
+        from core.images import load_master
+
+        return (lambda p: load_master(p).rgb), (lambda rgb, **kw: outputs.encode(rgb, "png", **kw))
+    except ImportError:
+        from core.images import encode_png, load_image
+
+        return load_image, encode_png
+
+
 def stages(path: Path, col, repeat: int) -> dict[str, float]:
     """Seconds per stage of the per-photo path, and the bare pixel work, for the photo at ``path``."""
     import cv2
 
     from core import gamut, lab
-    from core.images import encode_png, load_image
 
+    decode, encode = _io()
     rf = col.default_render_factor
     t = {}
-    t["decode"], rgb = best(lambda: load_image(path), repeat)
+    t["decode"], rgb = best(lambda: decode(path), repeat)
     t["L (lightness)"], L = best(lambda: lab.lightness(rgb), repeat)
     size = lab.render_size(*L.shape, rf, col.stride)
     t["resize L to render size"], small = best(lambda: lab.resize_l(L, *size), repeat)
@@ -93,7 +107,7 @@ def stages(path: Path, col, repeat: int) -> dict[str, float]:
     t["Lab -> sRGB"], _ = best(lambda: lab.lab_to_rgb(np.concatenate([L[..., None], fitted], -1)), repeat)
     fitted = None
     t["join (as called: the three above)"], out = best(lambda: lab.join_l_ab(L, ab), repeat)
-    t["PNG encode (default level)"], data = best(lambda: encode_png(out), repeat)
+    t["PNG encode (default level)"], data = best(lambda: encode(out), repeat)
     t["path: decode + L + resize + predict + join + encode"] = sum(
         t[k] for k in ("decode", "L (lightness)", "resize L to render size", "model predict",
                        "join (as called: the three above)", "PNG encode (default level)"))
@@ -111,40 +125,44 @@ def stages(path: Path, col, repeat: int) -> dict[str, float]:
 
 def in_process(path: Path, out_dir: Path, model: str, repeat: int) -> float:
     """The CLI's loop body for one photo (load, colorize, encode, write) with the model already loaded."""
-    from core.images import encode_png, load_image
     from core.pipeline import colorize_photo, write_atomically
 
+    decode, encode = _io()
+
     def one():
-        write_atomically(out_dir / "in_process.png", encode_png(colorize_photo(load_image(path), model)))
+        write_atomically(out_dir / "in_process.png", encode(colorize_photo(decode(path), model)))
 
     return best(one, repeat)[0]
 
 
 def run_cli(path: Path, out_dir: Path, model: str) -> tuple[float, float]:
-    """(wall seconds, peak resident MB) of ``python -m core colorize PATH --out OUT_DIR`` in a subprocess."""
+    """(wall seconds, peak resident MB) of ``python -m core colorize PATH --out OUT_DIR`` in a subprocess.
+
+    The peak comes from ``/usr/bin/time -f %M``: a child forked straight from this (big) process would count
+    this process's memory at the fork in its own high-water mark."""
     cmd = [sys.executable, "-m", "core", "colorize", str(path), "--model", model, "--out", str(out_dir),
            "--overwrite"]
+    timer = Path("/usr/bin/time")
+    if timer.exists():
+        cmd = [str(timer), "-f", "PEAK_KB %M", *cmd]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
     if proc.returncode != 0:
-        raise SystemExit(f"colorize failed on {path} ({proc.returncode}): {err[-800:]}")
-    return wall, usage.ru_maxrss / 1024.0                # kilobytes on Linux
+        print(f"colorize failed on {path} ({proc.returncode}): {proc.stderr[-800:]}", file=sys.stderr)
+        return float("nan"), float("nan")
+    peaks = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("PEAK_KB ")]
+    return wall, (int(peaks[-1]) / 1024.0 if peaks else float("nan"))
 
 
 def png_levels(rgb: np.ndarray) -> list[tuple[int, float, float, float, float]]:
     """(level, Pillow seconds, Pillow MB, OpenCV seconds, OpenCV MB) for each PNG compression level."""
     import cv2
 
-    from core.images import encode_png
-
+    encode = _io()[1]
     rows = []
     for level in LEVELS:
-        tp, data = best(lambda lv=level: encode_png(rgb, compress_level=lv), 1)
+        tp, data = best(lambda lv=level: encode(rgb, compress_level=lv), 1)
         tc, buf = best(lambda lv=level: cv2.imencode(".png", rgb[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, lv])[1], 1)
         rows.append((level, tp, len(data) / 1e6, tc, buf.size / 1e6))
     return rows
@@ -155,8 +173,9 @@ def table(results: dict[float, dict[str, float]]) -> list[str]:
     lines = ["| stage | " + " | ".join(f"{mp:g} MP" for mp in sizes) + " |",
              "|---|" + "---:|" * len(sizes)]
     for key in results[sizes[0]]:
-        unit = "" if key.startswith(("ratio", "output")) else " s"
-        fmt = "{:.1f}" if key.startswith("ratio") else "{:.2f}" if key.startswith("output") else "{:.3f}"
+        unit = "" if key.startswith(("ratio", "output", "CLI peak")) else " s"
+        fmt = ("{:.1f}" if key.startswith("ratio") else "{:.2f}" if key.startswith("output")
+               else "{:.0f}" if key.startswith("CLI peak") else "{:.3f}")
         lines.append(f"| {key} | " + " | ".join(fmt.format(results[mp][key]) + unit for mp in sizes) + " |")
     return lines
 
@@ -188,7 +207,7 @@ def main(argv=None) -> int:
             inproc[mp] = in_process(path, tmp, args.model, rep)
             if not args.no_cli:
                 cli[mp] = run_cli(path, tmp / "cli", args.model)
-            print(f"{mp:g} MP done", file=sys.stderr)
+            print(f"{mp:g} MP: {results[mp]}, in process {inproc[mp]:.3f} s, CLI {cli.get(mp)}", file=sys.stderr)
         for mp in sizes:
             results[mp]["in process: load + colorize + encode + write"] = inproc[mp]
             if mp in cli:
@@ -202,9 +221,7 @@ def main(argv=None) -> int:
             lines += ["", f"Peak memory at {args.peak:g} MP ({w} x {h}): {peak:.0f} MB resident "
                           f"(`python -m core colorize`, {wall:.1f} s end to end)."]
         biggest = tmp / f"photo_{max(sizes):g}mp.jpg"
-        from core.images import load_image
-
-        out = col.colorize(load_image(biggest))
+        out = col.colorize(_io()[0](biggest))
         lines += ["", f"PNG encode of the {max(sizes):g} MP result per compression level:", "",
                   "| level | Pillow s | Pillow MB | OpenCV s | OpenCV MB |", "|---:|---:|---:|---:|---:|"]
         lines += [f"| {lv} | {tp:.2f} | {mp_:.1f} | {tc:.2f} | {mc:.1f} |" for lv, tp, mp_, tc, mc in png_levels(out)]
