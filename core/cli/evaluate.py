@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pattern", default="*", help="only files whose name matches this pattern (e.g. 'bsds_2*')")
     ap.add_argument("--semantic", action="store_true",
                     help="instead: the semantic check on the imnet_* photos of --data (ImageNet classifier top-1 "
-                         "on colour, grey and colorized; see core/training/semantic.py)")
+                         "on colour, grey and colorized; see core/training/semantic.py), by each --judge")
     semantic.add_arguments(ap, "--data")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -129,7 +129,7 @@ def main(argv=None) -> int:
         print(f"error: no images in {args.data}", file=sys.stderr)
         return 1
     bar = tqdm(total=len(files), desc="evaluating", unit="img", file=sys.stderr)
-    rows, summary, skipped = evaluate(files, models, args.render_factor, progress=lambda i, n: bar.update(1),
+    rows, summary, skipped = evaluate(files, models, args.render_factor, progress=lambda i, n, bar=bar: bar.update(1),
                                       colour_only=args.colour_only)
     bar.close()
     for f, why in skipped:
@@ -160,21 +160,24 @@ def _semantic(args, files, models) -> int:
     if args.limit:
         files = files[: args.limit]
     try:
-        synsets, clf = check_inputs(args.data, args.synsets, args.classifier)
+        inputs = [(j, check_inputs(args.data, args.synsets, args.classifier, j)) for j in semantic.judges(args)]
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not files:
         print(f"error: no imnet_* photos in {args.data}", file=sys.stderr)
         return 1
-    bar = tqdm(total=len(files) * len(models), desc="semantic check", unit="img", file=sys.stderr)
-    r = semantic_check(files, synsets, clf, models, args.render_factor, progress=lambda i, n: bar.update(1))
-    bar.close()
-    print(f"{r['n']} imnet_* photos, ImageNet EfficientNet-Lite0 top-1 (%)\n")
-    print("| version | top-1 (%) | grey -> colour gap closed |")
-    print("| --- | ---: | ---: |")
-    print(f"| colour (truth) | {r['colour']:.1f} | 100 % |")
-    print(f"| grey | {r['grey']:.1f} | 0 % |")
-    for m in models:
-        print(f"| {m} | {r[m]:.1f} | {r['gap_closed_' + m]:.1f} % |")
+    for judge, (synsets, clf) in inputs:
+        bar = tqdm(total=len(files) * len(models), desc=f"semantic check ({judge})", unit="img", file=sys.stderr)
+        r = semantic_check(files, synsets, clf, models, args.render_factor,
+                           progress=lambda i, n, bar=bar: bar.update(1), judge=judge)
+        bar.close()
+        print(f"{r['n']} imnet_* photos, ImageNet EfficientNet-{judge.title()} top-1 (%)\n")
+        print("| version | top-1 (%) | grey -> colour gap closed |")
+        print("| --- | ---: | ---: |")
+        print(f"| colour (truth) | {r['colour']:.1f} | 100 % |")
+        print(f"| grey | {r['grey']:.1f} | 0 % |")
+        for m in models:
+            print(f"| {m} | {r[m]:.1f} | {r['gap_closed_' + m]:.1f} % |")
+        print()
     return 0

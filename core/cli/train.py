@@ -23,6 +23,8 @@ seed (:mod:`core.training.classroom`): the built-in set made from the sample pho
 your own colour photos), 64 px crops, 8 epochs, a small classifier without the pretrained descriptor.
 Every option given explicitly overrides the preset. Each epoch also logs the held-out loss and the
 held-out ΔE2000; the end writes the filmstrip of the held-out photos (``<out>.filmstrip.png``).
+``--consistency-weight W`` adds the classifier-consistency loss (:mod:`core.training.consistency`); its
+checkpoint is then the whole trainer. ``--semantic DIR --judge lite1,lite0`` scores each epoch with both judges.
 The loop itself is :class:`core.training.session.TrainingRun`; this module is only the command line.
 """
 
@@ -42,9 +44,8 @@ import numpy as np
 from core.cli import semantic as semantic_options
 from core.images import list_images
 from core.metrics import METRIC_NAMES
-from core.training import heldout, semantic
-from core.training.data import ab_prior, load_photos
-from core.training.quantize import Quantizer, gamut_bins
+from core.training import heldout
+from core.training.data import load_photos
 from core.training.session import (  # noqa: F401  (descriptor_weights_file: also used from here)
     TrainConfig,
     TrainingData,
@@ -54,17 +55,6 @@ from core.training.session import (  # noqa: F401  (descriptor_weights_file: als
 )
 
 PRESETS = ("classroom",)
-
-
-def semantic_inputs(args) -> tuple[list[str], str, str]:
-    """The imnet_* photos, the synsets file and the classifier weights of ``--semantic`` (checked before
-    any photo is loaded, so that a missing file stops the run at once)."""
-    files = [f for f in list_images([args.semantic]) if os.path.basename(f).startswith("imnet_")]
-    if not files:
-        raise ValueError(f"no imnet_* photos in {args.semantic}")
-    if args.semantic_limit:
-        files = files[: args.semantic_limit]
-    return files, *semantic.check_inputs(args.semantic, args.synsets, args.classifier)
 
 
 def parse_args(argv=None):
@@ -126,6 +116,12 @@ def parse_args(argv=None):
                          "noisy: with the 959 photos of the data one photo moves it by about 0.9 %%, with 200 "
                          "by about 3.4 %%")
     semantic_options.add_arguments(ap, "DIR")
+    ap.add_argument("--consistency-weight", type=float, default=0.0, metavar="W",
+                    help="add W x KL(classifier(true colours) || classifier(predicted colours)) with the frozen "
+                         "ImageNet EfficientNet-Lite0 classifier (see core/training/consistency.py; 0 = off, the "
+                         "default; the bins loss and one crop size only)")
+    ap.add_argument("--consistency-classifier", default=None,
+                    help="its classifier weights (default: models/efficientnet_lite0_classifier.weights.h5)")
     ap.add_argument("--exclude", action="append", default=[], help="file name pattern to leave out (repeatable)")
     ap.add_argument("--limit", type=int, default=0, help="use at most this many training photos")
     ap.add_argument("--steps-per-epoch", type=int, default=0, help="cap steps per epoch (0 = one pass)")
@@ -148,6 +144,8 @@ def parse_args(argv=None):
         ap.error("--data is required (or --preset classroom)")
     if args.loss == "mse" and args.arch == "pyramid":
         ap.error("--loss mse works with --arch classic only")
+    if args.consistency_weight < 0 or (args.consistency_weight and (args.loss != "bins" or args.small_size)):
+        ap.error("--consistency-weight needs a weight >= 0, --loss bins and no --small-size")
     args.data = args.data or []
     return args
 
@@ -161,7 +159,9 @@ def config_from(args, descriptor_weights=None) -> TrainConfig:
                        prior_strength=args.prior_strength, chroma_gain=args.chroma_gain,
                        steps_per_epoch=args.steps_per_epoch,
                        bn_momentum=args.bn_momentum, unfreeze_from=args.unfreeze_from,
-                       descriptor_weights=None if descriptor_weights is None else str(descriptor_weights))
+                       descriptor_weights=None if descriptor_weights is None else str(descriptor_weights),
+                       consistency_weight=args.consistency_weight,
+                       consistency_classifier=args.consistency_classifier)
 
 
 def classroom_data(args, log):
@@ -192,41 +192,19 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from core.training import network
 
     def log(msg):
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
     if args.export_only:
-        ckpt = args.out + ".ckpt.keras"
-        if not os.path.exists(ckpt):
-            print(f"error: no checkpoint {ckpt}", file=sys.stderr)
-            return 2
-        cnet = keras.models.load_model(ckpt, compile=False)
-        arch = "pyramid" if cnet.name == "colour_net_pyramid" else "classic"
-        branch = "effnet" if len(cnet.inputs) == 2 else "scratch"
-        desc = network.descriptor_model(str(args.descriptor_weights or descriptor_weights_file())) \
-            if branch == "effnet" and arch == "classic" else None
-        width = cnet.get_layer("enc1a").filters if arch == "classic" else 0
-        rng = np.random.default_rng(args.seed)
-        files = list_images(args.data, args.exclude)
-        files = list(rng.choice(files, size=min(args.limit or 2000, len(files)), replace=False)) if files else []
-        photos, _ = load_photos(files, args.size, log)
-        quant = Quantizer(gamut_bins())
-        prior = quant.decoding_prior(ab_prior(photos, quant, rng)) if photos else None
-        config = TrainConfig(arch=arch, loss=network.head_of(cnet), global_branch=branch, width=width,
-                             temperature=args.temperature, prior_strength=args.prior_strength,
-                             chroma_gain=args.chroma_gain)
-        export_model(cnet, config, desc, prior, args.out)
-        log(f"exported {args.out} (temperature {args.temperature}, prior strength {args.prior_strength}, "
-            f"chroma gain {args.chroma_gain}, "
-            f"prior from {len(photos)} photos)")
-        return 0
+        from core.cli.train_export import export_only
+
+        return export_only(args, log)
 
     semantic_in = None
     if args.semantic:
         try:
-            semantic_in = semantic_inputs(args)
+            semantic_in = semantic_options.semantic_inputs(args)
         except ValueError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
@@ -259,12 +237,23 @@ def main(argv=None):
             print(f"error: {e}", file=sys.stderr)
             return 2
         config = config_from(args, wpath)
-    cache = None
+    cache = target_cache = None
+    cache_dir = args.cache or os.path.dirname(os.path.abspath(args.out))
     if config.with_descriptor and files:
         key = hashlib.sha1(f"{args.size}|{os.path.abspath(wpath)}".encode()).hexdigest()[:12]
-        cache_dir = args.cache or os.path.dirname(os.path.abspath(args.out))
         os.makedirs(cache_dir, exist_ok=True)
         cache = os.path.join(cache_dir, f".desc-{key}.npz")
+    if config.consistency_weight and files:
+        from core.training import consistency
+
+        try:
+            clf_path = consistency.classifier_weights(args.consistency_classifier)
+        except FileNotFoundError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        key = hashlib.sha1(f"{args.size}|{os.path.abspath(clf_path)}".encode()).hexdigest()[:12]
+        os.makedirs(cache_dir, exist_ok=True)
+        target_cache = os.path.join(cache_dir, f".classes-{key}.npz")
 
     ckpt = args.out + ".ckpt.keras"
     log_path = args.out + ".log.csv"
@@ -284,8 +273,8 @@ def main(argv=None):
             os.remove(log_path)
     try:
         run = TrainingRun(config, data, log=log, cnet=cnet, compiled=compiled, start_epoch=start_epoch,
-                          descriptor_cache=cache, verbose=2)
-    except ValueError as e:
+                          descriptor_cache=cache, target_cache=target_cache, verbose=2)
+    except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     log(run.summary())
@@ -296,20 +285,19 @@ def main(argv=None):
     fieldnames = ["epoch", "loss", "seconds"]
     if data.heldout:
         fieldnames += ["heldout_loss", "heldout_delta_e2000"]
+    if config.consistency_weight:
+        fieldnames.append("consistency_kl")
     fieldnames += [f"val_{k}" for k in METRIC_NAMES]
-    sem_check = None
-    if semantic_in is not None:
-        try:
-            sem_check = heldout.semantic_check_of(semantic_in, files)
-        except ValueError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        fieldnames.append("semantic_gap_closed")
-        log(f"semantic check on {len(sem_check.files)} held-out imnet_* photos: top-1 colour "
-            f"{sem_check.colour:.1f} %, grey {sem_check.grey:.1f} %")
+    try:
+        sem_checks = semantic_options.open_checks(semantic_in or [], files, log)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    fieldnames += semantic_options.columns(sem_checks)
+    sem_check = next(iter(sem_checks.values()), None)
     frames = []
     for ev in run:
-        run.cnet.save(ckpt)
+        run.trainer.save(ckpt)       # with the consistency loss: the whole trainer, so that it resumes
         model = run.export(args.out)
         row = ev.row()
         if val_files or sem_check is not None:
@@ -320,8 +308,7 @@ def main(argv=None):
             m = heldout.validate(col, val_files, args.render_factor)
             row.update({f"val_{k}": round(v, 4) for k, v in m.items()})
         if sem_check is not None:
-            top1 = sem_check.top1(partial(col.colorize, render_factor=args.render_factor))
-            row["semantic_gap_closed"] = round(sem_check.gap_closed(top1), 2)
+            row.update(semantic_options.scores(sem_checks, partial(col.colorize, render_factor=args.render_factor)))
         new = not os.path.exists(log_path)
         with open(log_path, "a", newline="") as fh:
             wr = csv.DictWriter(fh, fieldnames=fieldnames, extrasaction="ignore")

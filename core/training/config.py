@@ -35,6 +35,8 @@ class TrainConfig:
     bn_momentum: float = 0.99
     unfreeze_from: int | None = None
     descriptor_weights: str | None = None
+    consistency_weight: float = 0.0  # > 0: + w * KL(clf(true) || clf(predicted)), see core.training.consistency
+    consistency_classifier: str | None = None    # its frozen Lite0 classifier weights (default: the converted file)
 
     def check(self) -> TrainConfig:
         if self.loss not in HEADS:
@@ -52,6 +54,8 @@ class TrainConfig:
                              f"got {self.small_size}")
         if self.soft_labels < 0 or (self.soft_labels and self.loss != "bins"):
             raise ValueError("soft labels need the bins loss and a sigma > 0 (ab units)")
+        if self.consistency_weight < 0 or (self.consistency_weight and (self.loss != "bins" or self.small_size)):
+            raise ValueError("the consistency loss needs the bins loss, one crop size (no small size), a weight >= 0")
         if self.epochs < 1 or self.batch < 1:
             raise ValueError("epochs and batch must be at least 1")
         return self
@@ -106,6 +110,7 @@ class EpochEvent:
     elapsed: float                   # since the run was created (preparation included)
     eta: float                       # seconds left, estimated from the epochs so far
     steps: int                       # training steps per epoch
+    consistency: float | None = None  # with the consistency loss: its mean KL over the epoch (before the weight)
 
     def row(self) -> dict:
         """The numbers (no pictures), e.g. for a CSV log."""
@@ -114,4 +119,6 @@ class EpochEvent:
             out["heldout_loss"] = round(self.heldout_loss, 5)
         if self.heldout_delta_e is not None:
             out["heldout_delta_e2000"] = round(self.heldout_delta_e, 3)
+        if self.consistency is not None:
+            out["consistency_kl"] = round(self.consistency, 5)
         return out

@@ -24,12 +24,13 @@ def validate(col, files, render_factor):
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
-def semantic_check_of(inputs, train_files):
-    """The :class:`~core.training.semantic.SemanticCheck` of ``--semantic``; refuses photos that are trained on."""
+def semantic_check_of(inputs, train_files, judge: str = "lite0"):
+    """The :class:`~core.training.semantic.SemanticCheck` of ``--semantic`` with the classifier ``judge``;
+    refuses photos that are trained on."""
     files, synsets, clf = inputs
     trained = {os.path.abspath(f) for f in train_files}
     overlap = [f for f in files if os.path.abspath(f) in trained]
     if overlap:
         raise ValueError(f"{len(overlap)} photos of --semantic are also training photos "
                          f"(e.g. {os.path.basename(overlap[0])}): leave them out with --exclude 'imnet_*'")
-    return semantic.SemanticCheck(files, synsets, clf)
+    return semantic.SemanticCheck(files, synsets, clf, judge=judge)

@@ -2,9 +2,13 @@
 
 The engine; its command-line options are in :mod:`core.cli.semantic`.
 
-The ImageNet EfficientNet-Lite0 classifier (``tools/convert_efficientnet.py`` writes its weights) labels
-the colour, the grey and the colorized version of each ``imnet_*`` photo, whose file name carries its
-ImageNet synset. Reported: top-1 of each and the share of the grey -> colour gap the colorizer closes
+An ImageNet EfficientNet-Lite classifier, the *judge* (``tools/convert_efficientnet.py --variant lite0|lite1``
+writes its weights), labels the colour, the grey and the colorized version of each ``imnet_*`` photo, whose
+file name carries its ImageNet synset. The default judge is Lite1 (:data:`DEFAULT_JUDGE`): Lite0 is inside
+the classifier-consistency loss (:mod:`core.training.consistency`), so a model trained with it would be
+judged by the network it was trained to please.
+
+Reported: top-1 of each and the share of the grey -> colour gap the colorizer closes
 (below 0: the colours mislead the classifier). Run it only on photos the model never trained on.
 """
 
@@ -15,16 +19,25 @@ import os
 import numpy as np
 
 INPUT = 224
+JUDGES = ("lite0", "lite1")
+DEFAULT_JUDGE = "lite1"
 
 
-def check_inputs(folder, synsets=None, classifier=None) -> tuple[str, str]:
+def classifier_path(variant: str = DEFAULT_JUDGE):
+    """Where ``tools/convert_efficientnet.py --variant VARIANT`` writes the classifier (gitignored, dev only)."""
+    from core import weights
+    from core.training.effnet import check_variant
+
+    return weights.effnet_classifier_path().with_name(f"efficientnet_{check_variant(variant)}_classifier.weights.h5")
+
+
+def check_inputs(folder, synsets=None, classifier=None, judge: str = DEFAULT_JUDGE) -> tuple[str, str]:
     """The synsets file and the classifier weights for the photos of ``folder`` (the defaults of
     :func:`add_arguments` filled in); ValueError naming the option to set when one is missing."""
-    from core import weights
-
     synsets = synsets or os.path.join(os.path.dirname(os.path.abspath(folder)), "imagenet_synsets.tsv")
-    classifier = classifier or str(weights.effnet_classifier_path())
-    for path, what in ((synsets, "--synsets"), (classifier, "--classifier")):
+    hint = "--classifier" if classifier else f"--classifier, or run tools/convert_efficientnet.py --variant {judge}"
+    classifier = classifier or str(classifier_path(judge))
+    for path, what in ((synsets, "--synsets"), (classifier, hint)):
         if not os.path.isfile(path):
             raise ValueError(f"{path} not found (set {what})")
     return str(synsets), str(classifier)
@@ -43,16 +56,24 @@ def synset_of(path) -> str:
     return os.path.basename(str(path)).split("_")[1]
 
 
-def classifier(weights_path):
-    """The Keras EfficientNet-Lite0 with its 1000-class head, as a batch function on uint8 224 x 224 RGB."""
+def classifier_net(weights_path, variant: str = "lite0"):
+    """The Keras EfficientNet-Lite ``variant`` with its 1000-class head and the ImageNet weights (logits out)."""
+    from core.training.effnet import efficientnet_lite
+
+    net = efficientnet_lite(variant, include_top=True)
+    try:
+        net.load_weights(str(weights_path))
+    except ValueError as e:
+        raise ValueError(f"{weights_path} is not an EfficientNet-{variant.title()} classifier ({e})") from e
+    return net
+
+
+def classifier(weights_path, variant: str = "lite0"):
+    """The classifier of :func:`classifier_net` as a batch function on uint8 RGB at its input size."""
     from core.quiet import import_tensorflow
 
     tf = import_tensorflow()
-
-    from core.training.effnet import efficientnet_lite0
-
-    net = efficientnet_lite0(include_top=True)
-    net.load_weights(str(weights_path))
+    net = classifier_net(weights_path, variant)
     fn = tf.function(net, reduce_retracing=True)
 
     def predict(batch_uint8: np.ndarray) -> np.ndarray:
@@ -66,11 +87,11 @@ def preprocess(batch_uint8: np.ndarray) -> np.ndarray:
     return (batch_uint8.astype(np.float32) - 127.0) / 128.0
 
 
-def to_input(rgb: np.ndarray) -> np.ndarray:
-    """An RGB photo resized (bilinear) to the classifier's 224 x 224 input, uint8."""
+def to_input(rgb: np.ndarray, size: int = INPUT) -> np.ndarray:
+    """An RGB photo resized (bilinear) to the classifier's ``size`` x ``size`` input, uint8."""
     from PIL import Image
 
-    return np.asarray(Image.fromarray(rgb).resize((INPUT, INPUT), Image.BILINEAR))
+    return np.asarray(Image.fromarray(rgb).resize((size, size), Image.BILINEAR))
 
 
 class SemanticCheck:
@@ -78,9 +99,10 @@ class SemanticCheck:
     synset is known), computed once; :meth:`top1` then scores any colorizer, e.g. a model after every
     training epoch. Keeps the grey photos in memory (about 130 kB each at the data's 208 px)."""
 
-    def __init__(self, files, synsets_path, weights_path, batch: int = 32):
+    def __init__(self, files, synsets_path, weights_path, batch: int = 32, judge: str = "lite0"):
         from core import load_image
         from core.lab import to_grey_rgb
+        from core.training.effnet import input_size
 
         index = synset_index(synsets_path)
         self.files = [f for f in files
@@ -89,14 +111,16 @@ class SemanticCheck:
             raise ValueError("no imnet_* photos with a known synset")
         self.labels = np.array([index[synset_of(f)] for f in self.files])
         self.batch = batch
-        self.predict = classifier(weights_path)
+        self.judge = judge
+        self.size = input_size(judge)
+        self.predict = classifier(weights_path, judge)
         colour, self.greys = [], []
         for f in self.files:
             ref = load_image(f)
-            colour.append(to_input(ref))
+            colour.append(to_input(ref, self.size))
             self.greys.append(to_grey_rgb(ref))
         self.colour = self._top1(colour)
-        self.grey = self._top1([to_input(g) for g in self.greys])
+        self.grey = self._top1([to_input(g, self.size) for g in self.greys])
 
     def _top1(self, inputs: list[np.ndarray]) -> float:
         hits = 0
@@ -108,10 +132,17 @@ class SemanticCheck:
         """Top-1 (in %) on the colorizations ``colorize_grey(grey RGB) -> RGB`` of the grey photos."""
         inputs = []
         for i, grey in enumerate(self.greys):
-            inputs.append(to_input(colorize_grey(grey)))
+            inputs.append(to_input(colorize_grey(grey), self.size))
             if progress:
                 progress(i + 1, len(self.greys))
         return self._top1(inputs)
+
+    def top1_of(self, colorized: list[np.ndarray]) -> float:
+        """Top-1 (in %) on colorizations made already, one per grey photo in order (several judges of the
+        same photos then colorize once)."""
+        if len(colorized) != len(self.greys):
+            raise ValueError(f"expected {len(self.greys)} colorizations, got {len(colorized)}")
+        return self._top1([to_input(rgb, self.size) for rgb in colorized])
 
     def gap_closed(self, top1: float) -> float:
         """The share (in %) of the grey -> colour top-1 gap that ``top1`` closes (100 = as good as true
@@ -121,13 +152,13 @@ class SemanticCheck:
 
 
 def semantic_check(files, synsets_path, weights_path, models, render_factor=None, progress=None,
-                   batch: int = 32) -> dict[str, float]:
+                   batch: int = 32, judge: str = "lite0") -> dict[str, float]:
     """Top-1 (in %) of the classifier on the colour photos ("colour"), their grey versions ("grey") and
     each model's colorization of the grey version, plus ``gap_closed_<model>`` in % (see
     :meth:`SemanticCheck.gap_closed`). ``progress(i, n)`` is called once per photo and model."""
     from core import colorize
 
-    check = SemanticCheck(files, synsets_path, weights_path, batch)
+    check = SemanticCheck(files, synsets_path, weights_path, batch, judge)
     out: dict[str, float] = {"colour": check.colour, "grey": check.grey, "n": len(check.files)}
     for m in models:
         out[m] = check.top1(lambda grey, m=m: colorize(grey, model=m, render_factor=render_factor), progress)

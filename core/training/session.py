@@ -62,12 +62,16 @@ class TrainingRun:
     ``cancel`` (a threading.Event) is looked at after every batch; ``progress(epoch, step, steps)``
     is called after every batch (epoch 1-based). ``cnet`` and ``start_epoch`` continue an earlier run
     (``compiled``: ``cnet`` comes with its optimizer, as a checkpoint does). ``descriptor_cache``: an .npz
-    file keeping the descriptors of ``data.names`` between runs."""
+    file keeping the descriptors of ``data.names`` between runs; ``target_cache`` the same for the class
+    distributions of the consistency loss (``config.consistency_weight`` > 0, :mod:`core.training.consistency`).
+    ``cnet`` may be the trainer of such a run (its checkpoint): :attr:`trainer` is the model that is fitted and
+    checkpointed, :attr:`cnet` the colour network inside it that is exported."""
 
     def __init__(self, config: TrainConfig, data: TrainingData, *, log: Callable[[str], None] = print,
                  cancel: threading.Event | None = None,
                  progress: Callable[[int, int, int], None] | None = None, cnet=None, compiled: bool = False,
-                 start_epoch: int = 0, descriptor_cache: str | None = None, verbose: int = 0):
+                 start_epoch: int = 0, descriptor_cache: str | None = None, target_cache: str | None = None,
+                 verbose: int = 0):
         import keras
 
         from core.training import network
@@ -103,11 +107,11 @@ class TrainingRun:
             self.wpath = str(c.descriptor_weights or descriptor_weights_file()) if c.uses_effnet else None
             self.descriptor = network.descriptor_model(self.wpath) if c.with_descriptor else None
             desc = None
+            names = [os.path.abspath(n) for n in data.names] if data.names else None
             heldout = [(t, fit_to_stride(rgb)) for t, rgb in data.heldout]
             self.heldout = heldout
             held_desc = None
             if self.descriptor is not None:
-                names = [os.path.abspath(n) for n in data.names] if data.names else None
                 desc = compute_descriptors(data.photos, self.descriptor, names,
                                            descriptor_cache if names else None, log)
                 if heldout:
@@ -127,6 +131,16 @@ class TrainingRun:
 
             if cnet is None:
                 cnet = build_colour_net(c, self.quant.n_bins, self.wpath)
+            from core.training import consistency
+
+            cnet, trainer = consistency.unwrap(cnet)     # a checkpoint of a run with the consistency loss
+            compiled = compiled and (trainer is not None) == bool(c.consistency_weight)
+            loss = _bin_loss(c, self.centres)
+            if c.consistency_weight:
+                clf = consistency.classifier(consistency.classifier_weights(c.consistency_classifier))
+                p_true = consistency.class_targets(data.photos, clf, c.size, names, target_cache if names else None,
+                                                   log)
+                self.maker = consistency.WithTargets(self.maker, p_true)
             if not compiled:
                 if c.arch == "pyramid":
                     from core.training import pyramid
@@ -137,15 +151,15 @@ class TrainingRun:
                         pyramid.unfreeze(cnet, c.unfreeze_from)
                 sched = keras.optimizers.schedules.CosineDecay(c.lr, decay_steps=max(1, self.steps * c.epochs),
                                                                alpha=0.05)
-                if c.loss == "mse":
-                    loss = keras.losses.MeanSquaredError()
-                elif c.soft_labels:
-                    from core.training.network import SoftBinCrossentropy
-
-                    loss = SoftBinCrossentropy(self.centres / lab.AB_SCALE, c.soft_labels / lab.AB_SCALE)
-                else:
-                    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
                 cnet.compile(optimizer=keras.optimizers.Adam(sched), loss=loss)
+                trainer = None
+                if c.consistency_weight:
+                    trainer = consistency.trainer(cnet, clf, self.centres / lab.AB_SCALE, c.temperature, self.prior,
+                                                  c.prior_strength, c.chroma_gain)
+                    consistency.compile_trainer(trainer, loss, c.consistency_weight, keras.optimizers.Adam(sched))
+            elif trainer is not None:
+                cnet.compile(loss=loss)                  # for the held-out loss; the trainer keeps the optimizer
+            self.trainer = trainer if trainer is not None else cnet   # the model that fit() trains
             self.cnet = cnet
 
         self.grey_delta_e = None
@@ -194,7 +208,12 @@ class TrainingRun:
         from core.training.data import make_dataset
 
         c = self.config
-        ds = make_dataset(self.maker, c.with_descriptor).repeat()
+        if self.trainer is not self.cnet:
+            from core.training.consistency import dataset
+
+            ds = dataset(self.maker, c.with_descriptor).repeat()
+        else:
+            ds = make_dataset(self.maker, c.with_descriptor).repeat()
         watch = _watch_callback(self)
         for epoch in range(self.start_epoch, c.epochs):
             if self.cancel_event.is_set():
@@ -202,16 +221,18 @@ class TrainingRun:
                 return
             t = time.monotonic()
             watch.epoch, watch.t_epoch = epoch + 1, t
-            hist = self.cnet.fit(ds, steps_per_epoch=self.steps, epochs=epoch + 1, initial_epoch=epoch,
+            hist = self.trainer.fit(ds, steps_per_epoch=self.steps, epochs=epoch + 1, initial_epoch=epoch,
                                  verbose=self.verbose, callbacks=[watch], shuffle=False)
             if self.cancel_event.is_set():
                 self.cancelled = True
                 return
             loss = float(hist.history["loss"][-1])
+            kl = hist.history.get("classes_loss")
             held_loss, held_de, previews = self.heldout_scores()
             self.epoch_seconds.append(time.monotonic() - t)
             ev = EpochEvent(epoch + 1, c.epochs, loss, held_loss, held_de, previews, self.epoch_seconds[-1],
-                            time.monotonic() - self.t0, self.eta(epoch + 1), self.steps)
+                            time.monotonic() - self.t0, self.eta(epoch + 1), self.steps,
+                            None if kl is None else float(kl[-1]))
             self.events.append(replace(ev, previews=[]))
             yield ev
 
@@ -231,6 +252,19 @@ class TrainingRun:
     def export(self, out=None):
         """The clean inference model (see :func:`export_model`)."""
         return export_model(self.cnet, self.config, self.descriptor, self.prior, out)
+
+
+def _bin_loss(c: TrainConfig, centres):
+    """The loss of the colour network's own output (the head's)."""
+    import keras
+
+    if c.loss == "mse":
+        return keras.losses.MeanSquaredError()
+    if c.soft_labels:
+        from core.training.network import SoftBinCrossentropy
+
+        return SoftBinCrossentropy(centres / lab.AB_SCALE, c.soft_labels / lab.AB_SCALE)
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
 def _watch_callback(run: TrainingRun):
