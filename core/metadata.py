@@ -19,7 +19,7 @@ import functools
 import json
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
 DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
@@ -34,7 +34,7 @@ class Meta:
     """The facts of a source file that its result keeps (all optional)."""
 
     dpi: tuple[float, float] | None = None
-    icc: bytes | None = None               # the ICC profile as stored (RGB profiles only are written)
+    icc: bytes | None = field(default=None, repr=False)    # the ICC profile as stored (only RGB ones written)
     date: str | None = None                # EXIF DateTimeOriginal ("YYYY:MM:DD HH:MM:SS")
     make: str | None = None                # EXIF camera or scanner maker
     model: str | None = None               # ... and model
