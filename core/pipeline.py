@@ -50,7 +50,8 @@ def colorize_photo(rgb: np.ndarray, model: str, render_factor: int | None = None
 
 def master_lightness(rgb: np.ndarray, rgb16: np.ndarray) -> np.ndarray:
     """L (H, W) float32 of the 16-bit ``rgb16`` (uint16, H x W x 3, or H x W grey) at full precision, except
-    where the 8-bit ``rgb`` differs from it by more than rounding (a repaired pixel): there ``rgb``'s L."""
+    where the 8-bit ``rgb`` differs from it by more than two levels (more than any rounding or truncation
+    to 8 bits, or the grey of a colour master: a repaired pixel, a drawn label): there ``rgb``'s L."""
     rgb = np.asarray(rgb)
     rgb16 = np.asarray(rgb16)
     if rgb16.dtype != np.uint16 or rgb16.shape[:2] != rgb.shape[:2]:
@@ -60,7 +61,7 @@ def master_lightness(rgb: np.ndarray, rgb16: np.ndarray) -> np.ndarray:
     L = lab.lightness(rgb16)
     changed = np.zeros(rgb.shape[:2], bool)
     for c in range(3):                      # one channel at a time: bounded memory at 40 MP
-        changed |= np.abs((rgb16[..., c] >> 8).astype(np.int16) - rgb[..., c].astype(np.int16)) > 1
+        changed |= np.abs(rgb16[..., c].astype(np.int32) - rgb[..., c].astype(np.int32) * 257) > 2 * 257
     if changed.any():
         L[changed] = lab.lightness(rgb)[changed]
     return L
