@@ -66,7 +66,10 @@ def main(argv=None) -> int:
     deep = results["16-bit (rgb16=...)"]
     meta = Meta(dpi=(1200.0, 1200.0), date="1952:06:01 10:30:00", make="Epson", model="Perfection V850")
     facts = {"model": args.model, "render_factor": None, "hints": False, "restore": False}
-    print("\n| format | bits | encode seconds | file size |")
+    import inspect
+
+    level = inspect.signature(outputs.encode).parameters["compress_level"].default
+    print(f"\n| format (PNG compression level {level}) | bits | encode seconds | file size |")
     print("| --- | --- | --- | --- |")
     for fmt in outputs.FORMATS:
         t0 = time.perf_counter()
