@@ -51,7 +51,7 @@ def to_bits(rgb: np.ndarray, bits: int) -> np.ndarray:
 
 
 def encode(rgb: np.ndarray, fmt: str, meta: Meta | None = None, facts: dict | None = None,
-           text: dict[str, str] | None = None, compress_level: int = 6) -> bytes:
+           text: dict[str, str] | None = None, compress_level: int = 1) -> bytes:
     """The file of one result ``rgb`` (H x W x 3, uint8 or uint16) in ``fmt`` (:data:`FORMATS`).
 
     ``meta``: the source's DPI, ICC profile and EXIF date/camera, kept (an RGB profile, else the file is

@@ -4,14 +4,17 @@ load (:func:`core.images.load_master`: 16-bit photos keep 16 bits) -> kind (grey
 and vibrance (:func:`core.pipeline.colorize_photo`, the same path as ``python -m core colorize``) -> the result
 file (:func:`core.outputs.encode`: PNG with a provenance text chunk, or TIFF/JPEG with it in XMP; the source's
 metadata and the AI-coloured mark in every format) -> temporary name -> rename.
-Each worker uses one CPU thread, so a result does not depend on the engine or on how many workers run.
+Each worker uses one compute thread, so a result does not depend on the engine or on how many workers run; the
+file is encoded on a second thread while the model works out the photo's uncertainty (the same bytes).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 from core.batch.plan import Job, Settings
@@ -86,6 +89,19 @@ def uncertainty_text(rgb, settings: Settings) -> str:
     return f"{guide.uncertainty_score(u):.4f}"
 
 
+_ENCODER: list[ThreadPoolExecutor] = []
+_ENCODER_LOCK = threading.Lock()
+
+
+def _encoder() -> ThreadPoolExecutor:
+    """The process's one encoding thread: a result's file is compressed while the model works out the photo's
+    uncertainty. The bytes are the same as when encoded in line."""
+    with _ENCODER_LOCK:
+        if not _ENCODER:
+            _ENCODER.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode"))
+        return _ENCODER[0]
+
+
 def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
     """Colorize one photo into ``dst/job.output``; every problem with the photo becomes a "failed" result,
     a problem writing into DST a result with ``stop=True`` (it would hit every photo: the run stops)."""
@@ -109,8 +125,10 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
         deep = master.rgb16 if fmt in ("png16", "tiff") else None       # png and jpeg are 8-bit
         out = colorize_photo(rgb, settings.model, settings.render_factor, vibrance=settings.vibrance, rgb16=deep)
         text = provenance(job.key, settings, kind) if fmt in ("png", "png16") else None
-        data = outputs.encode(out, fmt, master.meta, facts_of(job.key, settings, kind), text=text)
-        unsure = uncertainty_text(rgb, settings)
+        encoding = _encoder().submit(outputs.encode, out, fmt, master.meta, facts_of(job.key, settings, kind),
+                                     text=text)
+        unsure = uncertainty_text(rgb, settings)        # meanwhile (zlib lets go of the GIL): another forward pass
+        data = encoding.result()
     except (ImageError, HintError) as e:
         return result(job, "failed", seconds=time.perf_counter() - t0, message=str(e))
     except MemoryError:
