@@ -74,7 +74,7 @@ def test_navigation_comes_before_the_slow_imports():
     """The entry script and what its run does before st.navigation pull in Streamlit only (no core, no
     scikit-image, no SciPy): the sidebar shows the app's pages at once; the slow imports follow under a spinner."""
     for mod in ("ui/navigation.py", "ui/presentation.py", "ui/address.py"):
-        assert _module_imports(ROOT / mod) <= {"importlib", "sys", "streamlit", "ui"}, mod
+        assert _module_imports(ROOT / mod) <= {"importlib", "sys", "pathlib", "streamlit", "ui"}, mod
     assert _module_imports(Path(APP)) == {"os", "ui"}
     tree = ast.parse((ROOT / "ui/navigation.py").read_text())
     main = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main")
@@ -99,3 +99,12 @@ def test_the_first_page_does_not_load_tensorflow(tmp_path):
     out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+def test_the_favicon_file_is_the_drawn_icon():
+    import numpy as np
+    from PIL import Image
+
+    from core.figures.samples import app_icon
+
+    assert np.array_equal(np.asarray(Image.open(navigation.APP_ICON).convert("RGB")), app_icon())

@@ -253,9 +253,9 @@ def test_page_opens(tab, number, slug, path, title):
 
 
 def test_a_fresh_servers_first_visit_by_a_deep_link(browser, autoencoder_path, tmp_path):
-    """Issue 24: on a server nobody had visited yet, ``/colorize?samples=camera`` (a reload or a bookmark after a
-    restart) showed Streamlit's list of the files in ``pages/`` and ignored ``?samples=``: Streamlit 1.67 ran
-    ``pages/1_colorize.py`` without ``streamlit_app.py`` (see ui/navigation.py). Its own server, never warmed."""
+    """Issue 24: on a server nobody had visited yet, a page's address with ``?samples=`` (a reload or a bookmark
+    after a restart) showed Streamlit's list of the files in ``pages/`` and ignored ``?samples=``: Streamlit 1.67
+    ran ``pages/2_compare.py`` without ``streamlit_app.py`` (see ui/navigation.py). Its own server, never warmed."""
     (tmp_path / "home").mkdir()
     server = AppServer(tmp_path / "streamlit.log", server_env(tmp_path / "home", autoencoder_path))
     context = None
@@ -265,15 +265,16 @@ def test_a_fresh_servers_first_visit_by_a_deep_link(browser, autoencoder_path, t
         context.set_default_timeout(60_000)
         watch = Watch()
         watch.attach(context)
-        watch.allow_deep_link_probe(server.url, "/colorize")
+        watch.allow_deep_link_probe(server.url, "/compare")
         page = context.new_page()
-        page.goto("/colorize?samples=camera")
-        heading(page, "Colorize").wait_for(timeout=TIMEOUT_MS)
-        page.get_by_role("button", name="Clear the photo").wait_for(timeout=TIMEOUT_MS)      # ?samples= taken
+        page.goto("/compare?samples=camera")
+        heading(page, "Compare").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text(re.compile(r"^Models: .* render factor")).wait_for(timeout=TIMEOUT_MS)   # a photo is there
+        assert page.get_by_text("No photo yet").count() == 0                                    # ?samples= taken
         titles = [t.split("\n")[-1] for t in page.locator(NAV_LINK).all_inner_texts()]
         assert titles == NAV_ORDER, titles                 # not "streamlit app", "colorize", "compare", …
         assert page.get_by_role("switch", name="Presentation mode").count() == 1
-        assert "Colorization Studio" in page.title() or "Colorize" in page.title(), page.title()
+        assert "samples=camera" in page.url, page.url
         assert_no_exception(page)
         watch.assert_clean()
     finally:

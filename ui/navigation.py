@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import streamlit as st
 
@@ -49,6 +50,9 @@ PAGES = [
 HEAVY_MODULES = ("ui.photos", "ui.widgets", "ui.training", "ui.results")
 STARTING = "Starting Colorization Studio: the first visit after a restart takes a few seconds…"
 
+# The favicon: core.figures.samples.app_icon() drawn once into this file (drawing it needs scikit-image, too slow
+# before the navigation; a test checks the file is that drawing)
+APP_ICON = Path(__file__).resolve().parent / "app_icon.png"
 ENTRY_MARK = "_studio_entry_ran"      # set by main() right before page.run(), taken by require_app()
 
 
@@ -81,18 +85,15 @@ def main() -> None:
 
     st.set_page_config(
         page_title="Colorization Studio",
+        page_icon=str(APP_ICON),        # before st.navigation: else the page's material icon is fetched from a CDN
         layout="wide" if presentation.presentation_mode() else "centered",
         menu_items={"About": "Colorization Studio: an autoencoder that colours grey photos, for the classroom."},
     )
     page = navigation()
     warm_up()
 
-    from PIL import Image
-
-    from core.figures.samples import app_icon
     from ui import address, photos, training
 
-    st.set_page_config(page_icon=Image.fromarray(app_icon()))   # drawn here: a material icon comes from a CDN
     photos.restore_from_address()
     training.collect()             # a finished training run's model joins this session's model choice
     presentation.sidebar()
