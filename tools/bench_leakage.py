@@ -234,7 +234,7 @@ def main(argv=None) -> int:
     ap.add_argument("--gain", default=None, help="a folder of colour photos: also the 10-hint score on its "
                     "held-out photos (bsds_2*, imnet_*)")
     ap.add_argument("--limit", type=int, default=40, help="photos for --gain (evenly spaced)")
-    ap.add_argument("--per-object", action="store_true", help="also a table per object (the shipped settings)")
+    ap.add_argument("--per-object", action="store_true", help="also a table per object")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     t0 = time.perf_counter()
@@ -247,7 +247,7 @@ def main(argv=None) -> int:
     print(f"{len(prepared)} objects, {len(photos)} photos for the gain ({time.perf_counter() - t0:.0f} s)",
           file=sys.stderr, flush=True)
     variants = [("shipped", {})] + [parse_variant(v) for v in args.variant]
-    rows = []
+    rows, per = [], []
     for name, params in variants:
         scores = np.array([[measure(p, c, **params) for c in COLOURS] for p in prepared])   # (objects, colours, 3)
         cells = [name, f"{scores[..., 0].mean():.2f}", f"{100 * scores[..., 1].mean():.1f} %",
@@ -255,11 +255,13 @@ def main(argv=None) -> int:
         if photos:
             cells.append(f"{gain(photos, **params):.3f}")
         rows.append(cells)
+        per.append(scores.mean(1))
         print(f"  {name} done", file=sys.stderr, flush=True)
-        if args.per_object and name == "shipped":
-            per = [[f"{p['photo']}: {p['name']}", f"{s[:, 0].mean():.2f}", f"{100 * s[:, 1].mean():.1f} %",
-                    f"{100 * s[:, 2].mean():.1f} %"] for p, s in zip(prepared, scores, strict=True)]
-            print(table(["object (3 colours)", "leak ΔE", "leak > 5", "coverage"], per) + "\n", flush=True)
+    if args.per_object:
+        head = ["object (mean of 3 colours)"] + [f"{k}: {n}" for k in ("leak ΔE", "coverage") for n, _ in variants]
+        lines = [[f"{p['photo']}: {p['name']}"] + [f"{s[i, 0]:.2f}" for s in per]
+                 + [f"{100 * s[i, 2]:.0f} %" for s in per] for i, p in enumerate(prepared)]
+        print(table(head, lines) + "\n", flush=True)
     head = ["settings", "leak ΔE2000", f"outside changed > {CHANGED:g}", "coverage"]
     if photos:
         head.append(f"10 hints × automatic ({len(photos)} held-out photos)")
