@@ -74,7 +74,7 @@ def test_navigation_comes_before_the_slow_imports():
     """The entry script and what its run does before st.navigation pull in Streamlit only (no core, no
     scikit-image, no SciPy): the sidebar shows the app's pages at once; the slow imports follow under a spinner."""
     for mod in ("ui/navigation.py", "ui/presentation.py", "ui/address.py"):
-        assert _module_imports(ROOT / mod) <= {"importlib", "sys", "pathlib", "streamlit", "ui"}, mod
+        assert _module_imports(ROOT / mod) <= {"importlib", "sys", "time", "pathlib", "streamlit", "ui"}, mod
     assert _module_imports(Path(APP)) == {"os", "ui"}
     tree = ast.parse((ROOT / "ui/navigation.py").read_text())
     main = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main")
