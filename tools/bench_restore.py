@@ -86,25 +86,26 @@ def tune(items) -> dict:
         clean = g if i % 2 else damaged(g, i, grain_only=True)[0]
         probs_c.append(engine.probability(engine._lightness01(np.repeat(clean[..., None], 3, 2))))
     rows = []
-    for t in (0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999):
-        for min_area in (1, 5):
-            engine.MIN_AREA = min_area
-            c = np.zeros(4, np.int64)
-            for p, m in probs_d:
-                c += tolerant_counts(engine._mask_of(p, t, engine.DILATE, True, True), m)
-            clean = [engine._mask_of(p, t, engine.DILATE, True, True).mean() for p in probs_c]
-            rows.append({"threshold": round(float(t), 2), "min_area": min_area, "f1": f1_of(c),
-                         "clean_mask_mean": float(np.mean(clean)), "clean_mask_p95": float(np.quantile(clean, 0.95))})
+    grid = [(t, s, a) for t in (0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999) for s in (0.0, 0.999, 0.9995)
+            for a in (1, 5)]
+    for t, seed, min_area in grid:
+        engine.MIN_AREA = min_area
+        c = np.zeros(4, np.int64)
+        for p, m in probs_d:
+            c += tolerant_counts(engine._mask_of(p, t, engine.DILATE, True, True, max(t, seed)), m)
+        clean = [engine._mask_of(p, t, engine.DILATE, True, True, max(t, seed)).mean() for p in probs_c]
+        rows.append({"threshold": float(t), "seed": float(max(t, seed)), "min_area": min_area, "f1": f1_of(c),
+                     "clean_mask_mean": float(np.mean(clean)), "clean_mask_p95": float(np.quantile(clean, 0.95))})
     ok = [r for r in rows if r["clean_mask_mean"] <= 0.002 and r["clean_mask_p95"] <= 0.005]
     best = dict(max(ok or rows, key=lambda r: r["f1"]))
     engine.MIN_AREA = best["min_area"]
     gains = {}
     for dilate in (0, 1, 2):                         # the dilation that repairs best (PSNR), at that threshold
-        old = engine.DILATE, engine.THRESHOLD
-        engine.DILATE, engine.THRESHOLD = dilate, best["threshold"]
+        old = engine.DILATE, engine.THRESHOLD, engine.SEED
+        engine.DILATE, engine.THRESHOLD, engine.SEED = dilate, best["threshold"], best["seed"]
         gains[dilate] = float(np.mean([psnr(g, restore_grey(damaged(g, i)[0])) - psnr(g, damaged(g, i)[0])
                                        for i, (_, _, g) in enumerate(items)]))
-        engine.DILATE, engine.THRESHOLD = old
+        engine.DILATE, engine.THRESHOLD, engine.SEED = old
     best["dilate"] = max(gains, key=gains.get)
     best["psnr_gain_by_dilate"] = gains
     return {"best": best, "grid": rows}
@@ -209,14 +210,25 @@ def main(argv=None) -> int:
     ap.add_argument("--tune", action="store_true", help="choose the threshold on the tuning half")
     ap.add_argument("--big", action="store_true", help="also the 40 MP memory measurement")
     ap.add_argument("--json", default=None, help="write the results here too")
+    ap.add_argument("--model", default=None, help="another detector file (default: the shipped one)")
+    ap.add_argument("--threshold", type=float, default=None, help="override the threshold (and --seed)")
+    ap.add_argument("--seed", type=float, default=None, help="override the hysteresis seed probability")
     args = ap.parse_args(argv)
     data = Path(args.data)
     if not data.is_dir():
         print(f"skipped: {data} is absent (the held-out photos live there)")
         return 0
+    import os
+
     from core.quiet import import_tensorflow
 
+    if args.model:
+        os.environ["COLORIZER_RESTORE_MODEL"] = args.model
     import_tensorflow()
+    from core.restore import engine
+
+    engine.THRESHOLD = engine.THRESHOLD if args.threshold is None else args.threshold
+    engine.SEED = engine.SEED if args.seed is None else args.seed
     groups = {"tune": [], "report": []}
     for group, name, g in photos(data):
         if len(groups[group]) < args.n:
@@ -228,12 +240,14 @@ def main(argv=None) -> int:
         from core.restore import engine
 
         engine.THRESHOLD, engine.MIN_AREA = res["tune"]["threshold"], res["tune"]["min_area"]
+        engine.SEED = res["tune"]["seed"]
         engine.DILATE = res["tune"]["dilate"]
     import cv2
 
     from core.restore import engine
 
-    res["settings"] = {"threshold": engine.THRESHOLD, "min_area": engine.MIN_AREA, "dilate": engine.DILATE,
+    res["settings"] = {"threshold": engine.THRESHOLD, "seed": engine.SEED, "min_area": engine.MIN_AREA,
+                       "dilate": engine.DILATE,
                        "inpaint": "ns" if engine.INPAINT_METHOD == cv2.INPAINT_NS else "telea",
                        "model": str(engine.model_path())}
     res["report"] = report(groups["report"])

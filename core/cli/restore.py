@@ -14,7 +14,7 @@ from pathlib import Path
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m core train-restore",
                                  description="train the scratch and dust detector on synthetic damage")
-    ap.add_argument("--data", required=True, help="folder of colour photos (bsds_2* and imnet_* are held out)")
+    ap.add_argument("--data", help="folder of colour photos (bsds_2* and imnet_* are held out)")
     ap.add_argument("--out", default="models/restore_detector.keras", help="the trained model (no optimizer)")
     ap.add_argument("--steps", type=int, default=3000, help="training steps in all (default 3000)")
     ap.add_argument("--checkpoint-dir", default="runs/restore", help="checkpoints, state, log.csv; resumes")
@@ -25,7 +25,19 @@ def main(argv=None) -> int:
     ap.add_argument("--minutes", type=float, default=None, help="stop (saved) after this wall time")
     ap.add_argument("--threads", type=int, default=2, help="TensorFlow threads (default 2)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lr", type=float, default=2e-3, help="initial learning rate (cosine decay)")
+    ap.add_argument("--init", default=None, help="start from the weights of this detector (fine-tune)")
+    ap.add_argument("--hard-every", type=int, default=0,
+                    help="mine hard negatives on the clean photos every N steps (0: never)")
+    ap.add_argument("--p-hard", type=float, default=0.5, help="share of crops around a hard negative")
+    ap.add_argument("--combine", nargs="+", metavar="FILE", default=None,
+                    help="train nothing: write to --out one detector that needs all of these to agree")
     args = ap.parse_args(argv)
+    if args.combine:
+        return _combine(args.combine, args.out)
+    if not args.data:
+        print("error: --data DIR is needed (a folder of colour photos), or --combine FILE ...", file=sys.stderr)
+        return 2
     if not Path(args.data).is_dir():
         print(f"error: {args.data}: no such folder", file=sys.stderr)
         return 2
@@ -46,8 +58,28 @@ def main(argv=None) -> int:
     try:
         run(args.data, args.out, args.steps, args.checkpoint_dir, batch_size=args.batch_size, size=args.size,
             max_photos=args.max_photos, save_every=args.save_every, minutes=args.minutes, seed=args.seed,
+            lr=args.lr, init=args.init, hard_every=args.hard_every, p_hard=args.p_hard,
             log=lambda m: print(m, flush=True))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _combine(files, out) -> int:
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        print(f"error: {missing[0]}: no such detector file", file=sys.stderr)
+        return 2
+    from core.quiet import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    from core.restore.network import agreeing
+
+    model = agreeing([keras.saving.load_model(f, compile=False) for f in files])
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    print(f"saved {out}: {len(files)} detectors that must agree, {model.count_params():,} parameters")
     return 0

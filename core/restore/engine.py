@@ -1,11 +1,12 @@
 """Detect and fill scratches and dust (see :mod:`core.restore` for the public API).
 
 Detection: the tiny U-Net of :mod:`core.restore.network` gives a damage probability from the lightness;
-it is thresholded at :data:`THRESHOLD` (chosen on held-out synthetic data so that clean photos keep well
-under 0.5 % of their pixels: tools/bench_restore.py --tune), components smaller than :data:`MIN_AREA`
-pixels are dropped, and what is left is dilated by :data:`DILATE` px so that the fill also covers the
-soft edge of a scratch. Filling: OpenCV's Navier-Stokes inpainting of the masked pixels only; every pixel outside
-the mask is copied from the input unchanged.
+it is thresholded at :data:`THRESHOLD` with hysteresis (a component is kept only if one of its pixels
+reaches :data:`SEED`; both chosen on held-out synthetic data so that clean photos keep well under 0.5 %
+of their pixels: tools/bench_restore.py --tune), components smaller than :data:`MIN_AREA` pixels are
+dropped, and what is left is dilated by :data:`DILATE` px so that the fill also covers the soft edge of a
+scratch. Filling: OpenCV's Navier-Stokes inpainting of the masked pixels only; every pixel outside the
+mask is copied from the input unchanged.
 
 Big scans are cut into tiles of :data:`TILE` px with a :data:`MARGIN` px border of context on every side
 (detection and filling both see the border; only the tile's core is written), so memory stays bounded
@@ -25,7 +26,8 @@ import numpy as np
 from core.restore.network import MULTIPLE
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "restore_detector.keras"
-THRESHOLD = 0.995        # damage probability at strength 1 (tools/bench_restore.py --tune; docs/restoration.md)
+THRESHOLD = 0.99         # damage probability at strength 1 (tools/bench_restore.py --tune; docs/restoration.md)
+SEED = 0.0               # a component needs one pixel this sure (hysteresis; 0: off, measured in docs/restoration.md)
 MIN_AREA = 5             # components of fewer pixels are not damage
 DILATE = 1               # px of dilation of the mask at strength 1
 SCRATCH_LENGTH = 12      # a component whose bounding box is at least this long is a scratch, else dust
@@ -111,14 +113,15 @@ def probability(light: np.ndarray) -> np.ndarray:
     return p[0, :h, :w, 0]
 
 
-def _params(strength: float) -> tuple[float, int]:
+def _params(strength: float) -> tuple[float, float, int]:
     s = float(strength)
     if not 0.0 <= s <= 1.0 or s != s:
         raise ValueError(f"strength must be between 0 and 1, got {strength}")
-    return 1.0 - s * (1.0 - THRESHOLD), (DILATE if s >= 0.5 else 0)
+    return 1.0 - s * (1.0 - THRESHOLD), 1.0 - s * (1.0 - max(SEED, THRESHOLD)), (DILATE if s >= 0.5 else 0)
 
 
-def _mask_of(prob: np.ndarray, threshold: float, dilate: int, scratches: bool, dust: bool) -> np.ndarray:
+def _mask_of(prob: np.ndarray, threshold: float, dilate: int, scratches: bool, dust: bool,
+             seed: float | None = None) -> np.ndarray:
     raw = (prob >= threshold).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(raw, connectivity=8)
     if n <= 1:
@@ -126,7 +129,8 @@ def _mask_of(prob: np.ndarray, threshold: float, dilate: int, scratches: bool, d
     area = stats[:, cv2.CC_STAT_AREA]
     length = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     is_scratch = length >= SCRATCH_LENGTH
-    keep = (area >= MIN_AREA) & ((is_scratch & scratches) | (~is_scratch & dust))
+    sure = np.bincount(labels.ravel(), weights=(prob >= (threshold if seed is None else seed)).ravel(), minlength=n)
+    keep = (area >= MIN_AREA) & (sure >= 1) & ((is_scratch & scratches) | (~is_scratch & dust))
     keep[0] = False
     mask = keep[labels].astype(np.uint8)
     if dilate > 0 and mask.any():
@@ -143,7 +147,7 @@ def _tiles(h: int, w: int):
 
 
 def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bool):
-    threshold, dilate = _params(strength)
+    threshold, seed, dilate = _params(strength)
     h, w = rgb.shape[:2]
     mask = np.zeros((h, w), bool)
     out = rgb.copy() if fill else None
@@ -152,7 +156,7 @@ def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bo
     grey = _is_grey(rgb)
     for (y0, y1, x0, x1), (Y0, Y1, X0, X1) in _tiles(h, w):
         crop = rgb[Y0:Y1, X0:X1]
-        m = _mask_of(probability(_lightness01(crop)), threshold, dilate, scratches, dust)
+        m = _mask_of(probability(_lightness01(crop)), threshold, dilate, scratches, dust, seed)
         core = (slice(y0 - Y0, y1 - Y0), slice(x0 - X0, x1 - X0))
         mc = m[core]
         if not mc.any():

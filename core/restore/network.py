@@ -18,7 +18,7 @@ def _conv(x, n, name):
     return layers.Conv2D(n, 3, padding="same", activation="relu", name=name)(x)
 
 
-def build(widths=WIDTHS) -> keras.Model:
+def build(widths=WIDTHS, name: str = "restore_detector") -> keras.Model:
     inp = keras.Input((None, None, 1), name="lightness")
     x = _conv(inp, widths[0], "enc0")
     skips = [x]
@@ -33,7 +33,24 @@ def build(widths=WIDTHS) -> keras.Model:
         x = _conv(x, widths[i], f"dec{i}")
     x = layers.Concatenate(name="with_input")([x, inp])
     out = layers.Conv2D(1, 1, activation="sigmoid", name="damage")(x)
-    return keras.Model(inp, out, name="restore_detector")
+    return keras.Model(inp, out, name=name)
+
+
+def agreeing(models) -> keras.Model:
+    """One model from several trained detectors: the damage probability is the *lowest* of theirs, so a
+    pixel counts as damage only where all of them agree (each one's own false alarms on real structure
+    mostly differ). The weights are copied into fresh networks of the same widths; a model that is
+    itself such a combination brings its detectors in one by one."""
+    inp = keras.Input((None, None, 1), name="lightness")
+    outs = []
+    nets = [sub for m in models for sub in ([x for x in m.layers if isinstance(x, keras.Model)] or [m])]
+    for i, m in enumerate(nets):
+        widths = tuple(m.get_layer(f"enc{k}" if k == 0 else f"enc{k}a").filters for k in range(len(WIDTHS)))
+        net = build(widths, name=f"detector_{i}")
+        net.set_weights(m.get_weights())
+        outs.append(net(inp))
+    out = layers.Minimum(name="agree")(outs) if len(outs) > 1 else outs[0]
+    return keras.Model(inp, out, name="restore_detector_agreeing")
 
 
 @keras.saving.register_keras_serializable(package="restore")

@@ -95,11 +95,38 @@ def crop(grey: np.ndarray, size: int, rng) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
-def batch(images: list[np.ndarray], size: int, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` damaged crops of random images: (x (n, size, size, 1), y (n, size, size, 1)) float32."""
+def crop_at(grey: np.ndarray, size: int, cy: int, cx: int, rng) -> np.ndarray:
+    """A ``size`` crop that holds the point (``cy``, ``cx``) somewhere inside (not always in the middle)."""
+    h, w = grey.shape
+    if min(h, w) < size:
+        f = size / min(h, w)
+        grey = cv2.resize(grey, (max(size, round(w * f)), max(size, round(h * f))), interpolation=cv2.INTER_AREA)
+        cy, cx = int(cy * grey.shape[0] / h), int(cx * grey.shape[1] / w)
+        h, w = grey.shape
+    m = size // 4
+    y = int(np.clip(cy - rng.integers(m, size - m), 0, h - size))
+    x = int(np.clip(cx - rng.integers(m, size - m), 0, w - size))
+    out = grey[y:y + size, x:x + size]
+    if rng.random() < 0.5:
+        out = out[:, ::-1]
+    return np.ascontiguousarray(out)
+
+
+def batch(images: list[np.ndarray], size: int, n: int, rng, hard=None,
+          p_hard: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` damaged crops of random images: (x (n, size, size, 1), y (n, size, size, 1)) float32.
+
+    ``hard``: optional (image index, y, x) points where a detector saw damage on a clean photo (hard
+    negatives: thin real structure); a share ``p_hard`` of the crops then holds one of them. The damage
+    is drawn over those crops as over any other; the real structure itself is never in the mask.
+    """
     xs, ys = [], []
     for _ in range(n):
-        g = crop(images[int(rng.integers(len(images)))], size, rng)
+        if hard is not None and len(hard) and rng.random() < p_hard:
+            i, cy, cx = hard[int(rng.integers(len(hard)))]
+            g = crop_at(images[int(i)], size, int(cy), int(cx), rng)
+        else:
+            g = crop(images[int(rng.integers(len(images)))], size, rng)
         d, m = damage(g, rng)
         xs.append(d)
         ys.append(m)

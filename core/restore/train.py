@@ -8,6 +8,11 @@ model with its optimizer goes to ``<checkpoint-dir>/last.keras`` and the step to
 run with the same ``--checkpoint-dir`` resumes there. ``log.csv`` there has the loss and, every save,
 the F1 of the mask at 0.5 on a fixed batch of held-out photos. ``--minutes`` stops the run (saved) after
 that wall time. The final ``--out`` file is the bare model (no optimizer), small.
+
+``--init FILE`` starts from the weights of a trained detector (fine-tuning). ``--hard-every N`` mines hard
+negatives: every N steps the model is run over the clean training photos, the places where it sees
+damage (p >= 0.5: thin real structure such as wires, masts, tripod legs) are kept (``hard.npy`` in the
+checkpoint dir) and a share ``--p-hard`` of the crops holds one of them.
 """
 
 from __future__ import annotations
@@ -59,8 +64,31 @@ def f1(prob: np.ndarray, truth: np.ndarray, threshold: float = 0.5) -> float:
     return 2 * tp / max(1.0, float(np.sum(pred) + np.sum(t)))
 
 
+def mine(model, images, threshold: float = 0.5, per_image: int = 3, limit: int | None = None) -> np.ndarray:
+    """Hard negatives: (image index, y, x) of the strongest components where ``model`` sees damage
+    (p >= ``threshold``) on the clean ``images`` (at most ``per_image`` each), strongest first."""
+    import cv2
+
+    from core.restore.network import MULTIPLE
+
+    found = []
+    for i, g in enumerate(images[:limit]):
+        h, w = g.shape
+        x = np.pad(g, ((0, -h % MULTIPLE), (0, -w % MULTIPLE)), mode="edge").astype(np.float32)
+        p = np.asarray(model(x[None, ..., None], training=False))[0, :h, :w, 0]
+        n, labels, stats, cents = cv2.connectedComponentsWithStats((p >= threshold).astype(np.uint8), connectivity=8)
+        if n <= 1:
+            continue
+        score = np.array([p[labels == k].sum() for k in range(1, n)])
+        for k in np.argsort(-score)[:per_image]:
+            found.append((score[k], i, int(cents[k + 1][1]), int(cents[k + 1][0])))
+    found.sort(key=lambda t: -t[0])
+    return np.array([f[1:] for f in found], np.int64).reshape(-1, 3)
+
+
 def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int = 128, max_photos: int = 4000,
-        save_every: int = 100, minutes: float | None = None, seed: int = 0, lr: float = 2e-3, log=print) -> dict:
+        save_every: int = 100, minutes: float | None = None, seed: int = 0, lr: float = 2e-3, log=print,
+        init=None, hard_every: int = 0, p_hard: float = 0.5) -> dict:
     import keras
 
     from core.restore import network, synth
@@ -86,6 +114,9 @@ def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int =
         log(f"resuming at step {start} from {ck_file}")
     else:
         model = network.build()
+        if init:
+            model.set_weights(keras.saving.load_model(init, compile=False).get_weights())
+            log(f"starting from the weights of {init}")
         schedule = keras.optimizers.schedules.CosineDecay(lr, max(1, steps), alpha=0.05)
         model.compile(optimizer=keras.optimizers.Adam(schedule), loss=network.bce_dice)
     new_log = not (ckdir / "log.csv").exists()
@@ -107,9 +138,17 @@ def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int =
             log(f"step {step}: loss {np.mean(losses) if losses else float('nan'):.4f}, held-out F1@0.5 {score:.3f}")
             losses.clear()
 
+        hard = None
+        hard_file = ckdir / "hard.npy"
+        if hard_every and hard_file.exists():
+            hard = np.load(hard_file)
         while step < steps:
+            if hard_every and (hard is None or (step > start and step % hard_every == 0)):
+                hard = mine(model, images, limit=1500)
+                np.save(hard_file, hard)
+                log(f"step {step}: {len(hard)} hard negatives (clean training photos where p >= 0.5)")
             brng = np.random.default_rng([seed, step])     # the data of a step does not depend on resuming
-            x, y = synth.batch(images, size, batch_size, brng)
+            x, y = synth.batch(images, size, batch_size, brng, hard=hard, p_hard=p_hard)
             losses.append(float(model.train_on_batch(x, y)))
             step += 1
             if step % save_every == 0 or step == steps:
