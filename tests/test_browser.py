@@ -270,10 +270,11 @@ def test_a_fresh_servers_first_visit_by_a_deep_link(browser, autoencoder_path, t
         page.goto("/compare?samples=camera")
         heading(page, "Compare").wait_for(timeout=TIMEOUT_MS)
         page.get_by_text(re.compile(r"^Models: .* render factor")).wait_for(timeout=TIMEOUT_MS)   # a photo is there
+        settle(page)
         assert page.get_by_text("No photo yet").count() == 0                                    # ?samples= taken
         titles = [t.split("\n")[-1] for t in page.locator(NAV_LINK).all_inner_texts()]
         assert titles == NAV_ORDER, titles                 # not "streamlit app", "colorize", "compare", …
-        assert page.get_by_role("switch", name="Presentation mode").count() == 1
+        page.get_by_role("switch", name="Presentation mode").wait_for()                        # the app's sidebar
         assert "samples=camera" in page.url, page.url
         assert_no_exception(page)
         watch.assert_clean()
