@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 from skimage.color import deltaE_ciede2000
-from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
 
 from core.lab import rgb_to_lab
 
@@ -41,6 +40,9 @@ def delta_e2000(reference: np.ndarray, output: np.ndarray) -> float:
 
 def compare(reference_rgb: np.ndarray, output_rgb: np.ndarray) -> dict[str, float]:
     """All figures for one image pair (both RGB uint8, same size)."""
+    # imported here: skimage.metrics pulls in scipy.stats (~2 s), which the app's first page does not need
+    from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
+
     ref = np.asarray(reference_rgb)
     out = np.asarray(output_rgb)
     if ref.shape != out.shape:
