@@ -155,13 +155,13 @@ def run_cli(path: Path, out_dir: Path, model: str) -> tuple[float, float]:
     return wall, (int(peaks[-1]) / 1024.0 if peaks else float("nan"))
 
 
-def png_levels(rgb: np.ndarray) -> list[tuple[int, float, float, float, float]]:
+def png_levels(rgb: np.ndarray, levels=LEVELS) -> list[tuple[int, float, float, float, float]]:
     """(level, Pillow seconds, Pillow MB, OpenCV seconds, OpenCV MB) for each PNG compression level."""
     import cv2
 
     encode = _io()[1]
     rows = []
-    for level in LEVELS:
+    for level in levels:
         tp, data = best(lambda lv=level: encode(rgb, compress_level=lv), 1)
         tc, buf = best(lambda lv=level: cv2.imencode(".png", rgb[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, lv])[1], 1)
         rows.append((level, tp, len(data) / 1e6, tc, buf.size / 1e6))
@@ -187,6 +187,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per stage below 20 MP (the best counts)")
     ap.add_argument("--model", default="autoencoder")
     ap.add_argument("--no-cli", action="store_true", help="skip the subprocess runs of the CLI")
+    ap.add_argument("--levels", default=",".join(map(str, LEVELS)), help="PNG levels to compare (default 0,1,3,6,9)")
     ap.add_argument("--out", help="also write the report (markdown) to this file")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -194,7 +195,9 @@ def main(argv=None) -> int:
 
     col = get_colorizer(args.model)
     sizes = [float(s) for s in args.sizes.split(",") if s]
-    lines = [f"Model {args.model}, render factor {col.default_render_factor}; {os.cpu_count()} CPU cores.", ""]
+    load = os.getloadavg()[0]
+    lines = [f"Model {args.model}, render factor {col.default_render_factor}; {os.cpu_count()} CPU cores; "
+             f"load average (1 min) {load:.1f} at the start", ""]
     results, cli, inproc = {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -224,7 +227,10 @@ def main(argv=None) -> int:
         out = col.colorize(_io()[0](biggest))
         lines += ["", f"PNG encode of the {max(sizes):g} MP result per compression level:", "",
                   "| level | Pillow s | Pillow MB | OpenCV s | OpenCV MB |", "|---:|---:|---:|---:|---:|"]
-        lines += [f"| {lv} | {tp:.2f} | {mp_:.1f} | {tc:.2f} | {mc:.1f} |" for lv, tp, mp_, tc, mc in png_levels(out)]
+        levels = [int(v) for v in args.levels.split(",") if v]
+        lines += [f"| {lv} | {tp:.2f} | {mp_:.1f} | {tc:.2f} | {mc:.1f} |"
+                  for lv, tp, mp_, tc, mc in png_levels(out, levels)]
+        lines += ["", f"Load average (1 min) at the end: {os.getloadavg()[0]:.1f}."]
     report = "\n".join(lines) + "\n"
     print(report)
     if args.out:
