@@ -93,9 +93,10 @@ with st.spinner("Preparing the pictures and their downloads (a big photo takes a
                     st.image(images.fit_within(img, DISPLAY_SIDE), caption=caption, width="stretch")
                     if model is not None:
                         fname = export.result_filename(photo.name, model, rf)
-                        zip_entries.append((fname, img))
+                        png = results.download_png(photo.key, model, rf, img, stamp, photo)
+                        zip_entries.append((fname, png))           # the ZIP holds the very same files
                         st.download_button(
-                            "Download PNG", data=results.download_png(photo.key, model, rf, img, stamp, photo),
+                            "Download PNG", data=png,
                             file_name=fname,
                             mime="image/png", key=f"dl_{photo.key}_{model}_{rf}", on_click="ignore",
                             icon=":material/download:",

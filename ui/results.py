@@ -70,7 +70,9 @@ def png_file(img, model: str, render_factor: int, stamp: bool, photo=None) -> by
 
 
 def download_zip(entries, render_factor: int, stamp: bool, readme: str) -> bytes:
-    """The ZIP of all results of the batch, built once per (batch, settings); see :func:`download_png`."""
+    """The ZIP of all results of the batch, built once per (batch, settings); see :func:`download_png`.
+    ``entries``: (file name, the result's PNG bytes from :func:`download_png`, so the ZIP holds the same
+    files as the PNG buttons, metadata included)."""
     key = ("zip", tuple(name for name, _ in entries), int(render_factor), bool(stamp))
     return downloads().get_or_put(key, lambda: export.build_zip(entries, stamp, readme))
 

@@ -55,7 +55,8 @@ def result_filename(photo_name: str, model: str, render_factor: int) -> str:
 
 
 def build_zip(entries: Iterable[tuple[str, np.ndarray]], stamp: bool = False, readme: str | None = None) -> bytes:
-    """A ZIP of PNGs from (filename, rgb) pairs; repeated names get a numeric suffix."""
+    """A ZIP from (filename, rgb or the file's bytes) pairs (an image is encoded as PNG, stamped when
+    ``stamp``; bytes are stored as they are); repeated names get a numeric suffix."""
     buf = io.BytesIO()
     seen: set[str] = set()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -67,7 +68,7 @@ def build_zip(entries: Iterable[tuple[str, np.ndarray]], stamp: bool = False, re
             while candidate in seen:
                 candidate, n = f"{stem}_{n}.{ext}", n + 1
             seen.add(candidate)
-            zf.writestr(candidate, png_bytes(rgb, stamp))
+            zf.writestr(candidate, rgb if isinstance(rgb, bytes) else png_bytes(rgb, stamp))
         if readme:
             zf.writestr("README.txt", readme)
     return buf.getvalue()
