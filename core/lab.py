@@ -27,11 +27,15 @@ AB_SCALE = 110.0
 
 
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """uint8 RGB (H, W, 3) -> float32 Lab (H, W, 3), D65."""
+    """uint8 RGB (H, W, 3) -> float32 Lab (H, W, 3), D65 (big images in strips: bounded temporaries)."""
     rgb = np.asarray(rgb)
     if rgb.dtype != np.uint8:
         raise TypeError(f"expected uint8 RGB, got {rgb.dtype}")
-    return color.rgb2lab(rgb.astype(np.float32) / 255.0).astype(np.float32)
+
+    def convert(part):
+        return color.rgb2lab(part.astype(np.float32) / 255.0).astype(np.float32)
+
+    return _in_strips(convert, 3, np.float32, rgb) if rgb.ndim == 3 else convert(rgb)
 
 
 def neutral_srgb(L, xp=np):

@@ -70,12 +70,7 @@ def master_lightness(rgb: np.ndarray, rgb16: np.ndarray) -> np.ndarray:
 def with_lightness(result: np.ndarray, rgb: np.ndarray, rgb16: np.ndarray) -> np.ndarray:
     """The uint16 RGB of a uint8 ``result`` coloured from ``rgb``: its colour (a, b) joined with the
     full-precision lightness of the master ``rgb16`` (:func:`master_lightness`)."""
-    result = np.asarray(result, np.uint8)
-    h, w = result.shape[:2]
-    ab = np.empty((h, w, 2), np.float32)
-    rows = max(1, lab.CHUNK_PIXELS // max(w, 1))        # in strips: scikit-image's temporaries stay small
-    for y in range(0, h, rows):
-        ab[y:y + rows] = lab.rgb_to_lab(result[y:y + rows])[..., 1:]
+    ab = lab.rgb_to_lab(np.asarray(result, np.uint8))[..., 1:]
     return lab.join_l_ab(master_lightness(rgb, rgb16), ab, dtype=np.uint16)
 
 

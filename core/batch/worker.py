@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -89,17 +88,9 @@ def uncertainty_text(rgb, settings: Settings) -> str:
     return f"{guide.uncertainty_score(u):.4f}"
 
 
-_ENCODER: list[ThreadPoolExecutor] = []
-_ENCODER_LOCK = threading.Lock()
-
-
-def _encoder() -> ThreadPoolExecutor:
-    """The process's one encoding thread: a result's file is compressed while the model works out the photo's
-    uncertainty. The bytes are the same as when encoded in line."""
-    with _ENCODER_LOCK:
-        if not _ENCODER:
-            _ENCODER.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode"))
-        return _ENCODER[0]
+# The process's one encoding thread (started on first use): a result's file is compressed while the model works
+# out the photo's uncertainty. The bytes are the same as when encoded in line.
+_ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
 
 
 def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
@@ -125,7 +116,7 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
         deep = master.rgb16 if fmt in ("png16", "tiff") else None       # png and jpeg are 8-bit
         out = colorize_photo(rgb, settings.model, settings.render_factor, vibrance=settings.vibrance, rgb16=deep)
         text = provenance(job.key, settings, kind) if fmt in ("png", "png16") else None
-        encoding = _encoder().submit(outputs.encode, out, fmt, master.meta, facts_of(job.key, settings, kind),
+        encoding = _ENCODER.submit(outputs.encode, out, fmt, master.meta, facts_of(job.key, settings, kind),
                                      text=text)
         unsure = uncertainty_text(rgb, settings)        # meanwhile (zlib lets go of the GIL): another forward pass
         data = encoding.result()
