@@ -160,6 +160,25 @@ def test_synthetic_damage_is_deterministic_and_masked():
     assert c.shape == (32, 32) and x.shape == (4, 32, 32, 1)
 
 
+def test_real_thin_structure_is_drawn_into_the_photo_and_never_masked():
+    g = data.camera()[:128, :128] / 255.0
+    s1 = synth.structure(g, np.random.default_rng(4))
+    s2 = synth.structure(g, np.random.default_rng(4))
+    assert np.array_equal(s1, s2) and s1.shape == g.shape and s1.dtype == np.float32
+    assert 0 <= s1.min() and s1.max() <= 1
+    changed = np.abs(s1 - g) > 0.05
+    assert 0.002 < changed.mean() < 0.9                       # something was drawn, not the whole crop
+    for seed in range(12):                                      # every kind of piece, never out of range
+        out = synth.structure(g, np.random.default_rng(seed), n=3)
+        assert np.isfinite(out).all() and 0 <= out.min() and out.max() <= 1
+    # the same seeds give the same batch with p_structure 0 as before it existed; with it, other pixels
+    x0, y0 = synth.batch([g], 32, 4, np.random.default_rng(9))
+    x1, y1 = synth.batch([g], 32, 4, np.random.default_rng(9), p_structure=0.0)
+    assert np.array_equal(x0, x1) and np.array_equal(y0, y1)
+    x2, _ = synth.batch([g], 32, 4, np.random.default_rng(9), p_structure=1.0)
+    assert not np.array_equal(x0, x2)
+
+
 def test_cli_colorize_restore(tmp_path, scratched, repaired):
     from core.cli.colorize import main
 
@@ -196,7 +215,7 @@ def test_train_restore_runs_and_resumes(tmp_path, capsys):
         Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(photos / name)
     out, ck = tmp_path / "m.keras", tmp_path / "ck"
     args = ["--data", str(photos), "--out", str(out), "--checkpoint-dir", str(ck), "--size", "32",
-            "--batch-size", "2", "--save-every", "1", "--threads", "1", "--hard-every", "2"]
+            "--batch-size", "2", "--save-every", "1", "--threads", "1", "--hard-every", "2", "--p-structure", "0.5"]
     assert main([*args, "--steps", "2"]) == 0
     assert out.exists() and json.loads((ck / "state.json").read_text())["step"] == 2
     assert main([*args, "--steps", "3"]) == 0

@@ -30,6 +30,8 @@ def main(argv=None) -> int:
     ap.add_argument("--hard-every", type=int, default=0,
                     help="mine hard negatives on the clean photos every N steps (0: never)")
     ap.add_argument("--p-hard", type=float, default=0.5, help="share of crops around a hard negative")
+    ap.add_argument("--p-structure", type=float, default=0.0,
+                    help="share of crops that get procedural real thin structure (rods, rims, wires) as negatives")
     ap.add_argument("--combine", nargs="+", metavar="FILE", default=None,
                     help="train nothing: write to --out one detector that needs all of these to agree")
     args = ap.parse_args(argv)
@@ -59,7 +61,7 @@ def main(argv=None) -> int:
         run(args.data, args.out, args.steps, args.checkpoint_dir, batch_size=args.batch_size, size=args.size,
             max_photos=args.max_photos, save_every=args.save_every, minutes=args.minutes, seed=args.seed,
             lr=args.lr, init=args.init, hard_every=args.hard_every, p_hard=args.p_hard,
-            log=lambda m: print(m, flush=True))
+            p_structure=args.p_structure, log=lambda m: print(m, flush=True))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

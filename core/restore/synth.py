@@ -5,6 +5,10 @@ and polylines of varying intensity, slightly blurred), dust (small blobs and spe
 thin curves) over a clean lightness image in [0, 1], and returns the damaged image with the mask of
 the drawn damage. Film grain / sensor noise is added to some images *before* the damage and is never
 part of the mask, so the detector learns that grain is not damage. Some images get no damage at all.
+
+:func:`structure` draws the opposite: *real* thin structure of sharp, larger photos into a clean image
+(shaded rods with a highlight along one side such as tripod legs and handles, rim-lit object edges,
+wires with their shadow), which is never damage; training crops get it before the damage is drawn.
 Everything is driven by the ``numpy.random.Generator`` passed in: same seed, same damage.
 """
 
@@ -41,6 +45,88 @@ def _grain(grey: np.ndarray, rng) -> np.ndarray:
     if rng.random() < 0.5:
         noise = cv2.GaussianBlur(noise, (0, 0), rng.uniform(0.5, 1.2)) * 1.8
     return np.clip(grey + noise, 0, 1)
+
+
+def _dense(pts4: np.ndarray) -> np.ndarray:
+    """Float points (N, 2), about one per pixel, along the polyline of :func:`_bezier`'s fixed-point output."""
+    pts = pts4.astype(np.float64) / 4
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    t = np.concatenate([[0], np.cumsum(seg)])
+    s = np.linspace(0, t[-1], max(2, int(t[-1]) + 1))
+    return np.stack([np.interp(s, t, pts[:, 0]), np.interp(s, t, pts[:, 1])], axis=1)
+
+
+def _offset(pts: np.ndarray, d: float) -> np.ndarray:
+    """The curve ``pts`` (N, 2) moved ``d`` px along its left normal."""
+    tan = np.gradient(pts, axis=0)
+    tan /= np.maximum(np.linalg.norm(tan, axis=1, keepdims=True), 1e-9)
+    return pts + d * np.stack([-tan[:, 1], tan[:, 0]], axis=1)
+
+
+def _paint(out: np.ndarray, pts: np.ndarray, width: int, value: float, closed: bool = False) -> np.ndarray:
+    alpha = np.zeros(out.shape, np.float32)
+    cv2.polylines(alpha, [np.round(pts * 4).astype(np.int32)], closed, 1.0, max(1, int(width)), cv2.LINE_AA, 2)
+    return out * (1 - alpha) + value * alpha
+
+
+def _contrast(base: float, rng, lo: float = 0.2, hi: float = 0.6) -> float:
+    """A value that differs from ``base`` by lo..hi, on whichever side has room."""
+    d = rng.uniform(lo, hi)
+    up = base + d <= 1 and (base - d < 0 or rng.random() < 0.5)
+    return float(np.clip(base + d if up else base - d, 0, 1))
+
+
+def structure(grey: np.ndarray, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
+    """``grey`` float32 (H, W) in [0, 1] with 1-3 pieces of real thin structure drawn in (no mask: it is
+    part of the photo). Kinds: a shaded rod (body 3-9 px wide, a 1-2 px highlight along one side, sometimes
+    a dark side), a rim-lit edge (an object region with a thin bright or dark rim along part of its
+    border) and a wire with its parallel shadow. Half of the time the result is slightly blurred (optics)."""
+    h, w = grey.shape
+    out = grey.astype(np.float32).copy()
+    for _ in range(int(rng.integers(1, 4)) if n is None else n):
+        kind = rng.choice(["rod", "rod", "rim", "wire"])
+        if kind == "rim":
+            c = rng.uniform([0, 0], [w, h])
+            r = rng.uniform(0.15, 0.6) * max(h, w)
+            k = int(rng.integers(5, 10))
+            ang = np.sort(rng.uniform(0, 2 * np.pi, k))
+            poly = np.stack([c[0] + r * rng.uniform(0.6, 1.0, k) * np.cos(ang),
+                             c[1] + r * rng.uniform(0.6, 1.0, k) * np.sin(ang)], axis=1)
+            pts = _dense(np.round(np.vstack([poly, poly[:1]]) * 4).astype(np.int32))
+            inside = float(np.median(out)) if not np.isfinite(out).all() else float(out[
+                int(np.clip(c[1], 0, h - 1)), int(np.clip(c[0], 0, w - 1))])
+            vo = _contrast(inside, rng, 0.15, 0.5)
+            alpha = np.zeros(out.shape, np.float32)
+            cv2.fillPoly(alpha, [np.round(pts * 4).astype(np.int32)], 1.0, cv2.LINE_AA, 2)
+            out = out * (1 - alpha) + vo * alpha
+            a0 = int(rng.integers(0, len(pts)))
+            arc = np.roll(pts, -a0, axis=0)[: max(8, int(len(pts) * rng.uniform(0.2, 0.7)))]
+            inward = 1.0 if rng.random() < 0.5 else -1.0          # the polygon's orientation is random
+            rim = _contrast(vo, rng, 0.3, 0.7)
+            out = _paint(out, _offset(arc, inward * rng.uniform(0.5, 1.5)), int(rng.integers(1, 3)), rim)
+            continue
+        pts = _dense(_bezier(rng, h, w, True))
+        pts = pts[: max(8, int(len(pts) * rng.uniform(0.5, 1.0)))]
+        at = pts[len(pts) // 2]
+        base = float(out[int(np.clip(at[1], 0, h - 1)), int(np.clip(at[0], 0, w - 1))])
+        if kind == "rod":
+            wb = rng.uniform(3, 9)
+            vb = _contrast(base, rng, 0.2, 0.6)
+            out = _paint(out, pts, round(wb), vb)
+            side = 1.0 if rng.random() < 0.5 else -1.0
+            hl = int(rng.integers(1, 3))
+            out = _paint(out, _offset(pts, side * (wb / 2 - hl / 2 - rng.uniform(0, 1))), hl,
+                         float(np.clip(vb + rng.uniform(0.3, 0.7), 0, 1)))
+            if rng.random() < 0.5:
+                out = _paint(out, _offset(pts, -side * (wb / 2 - 0.5)), 1, vb * rng.uniform(0.2, 0.7))
+        else:                                                      # a wire and its shadow
+            vw = _contrast(base, rng, 0.3, 0.7)
+            out = _paint(out, pts, int(rng.integers(1, 3)), vw)
+            out = _paint(out, _offset(pts, rng.uniform(2.5, 6) * (1 if rng.random() < 0.5 else -1)), 1,
+                         float(np.clip(base - rng.uniform(0.1, 0.4), 0, 1)))
+    if rng.random() < 0.5:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 0.9))
+    return np.clip(out, 0, 1).astype(np.float32)
 
 
 def damage(grey: np.ndarray, rng: np.random.Generator, p_clean: float = 0.2, p_grain: float = 0.4,
@@ -113,12 +199,13 @@ def crop_at(grey: np.ndarray, size: int, cy: int, cx: int, rng) -> np.ndarray:
 
 
 def batch(images: list[np.ndarray], size: int, n: int, rng, hard=None,
-          p_hard: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+          p_hard: float = 0.5, p_structure: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` damaged crops of random images: (x (n, size, size, 1), y (n, size, size, 1)) float32.
 
     ``hard``: optional (image index, y, x) points where a detector saw damage on a clean photo (hard
     negatives: thin real structure); a share ``p_hard`` of the crops then holds one of them. The damage
     is drawn over those crops as over any other; the real structure itself is never in the mask.
+    ``p_structure``: the share of crops that get :func:`structure` drawn in before the damage.
     """
     xs, ys = [], []
     for _ in range(n):
@@ -127,6 +214,8 @@ def batch(images: list[np.ndarray], size: int, n: int, rng, hard=None,
             g = crop_at(images[int(i)], size, int(cy), int(cx), rng)
         else:
             g = crop(images[int(rng.integers(len(images)))], size, rng)
+        if p_structure and rng.random() < p_structure:
+            g = structure(g, rng)
         d, m = damage(g, rng)
         xs.append(d)
         ys.append(m)
