@@ -62,15 +62,11 @@ def lab_to_srgb_ops(lab_img):
     The graph version of :func:`core.lab.lab_to_rgb` before its rounding: scikit-image's ``lab2rgb``
     formulas and constants (D65, 2° observer), negative Z set to 0 and colours outside sRGB clipped as it
     does. The neutral axis (a = b = 0) agrees with :func:`core.lab.neutral_srgb` to about 1e-4."""
-    from skimage.color import colorconv
-
-    white = np.asarray(colorconv.xyz_tristimulus_values(illuminant="D65", observer="2"), "float32")
-    rgb_from_xyz = np.asarray(colorconv.rgb_from_xyz, "float32")
-    L, a, b = lab_img[..., 0], lab_img[..., 1], lab_img[..., 2]
-    fy = (L + 16.0) / 116.0
-    f = ops.stack([fy + a / 500.0, fy, ops.maximum(fy - b / 200.0, 0.0)], axis=-1)
-    xyz = ops.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / 7.787) * white
-    rgb = ops.matmul(xyz, ops.convert_to_tensor(rgb_from_xyz.T))
+    f_from_lab, rgb_from_f = lab._srgb_matrices()          # the Lab contract's constants (scikit-image's)
+    f = ops.matmul(lab_img, ops.convert_to_tensor(f_from_lab[:, :3].T)) + ops.convert_to_tensor(f_from_lab[:, 3])
+    f = ops.concatenate([f[..., :2], ops.maximum(f[..., 2:], 0.0)], axis=-1)     # negative Z -> 0
+    lin = ops.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / 7.787)
+    rgb = ops.matmul(lin, ops.convert_to_tensor(rgb_from_f.T))
     rgb = ops.where(rgb > 0.0031308, 1.055 * ops.power(ops.maximum(rgb, 1e-8), 1.0 / 2.4) - 0.055, 12.92 * rgb)
     return ops.clip(rgb, 0.0, 1.0)
 
