@@ -78,16 +78,16 @@ def _contrast(base: float, rng, lo: float = 0.2, hi: float = 0.6) -> float:
 
 def structure(grey: np.ndarray, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
     """``grey`` float32 (H, W) in [0, 1] with 1-3 pieces of real thin structure drawn in (no mask: it is
-    part of the photo). Kinds: a shaded rod (body 3-9 px wide, a 1-2 px highlight along one side, sometimes
-    a dark side), a rim-lit edge (an object region with a thin bright or dark rim along part of its
+    part of the photo). Kinds: a shaded rod (body 3-16 px wide, a highlight of 15-45 % of it along one side,
+    often a dark side), a plain bar of 5-10 px (wider than any drawn scratch), a rim-lit edge (an object region with a thin bright or dark rim along part of its
     border) and a wire with its parallel shadow. Half of the time the result is slightly blurred (optics)."""
     h, w = grey.shape
     out = grey.astype(np.float32).copy()
     for _ in range(int(rng.integers(1, 4)) if n is None else n):
-        kind = rng.choice(["rod", "rod", "rim", "wire"])
+        kind = rng.choice(["rod", "rod", "rim", "wire", "bar"])
         if kind == "rim":
             c = rng.uniform([0, 0], [w, h])
-            r = rng.uniform(0.15, 0.6) * max(h, w)
+            r = rng.uniform(0.1, 0.4) * max(h, w)
             k = int(rng.integers(5, 10))
             ang = np.sort(rng.uniform(0, 2 * np.pi, k))
             poly = np.stack([c[0] + r * rng.uniform(0.6, 1.0, k) * np.cos(ang),
@@ -109,16 +109,19 @@ def structure(grey: np.ndarray, rng: np.random.Generator, n: int | None = None) 
         pts = pts[: max(8, int(len(pts) * rng.uniform(0.5, 1.0)))]
         at = pts[len(pts) // 2]
         base = float(out[int(np.clip(at[1], 0, h - 1)), int(np.clip(at[0], 0, w - 1))])
-        if kind == "rod":
-            wb = rng.uniform(3, 9)
+        if kind == "rod":                   # a shaded rod: a highlight along one side, often a dark side
+            wb = rng.uniform(3, 16)
             vb = _contrast(base, rng, 0.2, 0.6)
             out = _paint(out, pts, round(wb), vb)
             side = 1.0 if rng.random() < 0.5 else -1.0
-            hl = int(rng.integers(1, 3))
-            out = _paint(out, _offset(pts, side * (wb / 2 - hl / 2 - rng.uniform(0, 1))), hl,
+            hl = max(1, round(wb * rng.uniform(0.15, 0.45)))
+            out = _paint(out, _offset(pts, side * (wb / 2 - hl / 2 - rng.uniform(0, 0.3 * wb))), hl,
                          float(np.clip(vb + rng.uniform(0.3, 0.7), 0, 1)))
-            if rng.random() < 0.5:
-                out = _paint(out, _offset(pts, -side * (wb / 2 - 0.5)), 1, vb * rng.uniform(0.2, 0.7))
+            if rng.random() < 0.6:
+                dw = max(1, round(wb * rng.uniform(0.2, 0.5)))
+                out = _paint(out, _offset(pts, -side * (wb / 2 - dw / 2)), dw, vb * rng.uniform(0.2, 0.7))
+        elif kind == "bar":                 # a plain bar wider than any scratch (5-10 px): a handle, a pole
+            out = _paint(out, pts, int(rng.integers(5, 11)), _contrast(base, rng, 0.3, 0.7))
         else:                                                      # a wire and its shadow
             vw = _contrast(base, rng, 0.3, 0.7)
             out = _paint(out, pts, int(rng.integers(1, 3)), vw)
