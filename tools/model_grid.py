@@ -5,7 +5,8 @@
 
 Rows: scikit-image's sample colour photos (shipped in its wheel) made grey by the evaluation protocol.
 Columns: grey input, one per ``--model LABEL=FILE`` (in the order given), the real colours. Each model uses
-its default render factor and the decoding saved in its file.
+its default render factor and the decoding saved in its file. ``--bw camera`` adds rows of scikit-image's
+real black-and-white photos (no real colours exist: that tile stays blank).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def main(argv=None) -> int:
                     help="a column: its heading and the autoencoder file (repeatable)")
     ap.add_argument("--out", default="docs/model_grid.jpg")
     ap.add_argument("--side", type=int, default=320, help="long side of each tile")
+    ap.add_argument("--bw", action="append", default=[], metavar="NAME",
+                    help="also a real black-and-white photo of skimage.data (e.g. camera; repeatable)")
     args = ap.parse_args(argv)
     if any("=" not in m for m in args.model):
         ap.error("--model takes LABEL=FILE")
@@ -43,6 +46,15 @@ def main(argv=None) -> int:
         ref = load_sample(name, args.side)
         grey = to_grey_rgb(ref)
         rows.append([grey, *(m.colorize(grey) for m in models), ref])
+    for name in args.bw:
+        import numpy as np
+        from skimage import data, transform
+
+        g = getattr(data, name)()
+        f = args.side / max(g.shape[:2])
+        g = (transform.rescale(g, f, anti_aliasing=True) * 255).round().astype(np.uint8) if f < 1 else g
+        grey = to_grey_rgb(np.repeat(g[..., None], 3, 2) if g.ndim == 2 else g[..., :3])
+        rows.append([grey, *(m.colorize(grey) for m in models), np.full_like(grey, 255)])
     w = max(r[0].shape[1] for r in rows)
     pad, top = 6, 28
     heights = [r[0].shape[0] for r in rows]

@@ -26,7 +26,7 @@ import numpy as np
 from core.restore.network import MULTIPLE
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "restore_detector.keras"
-THRESHOLD = 0.99         # damage probability at strength 1 (tools/bench_restore.py --tune; docs/restoration.md)
+THRESHOLD = 0.98         # damage probability at strength 1 (tools/bench_restore.py; docs/restoration.md)
 SEED = 0.0               # a component needs one pixel this sure (hysteresis; 0: off, measured in docs/restoration.md)
 MIN_AREA = 5             # components of fewer pixels are not damage
 DILATE = 1               # px of dilation of the mask at strength 1
