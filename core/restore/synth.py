@@ -79,8 +79,9 @@ def _contrast(base: float, rng, lo: float = 0.2, hi: float = 0.6) -> float:
 def structure(grey: np.ndarray, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
     """``grey`` float32 (H, W) in [0, 1] with 1-3 pieces of real thin structure drawn in (no mask: it is
     part of the photo). Kinds: a shaded rod (body 3-16 px wide, a highlight of 15-45 % of it along one side,
-    often a dark side), a plain bar of 5-10 px (wider than any drawn scratch), a rim-lit edge (an object region with a thin bright or dark rim along part of its
-    border) and a wire with its parallel shadow. Half of the time the result is slightly blurred (optics)."""
+    often a dark side), a plain bar of 5-10 px (wider than any drawn scratch), a rim-lit edge (an object
+    region with a thin bright or dark rim along part of its border) and a wire with its parallel shadow.
+    Half of the time the result is slightly blurred (optics)."""
     h, w = grey.shape
     out = grey.astype(np.float32).copy()
     for _ in range(int(rng.integers(1, 4)) if n is None else n):
