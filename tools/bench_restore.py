@@ -214,6 +214,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threshold", type=float, default=None, help="override the threshold (and --seed)")
     ap.add_argument("--seed", type=float, default=None, help="override the hysteresis seed probability")
     ap.add_argument("--dilate", type=int, default=None, help="override the mask's dilation (px)")
+    ap.add_argument("--min-area", type=int, default=None, help="override the smallest component kept (px)")
     args = ap.parse_args(argv)
     data = Path(args.data)
     if not data.is_dir():
@@ -231,6 +232,7 @@ def main(argv=None) -> int:
     engine.THRESHOLD = engine.THRESHOLD if args.threshold is None else args.threshold
     engine.SEED = engine.SEED if args.seed is None else args.seed
     engine.DILATE = engine.DILATE if args.dilate is None else args.dilate
+    engine.MIN_AREA = engine.MIN_AREA if args.min_area is None else args.min_area
     groups = {"tune": [], "report": []}
     for group, name, g in photos(data):
         if len(groups[group]) < args.n:

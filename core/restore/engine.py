@@ -28,7 +28,7 @@ from core.restore.network import MULTIPLE
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "restore_detector.keras"
 THRESHOLD = 0.98         # damage probability at strength 1 (tools/bench_restore.py; docs/restoration.md)
 SEED = 0.0               # a component needs one pixel this sure (hysteresis; 0: off, measured in docs/restoration.md)
-MIN_AREA = 5             # components of fewer pixels are not damage
+MIN_AREA = 1             # components of fewer pixels are not damage (1: every speck counts; docs/restoration.md)
 DILATE = 1               # px of dilation of the mask at strength 1
 SCRATCH_LENGTH = 12      # a component whose bounding box is at least this long is a scratch, else dust
 INPAINT_RADIUS = 3
