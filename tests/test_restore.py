@@ -72,8 +72,8 @@ def test_clean_photos_come_back_essentially_unchanged(clean):
     assert psnr(camera, r.rgb) >= 35       # 35.9 dB; see the known miss below
 
 
-@pytest.mark.xfail(strict=True, reason="known miss (docs/restoration.md): the thin bright tripod legs of "
-                                       "'camera' look like scratches and get filled (35.9 dB)")
+@pytest.mark.xfail(strict=True, reason="known miss (docs/restoration.md): the shaded left tripod leg and the "
+                                       "pan handle of 'camera' look like scratches and get filled (35.9 dB)")
 def test_camera_tripod_is_left_alone(clean):
     camera, r = clean["camera"]
     assert psnr(camera, r.rgb) >= 38
