@@ -27,12 +27,13 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="docs/model_grid.jpg")
     ap.add_argument("--side", type=int, default=320, help="long side of each tile")
     ap.add_argument("--bw", action="append", default=[], metavar="NAME",
-                    help="also a real black-and-white photo of skimage.data (e.g. camera; repeatable)")
+                    help="also a real black-and-white sample photo (core.figures.samples, e.g. camera; repeatable)")
     args = ap.parse_args(argv)
     if any("=" not in m for m in args.model):
         ap.error("--model takes LABEL=FILE")
     columns = [m.split("=", 1) for m in args.model]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
     from core.colorizers.autoencoder import AutoencoderColorizer
@@ -47,13 +48,7 @@ def main(argv=None) -> int:
         grey = to_grey_rgb(ref)
         rows.append([grey, *(m.colorize(grey) for m in models), ref])
     for name in args.bw:
-        import numpy as np
-        from skimage import data, transform
-
-        g = getattr(data, name)()
-        f = args.side / max(g.shape[:2])
-        g = (transform.rescale(g, f, anti_aliasing=True) * 255).round().astype(np.uint8) if f < 1 else g
-        grey = to_grey_rgb(np.repeat(g[..., None], 3, 2) if g.ndim == 2 else g[..., :3])
+        grey = to_grey_rgb(load_sample(name, args.side))
         rows.append([grey, *(m.colorize(grey) for m in models), np.full_like(grey, 255)])
     w = max(r[0].shape[1] for r in rows)
     pad, top = 6, 28
