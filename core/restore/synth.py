@@ -69,6 +69,12 @@ def _paint(out: np.ndarray, pts: np.ndarray, width: int, value: float, closed: b
     return out * (1 - alpha) + value * alpha
 
 
+def _at(img: np.ndarray, xy) -> float:
+    """The value of ``img`` at the point (x, y), clamped to the image."""
+    h, w = img.shape
+    return float(img[int(np.clip(xy[1], 0, h - 1)), int(np.clip(xy[0], 0, w - 1))])
+
+
 def _contrast(base: float, rng, lo: float = 0.2, hi: float = 0.6) -> float:
     """A value that differs from ``base`` by lo..hi, on whichever side has room."""
     d = rng.uniform(lo, hi)
@@ -94,9 +100,7 @@ def structure(grey: np.ndarray, rng: np.random.Generator, n: int | None = None) 
             poly = np.stack([c[0] + r * rng.uniform(0.6, 1.0, k) * np.cos(ang),
                              c[1] + r * rng.uniform(0.6, 1.0, k) * np.sin(ang)], axis=1)
             pts = _dense(np.round(np.vstack([poly, poly[:1]]) * 4).astype(np.int32))
-            inside = float(np.median(out)) if not np.isfinite(out).all() else float(out[
-                int(np.clip(c[1], 0, h - 1)), int(np.clip(c[0], 0, w - 1))])
-            vo = _contrast(inside, rng, 0.15, 0.5)
+            vo = _contrast(_at(out, c), rng, 0.15, 0.5)
             alpha = np.zeros(out.shape, np.float32)
             cv2.fillPoly(alpha, [np.round(pts * 4).astype(np.int32)], 1.0, cv2.LINE_AA, 2)
             out = out * (1 - alpha) + vo * alpha
@@ -108,8 +112,7 @@ def structure(grey: np.ndarray, rng: np.random.Generator, n: int | None = None) 
             continue
         pts = _dense(_bezier(rng, h, w, True))
         pts = pts[: max(8, int(len(pts) * rng.uniform(0.5, 1.0)))]
-        at = pts[len(pts) // 2]
-        base = float(out[int(np.clip(at[1], 0, h - 1)), int(np.clip(at[0], 0, w - 1))])
+        base = _at(out, pts[len(pts) // 2])
         if kind == "rod":                   # a shaded rod: a highlight along one side, often a dark side
             wb = rng.uniform(3, 16)
             vb = _contrast(base, rng, 0.2, 0.6)
