@@ -1,7 +1,8 @@
 """Detect and fill scratches and dust (see :mod:`core.restore` for the public API).
 
-Detection: the tiny U-Net of :mod:`core.restore.network` gives a damage probability from the lightness;
-it is thresholded at :data:`THRESHOLD` with hysteresis (a component is kept only if one of its pixels
+Detection: the tiny U-Nets of :mod:`core.restore.network` give a damage probability from the lightness,
+averaged over :data:`VIEWS` rotated views of the photo (0, 90, 180 and 270 degrees: a false alarm on real
+structure mostly holds in one or two of them, real damage in all four); it is thresholded at :data:`THRESHOLD` with hysteresis (a component is kept only if one of its pixels
 reaches :data:`SEED`; both chosen on held-out synthetic data so that clean photos keep well under 0.5 %
 of their pixels: tools/bench_restore.py --tune), components smaller than :data:`MIN_AREA` pixels are
 dropped, and what is left is dilated by :data:`DILATE` px so that the fill also covers the soft edge of a
@@ -26,7 +27,8 @@ import numpy as np
 from core.restore.network import MULTIPLE
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "restore_detector.keras"
-THRESHOLD = 0.98         # damage probability at strength 1 (tools/bench_restore.py; docs/restoration.md)
+THRESHOLD = 0.955        # mean damage probability at strength 1 (tools/bench_restore.py; docs/restoration.md)
+VIEWS = 4                # rotations by 90 degrees the probability is averaged over (1: the photo as it is)
 SEED = 0.0               # a component needs one pixel this sure (hysteresis; 0: off, measured in docs/restoration.md)
 MIN_AREA = 1             # components of fewer pixels are not damage (1: every speck counts; docs/restoration.md)
 DILATE = 1               # px of dilation of the mask at strength 1
@@ -102,8 +104,7 @@ def _lightness01(rgb: np.ndarray) -> np.ndarray:
     return (lightness(np.ascontiguousarray(rgb)) / 100.0).astype(np.float32)
 
 
-def probability(light: np.ndarray) -> np.ndarray:
-    """Damage probability (H, W) float32 of one lightness image in [0, 1] (one tile: no tiling here)."""
+def _probability_of_view(light: np.ndarray) -> np.ndarray:
     h, w = light.shape
     ph, pw = -h % MULTIPLE, -w % MULTIPLE
     x = np.pad(light, ((0, ph), (0, pw)), mode="reflect" if min(h, w) > max(ph, pw) else "edge")
@@ -111,6 +112,18 @@ def probability(light: np.ndarray) -> np.ndarray:
     with _lock:
         p = np.asarray(model(x[None, ..., None], training=False))
     return p[0, :h, :w, 0]
+
+
+def probability(light: np.ndarray, views: int | None = None) -> np.ndarray:
+    """Damage probability (H, W) float32 of one lightness image in [0, 1] (one tile: no tiling here): the
+    mean over ``views`` (default :data:`VIEWS`, 1 to 4) rotations of the image by 90 degrees, each turned back."""
+    n = VIEWS if views is None else int(views)
+    if not 1 <= n <= 4:
+        raise ValueError(f"views must be 1 to 4, got {views}")
+    total = np.zeros(light.shape, np.float32)
+    for k in range(n):
+        total += np.rot90(_probability_of_view(np.ascontiguousarray(np.rot90(light, k))), -k)
+    return total / n
 
 
 def _params(strength: float) -> tuple[float, float, int]:
@@ -146,6 +159,13 @@ def _tiles(h: int, w: int):
             yield (y, y1, x, x1), (max(0, y - MARGIN), min(h, y1 + MARGIN), max(0, x - MARGIN), min(w, x1 + MARGIN))
 
 
+def _inpaint(rgb: np.ndarray, mask: np.ndarray, grey: bool) -> np.ndarray:
+    """The photo with its masked pixels filled from their surroundings (a grey photo in one channel)."""
+    src = np.ascontiguousarray(rgb[..., 0]) if grey else np.ascontiguousarray(rgb)
+    filled = cv2.inpaint(src, mask.astype(np.uint8), INPAINT_RADIUS, INPAINT_METHOD)
+    return np.repeat(filled[..., None], 3, axis=2) if grey else filled
+
+
 def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bool):
     threshold, seed, dilate = _params(strength)
     h, w = rgb.shape[:2]
@@ -163,10 +183,7 @@ def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bo
             continue
         mask[y0:y1, x0:x1] = mc
         if fill:
-            src = np.ascontiguousarray(crop[..., 0]) if grey else np.ascontiguousarray(crop)
-            filled = cv2.inpaint(src, m.astype(np.uint8), INPAINT_RADIUS, INPAINT_METHOD)
-            if grey:
-                filled = np.repeat(filled[..., None], 3, axis=2)
+            filled = _inpaint(crop, m, grey)
             tile = out[y0:y1, x0:x1]
             tile[mc] = filled[core][mc]                 # only the masked pixels change
     return out, mask
