@@ -2,11 +2,12 @@
 
 Detection: the tiny U-Nets of :mod:`core.restore.network` give a damage probability from the lightness,
 averaged over :data:`VIEWS` rotated views of the photo (0, 90, 180 and 270 degrees: a false alarm on real
-structure mostly holds in one or two of them, real damage in all four); it is thresholded at :data:`THRESHOLD` with hysteresis (a component is kept only if one of its pixels
-reaches :data:`SEED`; both chosen on held-out synthetic data so that clean photos keep well under 0.5 %
-of their pixels: tools/bench_restore.py --tune), components smaller than :data:`MIN_AREA` pixels are
-dropped, and what is left is dilated by :data:`DILATE` px so that the fill also covers the soft edge of a
-scratch. Filling: OpenCV's Navier-Stokes inpainting of the masked pixels only; every pixel outside the
+structure mostly holds in one or two of them, real damage in all four). The mean is thresholded at
+:data:`THRESHOLD` (chosen on held-out synthetic damage so that every scikit-image photo keeps <= 0.5 % of
+its pixels and >= 38 dB: tools/bench_restore.py --tune), optionally with hysteresis (a component is kept
+only if one of its pixels reaches :data:`SEED`; off); components smaller than :data:`MIN_AREA` pixels
+are dropped, and what is left is dilated by :data:`DILATE` px so that the fill also covers the soft
+edge of a scratch. Filling: OpenCV's Navier-Stokes inpainting of the masked pixels only; every pixel outside the
 mask is copied from the input unchanged.
 
 Big scans are cut into tiles of :data:`TILE` px with a :data:`MARGIN` px border of context on every side
