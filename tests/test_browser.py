@@ -350,6 +350,7 @@ def test_repair_toggle_and_what_was_repaired(tab, tmp_path):
     shown.first.wait_for(timeout=TIMEOUT_MS)
     assert shown.first.is_visible()
     assert image_with_caption(page, OURS).first.is_visible()
+    shown.first.scroll_into_view_if_needed()                   # the repaired pixels in the picture
     screenshot(page, "1_colorize_repair")
     assert_no_exception(page)
     tab.watch.assert_clean()

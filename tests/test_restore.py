@@ -236,8 +236,13 @@ def test_train_restore_runs_and_resumes(tmp_path, capsys):
     both = tmp_path / "both.keras"
     assert main(["--combine", str(out), str(engine.MODEL_PATH), "--out", str(both)]) == 0
     assert main(["--combine", str(tmp_path / "none.keras"), "--out", str(both)]) == 2
+    second = tmp_path / "second.keras"
+    assert main(["--take", str(both), "1", "--out", str(second)]) == 0      # the shipped one, back out alone
+    assert main(["--take", str(both), "2", "--out", str(second)]) == 2
+    assert main(["--take", str(tmp_path / "none.keras"), "0", "--out", str(second)]) == 2
     import keras
 
     x = np.random.default_rng(3).random((1, 32, 32, 1)).astype(np.float32)
     a, b, ab = (np.asarray(keras.saving.load_model(f, compile=False)(x)) for f in (out, engine.MODEL_PATH, both))
     np.testing.assert_allclose(ab, np.minimum(a, b), atol=1e-6)     # damage only where both agree
+    np.testing.assert_allclose(np.asarray(keras.saving.load_model(second, compile=False)(x)), b, atol=1e-6)

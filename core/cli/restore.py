@@ -34,9 +34,13 @@ def main(argv=None) -> int:
                     help="share of crops that get procedural real thin structure (rods, rims, wires) as negatives")
     ap.add_argument("--combine", nargs="+", metavar="FILE", default=None,
                     help="train nothing: write to --out one detector that needs all of these to agree")
+    ap.add_argument("--take", nargs=2, metavar=("FILE", "K"), default=None,
+                    help="train nothing: write to --out detector K (0: the first) of the combination FILE alone")
     args = ap.parse_args(argv)
     if args.combine:
         return _combine(args.combine, args.out)
+    if args.take:
+        return _take(*args.take, args.out)
     if not args.data:
         print("error: --data DIR is needed (a folder of colour photos), or --combine FILE ...", file=sys.stderr)
         return 2
@@ -84,4 +88,26 @@ def _combine(files, out) -> int:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     print(f"saved {out}: {len(files)} detectors that must agree, {model.count_params():,} parameters")
+    return 0
+
+
+def _take(file, k, out) -> int:
+    if not Path(file).is_file():
+        print(f"error: {file}: no such detector file", file=sys.stderr)
+        return 2
+    from core.quiet import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    from core.restore.network import agreeing, detectors
+
+    nets = detectors(keras.saving.load_model(file, compile=False))
+    if not k.isdigit() or int(k) >= len(nets):
+        print(f"error: {file} holds {len(nets)} detector(s): K must be 0 to {len(nets) - 1}, got {k}", file=sys.stderr)
+        return 2
+    model = agreeing([nets[int(k)]])
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    print(f"saved {out}: detector {k} of {file}, {model.count_params():,} parameters")
     return 0

@@ -5,9 +5,10 @@
 >>> r.rgb, r.mask          # H x W x 3 uint8 (grey stays grey), bool H x W of the repaired pixels
 >>> restore.detect(rgb)    # the damage mask alone
 
-The detector is two tiny learned U-Nets that must agree (:mod:`core.restore.network`) trained on synthetic damage
-(:mod:`core.restore.synth`) by ``python -m core train-restore`` (:mod:`core.restore.train`); the fill is
-OpenCV inpainting of the mask only (:mod:`core.restore.engine`). See models/RESTORE.md and docs/restoration.md.
+The detector is a tiny learned U-Net (:mod:`core.restore.network`; several can be combined to agree), run
+on four rotations of the photo and trained on synthetic damage (:mod:`core.restore.synth`) by
+``python -m core train-restore`` (:mod:`core.restore.train`); the fill is OpenCV inpainting of the mask only
+(:mod:`core.restore.engine`). See models/RESTORE.md and docs/restoration.md.
 """
 
 from core.restore.engine import Restored, detect, restore

@@ -1,6 +1,6 @@
 """Detect and fill scratches and dust (see :mod:`core.restore` for the public API).
 
-Detection: the tiny U-Nets of :mod:`core.restore.network` give a damage probability from the lightness,
+Detection: the tiny U-Net of :mod:`core.restore.network` gives a damage probability from the lightness,
 averaged over :data:`VIEWS` rotated views of the photo (0, 90, 180 and 270 degrees: a false alarm on real
 structure mostly holds in one or two of them, real damage in all four). The mean is thresholded at
 :data:`THRESHOLD` (chosen on held-out synthetic damage so that every scikit-image photo keeps <= 0.5 % of
@@ -28,7 +28,7 @@ import numpy as np
 from core.restore.network import MULTIPLE
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "restore_detector.keras"
-THRESHOLD = 0.955        # mean damage probability at strength 1 (tools/bench_restore.py; docs/restoration.md)
+THRESHOLD = 0.97         # mean damage probability at strength 1 (tools/bench_restore.py; docs/restoration.md)
 VIEWS = 4                # rotations by 90 degrees the probability is averaged over (1: the photo as it is)
 SEED = 0.0               # a component needs one pixel this sure (hysteresis; 0: off, measured in docs/restoration.md)
 MIN_AREA = 1             # components of fewer pixels are not damage (1: every speck counts; docs/restoration.md)

@@ -37,6 +37,12 @@ def build(widths=WIDTHS, name: str = "restore_detector") -> keras.Model:
     return keras.Model(inp, out, name=name)
 
 
+def detectors(model) -> list:
+    """The detector networks inside ``model``: its sub-networks when it is a combination (:func:`agreeing`),
+    else the model itself."""
+    return [x for x in model.layers if isinstance(x, keras.Model)] or [model]
+
+
 def agreeing(models) -> keras.Model:
     """One model from several trained detectors: the damage probability is the *lowest* of theirs, so a
     pixel counts as damage only where all of them agree (each one's own false alarms on real structure
@@ -44,7 +50,7 @@ def agreeing(models) -> keras.Model:
     itself such a combination brings its detectors in one by one."""
     inp = keras.Input((None, None, 1), name="lightness")
     outs = []
-    nets = [sub for m in models for sub in ([x for x in m.layers if isinstance(x, keras.Model)] or [m])]
+    nets = [sub for m in models for sub in detectors(m)]
     for i, m in enumerate(nets):
         widths = tuple(m.get_layer(f"enc{k}" if k == 0 else f"enc{k}a").filters for k in range(len(WIDTHS)))
         net = build(widths, name=f"detector_{i}")
