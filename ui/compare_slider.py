@@ -42,7 +42,7 @@ CSS = """
 .cs-compare .cs-handle:focus-visible .cs-knob { box-shadow: 0 0 0 4px #ffbf00; }
 .cs-compare .cs-label { position: absolute; top: 8px; padding: 4px 10px; background: rgba(0,0,0,.78);
   color: #fff; font: 600 0.9rem/1.3 sans-serif; border-radius: 4px; pointer-events: none; max-width: 45%;
-  overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  overflow-wrap: break-word; }
 .cs-compare .cs-label-left { left: 8px; }
 .cs-compare .cs-label-right { right: 8px; }
 """
