@@ -188,6 +188,17 @@ def test_real_thin_structure_is_drawn_into_the_photo_and_never_masked():
     assert not np.array_equal(x0, x2)
 
 
+def test_dark_crops_for_bright_scratches_on_black():
+    g = np.full((64, 64), 0.8, np.float32)
+    x0, y0 = synth.batch([g], 32, 6, np.random.default_rng(5))
+    x1, y1 = synth.batch([g], 32, 6, np.random.default_rng(5), p_dark=0.0)
+    assert np.array_equal(x0, x1) and np.array_equal(y0, y1)             # off: the very same batch as before
+    x, y = synth.batch([g], 32, 6, np.random.default_rng(5), p_dark=1.0)
+    clean = x[y == 0]
+    assert clean.size and np.median(clean) <= 0.8 * 0.35 + 0.05            # every crop was made dark first
+    assert np.array_equal(x, synth.batch([g], 32, 6, np.random.default_rng(5), p_dark=1.0)[0])
+
+
 def test_cli_colorize_restore(tmp_path, scratched, repaired):
     from core.cli.colorize import main
 
@@ -224,7 +235,8 @@ def test_train_restore_runs_and_resumes(tmp_path, capsys):
         Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(photos / name)
     out, ck = tmp_path / "m.keras", tmp_path / "ck"
     args = ["--data", str(photos), "--out", str(out), "--checkpoint-dir", str(ck), "--size", "32",
-            "--batch-size", "2", "--save-every", "1", "--threads", "1", "--hard-every", "2", "--p-structure", "0.5"]
+            "--batch-size", "2", "--save-every", "1", "--threads", "1", "--hard-every", "2", "--p-structure", "0.5",
+            "--p-dark", "0.5"]
     assert main([*args, "--steps", "2"]) == 0
     assert out.exists() and json.loads((ck / "state.json").read_text())["step"] == 2
     assert main([*args, "--steps", "3"]) == 0

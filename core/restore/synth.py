@@ -206,13 +206,15 @@ def crop_at(grey: np.ndarray, size: int, cy: int, cx: int, rng) -> np.ndarray:
 
 
 def batch(images: list[np.ndarray], size: int, n: int, rng, hard=None,
-          p_hard: float = 0.5, p_structure: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+          p_hard: float = 0.5, p_structure: float = 0.0, p_dark: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` damaged crops of random images: (x (n, size, size, 1), y (n, size, size, 1)) float32.
 
     ``hard``: optional (image index, y, x) points where a detector saw damage on a clean photo (hard
     negatives: thin real structure); a share ``p_hard`` of the crops then holds one of them. The damage
     is drawn over those crops as over any other; the real structure itself is never in the mask.
     ``p_structure``: the share of crops that get :func:`structure` drawn in before the damage.
+    ``p_dark``: the share of crops made dark first (lightness times 0.05-0.35: a black coat, a night, a
+    shadow), where a bright scratch shows most and real bright thin structure is rare.
     """
     xs, ys = [], []
     for _ in range(n):
@@ -221,6 +223,8 @@ def batch(images: list[np.ndarray], size: int, n: int, rng, hard=None,
             g = crop_at(images[int(i)], size, int(cy), int(cx), rng)
         else:
             g = crop(images[int(rng.integers(len(images)))], size, rng)
+        if p_dark and rng.random() < p_dark:
+            g = (g * rng.uniform(0.05, 0.35)).astype(np.float32)
         if p_structure and rng.random() < p_structure:
             g = structure(g, rng)
         d, m = damage(g, rng)

@@ -15,6 +15,7 @@ damage (p >= 0.5: thin real structure such as wires, masts, tripod legs) are kep
 checkpoint dir) and a share ``--p-hard`` of the crops holds one of them. ``--p-structure`` draws
 procedural real thin structure (:func:`core.restore.synth.structure`: shaded rods, rim-lit edges, wires
 with a shadow) into that share of the crops before the damage, as negatives our small photos lack.
+``--p-dark`` makes that share of the crops dark first (bright scratches over black coats and nights).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def mine(model, images, threshold: float = 0.5, per_image: int = 3, limit: int |
 
 def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int = 128, max_photos: int = 4000,
         save_every: int = 100, minutes: float | None = None, seed: int = 0, lr: float = 2e-3, log=print,
-        init=None, hard_every: int = 0, p_hard: float = 0.5, p_structure: float = 0.0) -> dict:
+        init=None, hard_every: int = 0, p_hard: float = 0.5, p_structure: float = 0.0, p_dark: float = 0.0) -> dict:
     import keras
 
     from core.restore import network, synth
@@ -150,7 +151,8 @@ def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int =
                 np.save(hard_file, hard)
                 log(f"step {step}: {len(hard)} hard negatives (clean training photos where p >= 0.5)")
             brng = np.random.default_rng([seed, step])     # the data of a step does not depend on resuming
-            x, y = synth.batch(images, size, batch_size, brng, hard=hard, p_hard=p_hard, p_structure=p_structure)
+            x, y = synth.batch(images, size, batch_size, brng, hard=hard, p_hard=p_hard, p_structure=p_structure,
+                                p_dark=p_dark)
             losses.append(float(model.train_on_batch(x, y)))
             step += 1
             if step % save_every == 0 or step == steps:
