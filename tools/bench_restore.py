@@ -119,12 +119,6 @@ def tune(items) -> dict:
     return {"best": best, "grid": rows}
 
 
-def restore_grey(grey: np.ndarray) -> np.ndarray:
-    from core import restore
-
-    return restore.restore(np.repeat(grey[..., None], 3, 2)).rgb[..., 0]
-
-
 def report(items) -> dict:
     from core import restore
 

@@ -47,7 +47,7 @@ def _repair(photo) -> tuple[np.ndarray, np.ndarray] | None:
     cache = _cache()
     if (photo.key, "rgb") not in cache or (photo.key, "mask") not in cache:
         try:
-            with st.spinner(f"Repairing scratches and dust in {photo.name}…"):    # about 2 s per megapixel
+            with st.spinner(f"Repairing scratches and dust in {photo.name}…"):    # about 1 s per megapixel
                 r = restore.restore(photo.grey)
         except (FileNotFoundError, ValueError, MemoryError) as e:
             st.warning(f"Could not repair {photo.name}: {e}", icon=":material/healing:")

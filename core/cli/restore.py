@@ -44,7 +44,8 @@ def main(argv=None) -> int:
     if args.take:
         return _take(*args.take, args.out)
     if not args.data:
-        print("error: --data DIR is needed (a folder of colour photos), or --combine FILE ...", file=sys.stderr)
+        print("error: --data DIR is needed (a folder of colour photos), or --combine FILE ... / --take FILE K",
+              file=sys.stderr)
         return 2
     if not Path(args.data).is_dir():
         print(f"error: {args.data}: no such folder", file=sys.stderr)
@@ -74,42 +75,44 @@ def main(argv=None) -> int:
     return 0
 
 
-def _combine(files, out) -> int:
+def _load(files):
+    """The detector files as Keras models, or None (the error said) when one of them is missing."""
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
         print(f"error: {missing[0]}: no such detector file", file=sys.stderr)
-        return 2
+        return None
     from core.quiet import import_tensorflow
 
     import_tensorflow()
     import keras
 
-    from core.restore.network import agreeing
+    return [keras.saving.load_model(f, compile=False) for f in files]
 
-    model = agreeing([keras.saving.load_model(f, compile=False) for f in files])
+
+def _save(model, out, what: str) -> int:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
-    print(f"saved {out}: {len(files)} detectors that must agree, {model.count_params():,} parameters")
+    print(f"saved {out}: {what}, {model.count_params():,} parameters")
     return 0
+
+
+def _combine(files, out) -> int:
+    models = _load(files)
+    if models is None:
+        return 2
+    from core.restore.network import agreeing
+
+    return _save(agreeing(models), out, f"{len(files)} detectors that must agree")
 
 
 def _take(file, k, out) -> int:
-    if not Path(file).is_file():
-        print(f"error: {file}: no such detector file", file=sys.stderr)
+    models = _load([file])
+    if models is None:
         return 2
-    from core.quiet import import_tensorflow
-
-    import_tensorflow()
-    import keras
-
     from core.restore.network import agreeing, detectors
 
-    nets = detectors(keras.saving.load_model(file, compile=False))
+    nets = detectors(models[0])
     if not k.isdigit() or int(k) >= len(nets):
         print(f"error: {file} holds {len(nets)} detector(s): K must be 0 to {len(nets) - 1}, got {k}", file=sys.stderr)
         return 2
-    model = agreeing([nets[int(k)]])
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    model.save(out)
-    print(f"saved {out}: detector {k} of {file}, {model.count_params():,} parameters")
-    return 0
+    return _save(agreeing([nets[int(k)]]), out, f"detector {k} of {file}")
