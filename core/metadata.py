@@ -4,7 +4,8 @@
   file (orientation is applied by :mod:`core.images`, so it is not kept).
 * :func:`xmp_packet`: an XMP packet with the IPTC ``Iptc4xmpExt:DigitalSourceType`` of AI-made colour
   (:data:`DIGITAL_SOURCE_TYPE`) and how it was made (model, render factor, hints, repair);
-  :func:`read_xmp_facts` reads ours back.
+  :func:`read_xmp_facts` reads ours back. With ``guessed=False`` (false colour of measured channels,
+  :mod:`core.science`) the type is :data:`DATA_SOURCE_TYPE` instead, never the AI-made one.
 * :func:`exif_bytes`: the EXIF block of the kept date and camera (with ColorSpace sRGB when no profile).
 * :func:`add_png_chunks`: ancillary chunks put into a PNG that OpenCV wrote (16-bit RGB, which Pillow
   cannot write), each with its CRC.
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
 DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+# false colour: a picture of measured data made by a program a person set up (IPTC "data-driven media")
+DATA_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/dataDrivenMedia"
 XMP_KEY = "XML:com.adobe.xmp"            # the PNG iTXt keyword of XMP
 NS = "urn:colorization-studio:ns:1.0/"  # our own XMP properties (cs:Model, cs:Settings ...)
 SOFTWARE = "Colorization Studio"
@@ -116,19 +119,30 @@ def _xmp_date(date: str) -> str:
     return date
 
 
-def xmp_packet(facts: dict, meta: Meta | None = None) -> bytes:
+FALSE_COLOUR_NOTE = ("False colour (Colorization Studio): each colour stands for a measured channel, as cs:Legend "
+                     "says; nothing was guessed.")
+
+
+def xmp_packet(facts: dict, meta: Meta | None = None, guessed: bool = True) -> bytes:
     """The XMP packet (UTF-8) marking a result as AI-coloured: IPTC DigitalSourceType, the tool, and
     ``facts`` (model, render_factor, hints, repair ... : ``cs:Model``, ``cs:RenderFactor``, ``cs:Hints``,
-    ``cs:Repair`` and all of them as JSON in ``cs:Settings``); the source's date and camera when known."""
+    ``cs:Repair`` and all of them as JSON in ``cs:Settings``); the source's date and camera when known.
+
+    ``guessed=False``: false colour, nothing guessed: DigitalSourceType :data:`DATA_SOURCE_TYPE`, a note that
+    says so, ``facts["legend"]`` (which channel became which colour) as ``cs:Legend``, no model or hints."""
     meta = meta or Meta()
-    attrs = {"Iptc4xmpExt:DigitalSourceType": DIGITAL_SOURCE_TYPE, "xmp:CreatorTool": SOFTWARE,
-             "cs:Note": "Colours added by a neural network (Colorization Studio); they are not the real "
-                               "colours."}
-    for key, name in (("model", "cs:Model"), ("render_factor", "cs:RenderFactor")):
-        if key in facts:
-            attrs[name] = str(facts[key])
-    for key, name in (("hints", "cs:Hints"), ("restore", "cs:Repair")):
-        attrs[name] = "yes" if facts.get(key) else "no"
+    if guessed:
+        attrs = {"Iptc4xmpExt:DigitalSourceType": DIGITAL_SOURCE_TYPE, "xmp:CreatorTool": SOFTWARE,
+                 "cs:Note": "Colours added by a neural network (Colorization Studio); they are not the real "
+                                   "colours."}
+        for key, name in (("model", "cs:Model"), ("render_factor", "cs:RenderFactor")):
+            if key in facts:
+                attrs[name] = str(facts[key])
+        for key, name in (("hints", "cs:Hints"), ("restore", "cs:Repair")):
+            attrs[name] = "yes" if facts.get(key) else "no"
+    else:
+        attrs = {"Iptc4xmpExt:DigitalSourceType": DATA_SOURCE_TYPE, "xmp:CreatorTool": SOFTWARE,
+                 "cs:Note": FALSE_COLOUR_NOTE, "cs:Legend": str(facts.get("legend", ""))}
     attrs["cs:Settings"] = json.dumps(facts, sort_keys=True)
     if meta.date:
         attrs["exif:DateTimeOriginal"] = _xmp_date(meta.date)

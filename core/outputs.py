@@ -51,15 +51,16 @@ def to_bits(rgb: np.ndarray, bits: int) -> np.ndarray:
 
 
 def encode(rgb: np.ndarray, fmt: str, meta: Meta | None = None, facts: dict | None = None,
-           text: dict[str, str] | None = None, compress_level: int = 1) -> bytes:
+           text: dict[str, str] | None = None, compress_level: int = 1, guessed: bool = True) -> bytes:
     """The file of one result ``rgb`` (H x W x 3, uint8 or uint16) in ``fmt`` (:data:`FORMATS`).
 
     ``meta``: the source's DPI, ICC profile and EXIF date/camera, kept (an RGB profile, else the file is
     tagged sRGB); ``facts``: how it was made (model, render_factor, hints, restore ...), written with the
     IPTC "AI-made" marker in XMP (:func:`core.metadata.xmp_packet`); ``text``: PNG text chunks (the batch's
-    provenance; PNG only). png and jpeg are 8-bit, png16 16-bit, tiff keeps the depth of ``rgb``."""
+    provenance; PNG only). png and jpeg are 8-bit, png16 16-bit, tiff keeps the depth of ``rgb``.
+    ``guessed=False``: false colour of measured data, not AI-made (:func:`core.metadata.xmp_packet`)."""
     meta = meta or Meta()
-    xmp = metadata.xmp_packet(dict(facts or {}), meta)
+    xmp = metadata.xmp_packet(dict(facts or {}), meta, guessed=guessed)
     fmt = resolve(fmt, 16 if np.asarray(rgb).dtype == np.uint16 else 8)
     if fmt == "png16":
         return _png16(to_bits(rgb, 16), meta, xmp, text, compress_level)

@@ -1,0 +1,101 @@
+"""Display ranges and stretches: how a channel's measured values become brightness 0-1.
+
+* :func:`display_range`: a channel's range: ``"auto"`` (the :data:`AUTO_PERCENT` % percentile interval of its
+  finite values, :class:`astropy.visualization.PercentileInterval`, on at most :data:`SAMPLE` evenly spread
+  pixels), ``"full"`` (its smallest to its largest value: nothing clipped) or ``(min, max)`` given.
+* :func:`to_unit`: values -> 0-1 float32: ``(v - min) / (max - min)`` clipped to 0-1 (outside the display
+  range is black or full brightness, as any display range does), then the stretch: ``linear``, ``asinh``
+  (:class:`astropy.visualization.AsinhStretch`, a = :data:`ASINH_A`: faint detail lifted, bright cores kept
+  apart: Lupton et al. 2004) or ``log`` (:class:`astropy.visualization.LogStretch`, a = :data:`LOG_A`).
+
+Nothing here rounds: 16-bit and float data stay float32 until the picture is written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.science.channel import Channel, ChannelError
+
+STRETCHES = ("linear", "asinh", "log")
+ASINH_A = 0.1             # astropy's default: linear below about 0.1 of the range, logarithmic above
+LOG_A = 1000.0            # astropy's default
+AUTO_PERCENT = 99.8       # "auto" clips 0.1 % of the pixels at each end (Fiji's Auto saturates 0.35 %)
+SAMPLE = 1_000_000        # at most this many pixels decide an auto range
+
+
+def _stretch(name: str):
+    from astropy.visualization import AsinhStretch, LinearStretch, LogStretch
+
+    if name == "linear":
+        return LinearStretch()
+    if name == "asinh":
+        return AsinhStretch(a=ASINH_A)
+    if name == "log":
+        return LogStretch(a=LOG_A)
+    raise ChannelError(f"Unknown stretch {name!r}: choose from {', '.join(STRETCHES)}.")
+
+
+def check_stretch(name: str) -> str:
+    """``name`` when it is one of :data:`STRETCHES`, else ChannelError."""
+    _stretch(name)
+    return name
+
+
+def finite_sample(data: np.ndarray, limit: int = SAMPLE) -> np.ndarray:
+    """The finite values of ``data`` (every k-th pixel when there are more than ``limit``), as a 1-D array."""
+    flat = data.reshape(-1)
+    if flat.size > limit:
+        flat = flat[:: -(-flat.size // limit)]
+    return flat[np.isfinite(flat)] if flat.dtype.kind == "f" else flat
+
+
+def _top(data: np.ndarray) -> float:
+    return float(np.iinfo(data.dtype).max) if data.dtype.kind in "ui" else 1.0
+
+
+def display_range(ch: Channel, spec="auto") -> tuple[float, float]:
+    """The display range of ``ch``: ``spec`` "auto", "full" or (min, max); ChannelError naming the channel
+    for all-NaN data or an empty range (min >= max). An auto or full range of a flat channel (every pixel
+    the same) runs from 0 (or the value, when negative) to the type's top (1.0 for float), so it shows as it
+    is rather than failing."""
+    if isinstance(spec, str) and spec not in ("auto", "full"):
+        raise ChannelError(f"{ch.label}: unknown range {spec!r}: use auto, full or MIN:MAX.")
+    if not isinstance(spec, str):
+        try:
+            lo, hi = (float(v) for v in spec)
+        except (TypeError, ValueError):
+            raise ChannelError(f"{ch.label}: a range is two numbers, min and max, not {spec!r}.") from None
+        if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
+            raise ChannelError(f"{ch.label}: the range {lo:g} to {hi:g} is empty: its max must be above its min.")
+        return lo, hi
+    if spec == "auto":
+        values = finite_sample(ch.data)
+    else:
+        values = ch.data[np.isfinite(ch.data)] if ch.data.dtype.kind == "f" else ch.data.reshape(-1)
+    if values.size == 0:
+        raise ChannelError(f"{ch.label}: every pixel is NaN or infinite: there is no data to show.")
+    if spec == "auto":
+        from astropy.visualization import PercentileInterval
+
+        lo, hi = (float(v) for v in PercentileInterval(AUTO_PERCENT).get_limits(values))
+    else:
+        lo, hi = float(values.min()), float(values.max())
+    if lo >= hi:                       # a flat channel (or one bright speck above a flat rest: take the extremes)
+        lo, hi = float(values.min()), float(values.max())
+    if lo >= hi:
+        lo, hi = min(lo, 0.0), max(hi, _top(ch.data))
+        if lo >= hi:
+            hi = lo + 1.0
+    return lo, hi
+
+
+def to_unit(data: np.ndarray, lo: float, hi: float, stretch: str = "linear") -> np.ndarray:
+    """``data`` in the display range ``lo``-``hi`` as float32 0-1 through ``stretch`` (NaN stays NaN)."""
+    out = data.astype(np.float32, copy=True)
+    out -= np.float32(lo)
+    out *= np.float32(1.0 / (hi - lo))
+    np.clip(out, 0.0, 1.0, out=out)
+    if stretch != "linear":
+        _stretch(stretch)(out, clip=False, out=out)
+    return out
