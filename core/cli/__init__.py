@@ -18,6 +18,7 @@ COMMANDS = {
     "train-restore": ("core.cli.restore", "train the scratch and dust detector (see models/RESTORE.md)"),
     "weights": ("core.cli.weights", "download the baseline's weights, or show what is available"),
     "video": ("core.cli.video", "colorize a black-and-white video clip, without flicker (MP4 out)"),
+    "falsecolour": ("core.cli.falsecolour", "false colour of measured channels (microscopy, FITS): nothing guessed"),
 }
 
 

@@ -43,6 +43,12 @@ class FalseColour:
     lut: str | None = None
     nan_pixels: int = 0
     nan_colour: str = palette.NAN_COLOUR
+    softening: float | None = None
+
+    @property
+    def stretch_text(self) -> str:
+        """``"asinh (a = 0.001)"``, ``"linear"``."""
+        return self.stretch if self.softening is None else f"{self.stretch} (a = {self.softening:g})"
 
     @property
     def bits(self) -> int:
@@ -60,7 +66,8 @@ class FalseColour:
     def facts(self) -> dict:
         """What the file's XMP keeps (:func:`core.metadata.xmp_packet` with ``guessed=False``)."""
         return {"kind": "false colour", "guessed": False, "legend": self.legend_text, "stretch": self.stretch,
-                "lut": self.lut, "nan_colour": self.nan_colour, "nan_pixels": self.nan_pixels,
+                "softening": self.softening, "lut": self.lut, "nan_colour": self.nan_colour,
+                "nan_pixels": self.nan_pixels,
                 "channels": [{"name": s.name, "source": s.source, "colour": s.colour, "range": list(s.range)}
                              for s in self.shown]}
 
@@ -106,22 +113,23 @@ def _ranges(n: int, ranges) -> list:
 
 
 def falsecolour(channels, colours=None, *, preset: str | None = None, lut: str | None = None,
-                stretch: str | None = None, ranges=None, names=None, nan_colour=palette.NAN_COLOUR,
-                bits: int | None = None) -> FalseColour:
+                stretch: str | None = None, softening: float | None = None, ranges=None, names=None,
+                nan_colour=palette.NAN_COLOUR, bits: int | None = None) -> FalseColour:
     """The false-colour picture of 1 to 7 grey ``channels`` (2-D arrays or :class:`Channel`; uint8, uint16,
     float; NaN allowed), all the same size.
 
     Colours: ``colours`` (one per channel: a name, ``#rrggbb``, a list or "red,green,blue"), or ``preset``
     (:data:`palette.PRESETS`), or, for one channel, ``lut`` (:data:`palette.LUTS`). None of them: a single
     channel through :data:`palette.DEFAULT_LUT`, several in Fiji's order. ``stretch`` (linear, asinh,
-    log; default the preset's, else linear), ``ranges``: "auto" (default), "full", (min, max), or one
-    per channel. ``names``: the legend's names. ``bits``: 8 or 16 (default 8 when every channel is uint8,
-    else 16). Pixels NaN in any channel are ``nan_colour`` (mid grey). ChannelError for every bad input."""
+    log; default the preset's, else linear) with its ``softening`` (see :mod:`core.science.stretch`).
+    ``ranges``: "auto" (default), "full", (min, max), or one per channel. ``names``: the legend's names.
+    ``bits``: 8 or 16 (default 8 when every channel is uint8, else 16). Pixels NaN in any channel are
+    ``nan_colour`` (mid grey). ChannelError for every bad input."""
     defaults = palette.PRESETS[preset].names if preset in palette.PRESETS else ()
     chans = as_channels(channels, names, defaults)
     mapped, lut = _colours(len(chans), colours, preset, lut)
-    stretch_name = stretching.check_stretch(stretch or (palette.PRESETS[preset].stretch if preset in
-                                                        palette.PRESETS else None) or "linear")
+    stretch_name = stretch or (palette.PRESETS[preset].stretch if preset in palette.PRESETS else None) or "linear"
+    a = stretching.softening(stretch_name, softening)
     specs = _ranges(len(chans), ranges)
     if bits is None:
         bits = 8 if all(c.data.dtype == np.uint8 for c in chans) else 16
@@ -135,7 +143,7 @@ def falsecolour(channels, colours=None, *, preset: str | None = None, lut: str |
     shown = []
     for i, ch in enumerate(chans):
         lo, hi = stretching.display_range(ch, specs[i])
-        unit = stretching.to_unit(ch.data, lo, hi, stretch_name)
+        unit = stretching.to_unit(ch.data, lo, hi, stretch_name, a)
         if ch.data.dtype.kind == "f":
             bad = np.isnan(unit)
             if bad.any():
@@ -160,4 +168,4 @@ def falsecolour(channels, colours=None, *, preset: str | None = None, lut: str |
     acc += np.float32(0.5)
     rgb = acc.astype(np.uint8 if bits == 8 else np.uint16)
     return FalseColour(rgb, tuple(shown), stretch_name, lut,
-                       0 if nan is None else int(nan.sum()), palette.colour_hex(nan_colour))
+                       0 if nan is None else int(nan.sum()), palette.colour_hex(nan_colour), a)

@@ -50,7 +50,7 @@ def legend_image(result: FalseColour, height: int | None = None) -> np.ndarray:
     else:
         rows += [("swatch", s.colour, s.name, f"{fmt(s.range[0])} – {fmt(s.range[1])}") for s in result.shown]
         rows.append(("small", "colours add where channels overlap"))
-    rows.append(("small", f"stretch: {result.stretch}"))
+    rows.append(("small", f"stretch: {result.stretch_text}"))
     if result.nan_pixels:
         rows.append(("swatch", result.nan_colour, "no data (NaN)", f"{result.nan_pixels:,} pixels"))
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))

@@ -5,8 +5,10 @@
   pixels), ``"full"`` (its smallest to its largest value: nothing clipped) or ``(min, max)`` given.
 * :func:`to_unit`: values -> 0-1 float32: ``(v - min) / (max - min)`` clipped to 0-1 (outside the display
   range is black or full brightness, as any display range does), then the stretch: ``linear``, ``asinh``
-  (:class:`astropy.visualization.AsinhStretch`, a = :data:`ASINH_A`: faint detail lifted, bright cores kept
-  apart: Lupton et al. 2004) or ``log`` (:class:`astropy.visualization.LogStretch`, a = :data:`LOG_A`).
+  (:class:`astropy.visualization.AsinhStretch`: faint detail lifted, bright cores kept apart: Lupton et al.
+  2004) or ``log`` (:class:`astropy.visualization.LogStretch`). Their softening ``a``: the share of the range
+  below which asinh stays linear (default :data:`ASINH_A`, astropy's and ds9's; a bright star next to a faint
+  galaxy wants 0.001), the log's steepness (default :data:`LOG_A`).
 
 Nothing here rounds: 16-bit and float data stay float32 until the picture is written.
 """
@@ -24,22 +26,28 @@ AUTO_PERCENT = 99.8       # "auto" clips 0.1 % of the pixels at each end (Fiji's
 SAMPLE = 1_000_000        # at most this many pixels decide an auto range
 
 
-def _stretch(name: str):
+def _stretch(name: str, a: float | None = None):
     from astropy.visualization import AsinhStretch, LinearStretch, LogStretch
 
     if name == "linear":
         return LinearStretch()
     if name == "asinh":
-        return AsinhStretch(a=ASINH_A)
+        return AsinhStretch(a=a or ASINH_A)
     if name == "log":
-        return LogStretch(a=LOG_A)
+        return LogStretch(a=a or LOG_A)
     raise ChannelError(f"Unknown stretch {name!r}: choose from {', '.join(STRETCHES)}.")
 
 
-def check_stretch(name: str) -> str:
-    """``name`` when it is one of :data:`STRETCHES`, else ChannelError."""
+def softening(name: str, a: float | None = None) -> float | None:
+    """The softening ``a`` that stretch ``name`` uses (None for linear); ChannelError for an unknown stretch or
+    an ``a`` out of its range (asinh: 0 < a <= 1, log: a > 0)."""
     _stretch(name)
-    return name
+    if name == "linear":
+        return None
+    if a is not None and not (a > 0 and (name != "asinh" or a <= 1)):
+        raise ChannelError(f"The {name} softening must be {'above 0 and at most 1' if name == 'asinh' else 'above 0'}"
+                           f", not {a!r}.")
+    return float(a) if a else (ASINH_A if name == "asinh" else LOG_A)
 
 
 def finite_sample(data: np.ndarray, limit: int = SAMPLE) -> np.ndarray:
@@ -90,12 +98,13 @@ def display_range(ch: Channel, spec="auto") -> tuple[float, float]:
     return lo, hi
 
 
-def to_unit(data: np.ndarray, lo: float, hi: float, stretch: str = "linear") -> np.ndarray:
-    """``data`` in the display range ``lo``-``hi`` as float32 0-1 through ``stretch`` (NaN stays NaN)."""
+def to_unit(data: np.ndarray, lo: float, hi: float, stretch: str = "linear", a: float | None = None) -> np.ndarray:
+    """``data`` in the display range ``lo``-``hi`` as float32 0-1 through ``stretch`` with softening ``a``
+    (None: the stretch's default); NaN stays NaN."""
     out = data.astype(np.float32, copy=True)
     out -= np.float32(lo)
     out *= np.float32(1.0 / (hi - lo))
     np.clip(out, 0.0, 1.0, out=out)
     if stretch != "linear":
-        _stretch(stretch)(out, clip=False, out=out)
+        _stretch(stretch, a)(out, clip=False, out=out)
     return out
