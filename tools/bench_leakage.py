@@ -1,7 +1,7 @@
 """Measure how far one colour hint leaks out of the object it was put on (core.guide's spreading).
 
     python tools/bench_leakage.py [--model autoencoder] [--variant NAME=key:value,...]
-                                  [--gain ../shared/data/train --limit 40]
+                                  [--gain ../shared/data/train --limit 40] [--scans [FOLDER] --scan-limit 20]
 
 Objects with a known outline, made here from scikit-image's sample photos (colour thresholds, morphology
 and a hand-placed ellipse or box, deterministic; see :func:`objects`): the astronaut's orange suit and her
@@ -19,6 +19,9 @@ strong red, blue or green is put at the object's deepest point. Measured against
 ``--variant`` runs the same with other keyword arguments of ``core.guide.spread.spread_ab`` (for choosing
 them); ``--gain FOLDER`` adds the "10 hints over the automatic result" score of tools/bench_guide.py on the
 held-out photos of FOLDER (names ``bsds_2*`` and ``imnet_*``: never tune on val) for every variant.
+``--scans`` adds whole photos without outlines (scikit-image's camera, astronaut and coffee made grey, and
+photos of FOLDER): leaks across L's strong edges and whether a second click keeps the first one's region
+(tools/leakage_scans.py says how).
 """
 
 from __future__ import annotations
@@ -211,6 +214,17 @@ def gain(photos, **params) -> float:
     return float(np.mean(hinted) / np.mean(auto))
 
 
+def scan_row(name: str, clicks: list, params: dict) -> list:
+    """One row of the whole-photo table (tools/leakage_scans.py) for one setting of the spreading."""
+    import leakage_scans
+
+    scores = np.array([measure(c, c["colour"], **params) for photo in clicks for c in photo])
+    pairs = np.array([leakage_scans.kept(photo[0], photo[1], guided, **params) for photo in clicks
+                      if len(photo) > 1])
+    return [name, f"{scores[:, 0].mean():.2f}", f"{100 * scores[:, 1].mean():.1f} %",
+            f"{100 * scores[:, 2].mean():.1f} %", f"{pairs[:, 0].mean():.2f}", f"{100 * pairs[:, 1].mean():.1f} %"]
+
+
 def parse_variant(text: str) -> tuple[str, dict]:
     name, _, rest = text.partition("=")
     params = {}
@@ -235,20 +249,35 @@ def main(argv=None) -> int:
                     "held-out photos (bsds_2*, imnet_*)")
     ap.add_argument("--limit", type=int, default=40, help="photos for --gain (evenly spaced)")
     ap.add_argument("--per-object", action="store_true", help="also a table per object")
+    ap.add_argument("--scans", nargs="?", const="", default=None,
+                    help="also whole photos: scikit-image's three made grey, and FOLDER's (tools/leakage_scans.py)")
+    ap.add_argument("--scan-limit", type=int, default=20, help="photos of the --scans FOLDER (evenly spaced)")
+    ap.add_argument("--no-objects", action="store_true", help="skip the hand-masked objects")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     t0 = time.perf_counter()
-    prepared = [prepare(o, args.model) for o in objects()]
+    prepared = [] if args.no_objects else [prepare(o, args.model) for o in objects()]
+    clicks = []
+    if args.scans is not None:
+        import leakage_scans
+
+        for name, grey in leakage_scans.photos(args.scans or None, args.scan_limit):
+            clicks.append(leakage_scans.prepare(name, grey, args.model, COLOURS, BRUSH, MARGIN, INSIDE))
     photos = []
     if args.gain:
         from bench_guide import load_photos
 
         photos = load_photos(args.gain, args.limit, args.model, None, prefixes=HELD_OUT)
-    print(f"{len(prepared)} objects, {len(photos)} photos for the gain ({time.perf_counter() - t0:.0f} s)",
+    print(f"{len(prepared)} objects, {len(clicks)} whole photos, {len(photos)} photos for the gain "
+          f"({time.perf_counter() - t0:.0f} s)",
           file=sys.stderr, flush=True)
     variants = [("shipped", {})] + [parse_variant(v) for v in args.variant]
-    rows, per = [], []
+    rows, per, scan_rows = [], [], []
     for name, params in variants:
+        if clicks:
+            scan_rows.append(scan_row(name, clicks, params))
+        if not prepared:
+            continue
         scores = np.array([[measure(p, c, **params) for c in COLOURS] for p in prepared])   # (objects, colours, 3)
         cells = [name, f"{scores[..., 0].mean():.2f}", f"{100 * scores[..., 1].mean():.1f} %",
                  f"{100 * scores[..., 2].mean():.1f} %"]
@@ -262,6 +291,13 @@ def main(argv=None) -> int:
         lines = [[f"{p['photo']}: {p['name']}"] + [f"{s[i, 0]:.2f}" for s in per]
                  + [f"{100 * s[i, 2]:.0f} %" for s in per] for i, p in enumerate(prepared)]
         print(table(head, lines) + "\n", flush=True)
+    if scan_rows:
+        n = sum(len(c) for c in clicks)
+        print(f"**Whole photos: {n} clicks on {len(clicks)} photos, and a second click** (base: {args.model})\n")
+        print(table(["settings", "leak ΔE2000 beyond strong edges", f"changed > {CHANGED:g}", "coverage",
+                     "first region after a second click: ΔE2000", "changed > 5"], scan_rows) + "\n", flush=True)
+    if not prepared:
+        return 0
     head = ["settings", "leak ΔE2000", f"outside changed > {CHANGED:g}", "coverage"]
     if photos:
         head.append(f"10 hints × automatic ({len(photos)} held-out photos)")

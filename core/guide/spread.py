@@ -8,10 +8,12 @@ filter, divide) it spreads each hint until an edge stops it. ``tools/bench_guide
 against Levin et al.'s sparse system (same accuracy, about 100 times faster at one megapixel).
 
 Over an automatic result (``base``), the *difference* between the hint and the prediction is spread,
-at full strength only where the smoothed hint mask is at least ``REACH`` times its value at the hints
-(the hint's own region, whatever its size) and fading beyond and across edges, so one click on a door
-changes the door and leaves the sky to the model. Each hint counts once whatever its size (its pixels
-carry 1 / its area). Against leaks (issue 24: a red vest's hint reddened the road) the guide is L after a
+at full strength only where the hint's spread weight is at least ``REACH`` (the hint's own region,
+whatever its size) and fading beyond and across edges, so one click on a door changes the door and
+leaves the sky to the model. Each hint counts once whatever its size and whatever its region's size: a
+first pass spreads the hints' pixels (1 / the hint's area each) alone, and each pixel's weight is then
+divided by what reached it, so every hint spreads to about 1 over its own region. Hints combine: a click
+on a small building does not outweigh, over the large water, the click made on the water (issue 34). Against leaks (issue 24: a red vest's hint reddened the road) the guide is L after a
 median filter (texture does not stop the colour, edges do, and sigma_color is small) and beyond its region
 the correction fades as the cube of the spread weight; ``tools/bench_leakage.py`` measures the leak outside
 hand-masked objects and the 10-hint score together. Without a base the hint colours fill the whole photo, as in
@@ -82,24 +84,27 @@ def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None =
     if not hints:
         return base.copy()
     hint_ab, mask, share = rasterize(hints, h, w)
-    # each hint counts once, whatever its size: its pixels carry 1 / its area (``share``)
-    src = np.empty((h, w, 3), np.float32)
+    inside = mask > 0
+    # each hint counts once, whatever its size (its pixels carry 1 / its area: ``share``) and whatever the size
+    # of its region: the spread share at a hint's own pixels (``own``) is what a lone hint would reach
+    # everywhere in its region, so each pixel's share is divided by it and every hint spreads to about 1 in
+    # its own region. Two hints then combine: a click in a small region (a building) no longer outweighs,
+    # in a large one (the water), the click made there earlier.
+    own = smooth(L, share[..., None], lam, sigma_color, median)[..., 0]
+    src = np.zeros((h, w, 3), np.float32)
+    src[..., 2][inside] = share[inside] / np.maximum(own[inside], TINY)
     np.subtract(hint_ab, base, out=src[..., :2])
-    src[..., :2] *= share[..., None]
-    src[..., 2] = share
+    src[..., :2] *= src[..., 2:]
     out = smooth(L, src, lam, sigma_color, median)
     weight = out[..., 2]
     scale = 1.0 / np.maximum(weight, TINY)
     if base_ab is not None:
-        # full correction where the hints' smoothed share is at least ``reach`` x its typical value at the
-        # hints themselves (their own region, whatever its size), fading beyond and across edges
-        peaks = np.array([weight[int(round(hint.points[0][1])), int(round(hint.points[0][0]))] for hint in hints])
-        level = max(float(np.median(peaks)) * reach, TINY)
-        scale *= fade(weight, level, falloff)
+        # full correction where a hint's normalised spread reaches ``reach`` (its own region, whatever its
+        # size), fading beyond it and across edges
+        scale *= fade(weight, reach, falloff)
     correction = np.ascontiguousarray(out[..., :2])
     correction *= scale[..., None]
-    inside = mask > 0
-    residual = src[..., :2][inside] / share[inside][:, None]
+    residual = src[..., :2][inside] / src[..., 2][inside][:, None]
     np.clip(correction, np.minimum(residual.min(0), 0), np.maximum(residual.max(0), 0), out=correction)  # rounding
     if base_ab is None:
         # far from every hint, across strong edges, the smoothed share can vanish: the mean hint colour there
