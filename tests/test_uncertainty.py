@@ -153,6 +153,32 @@ def test_colormap_is_perceptually_ordered_and_fixed():
         guide.uncertainty_colormap(np.zeros((2, 2, 3)))
 
 
+def _hue(rgb):
+    ab = lab.rgb_to_lab(rgb)[..., 1:]
+    return np.degrees(np.arctan2(ab[..., 1], ab[..., 0]))
+
+
+@pytest.mark.parametrize("where", ["core", "ui"])
+def test_the_overlay_shows_only_the_legends_colours_whatever_the_photos_colours(where):
+    """Issue 34: blended over the coloured photo, dark purple over a warm white cloud showed pink, a colour
+    the legend does not have. Over any photo, each pixel's hue is the legend's hue at that value."""
+    patches = [(250, 238, 225), (220, 30, 30), (30, 60, 220), (40, 170, 60), (240, 220, 40), (128, 128, 128)]
+    photo = np.concatenate([np.full((12, 40, 3), c, np.uint8) for c in patches])          # 72 x 40
+    u = np.broadcast_to(np.linspace(0, 1, 40, dtype=np.float32), (72, 40)).copy()
+    if where == "core":
+        out = guide.uncertainty_overlay(photo, u)
+    else:
+        from ui import uncertainty as ui_uncertainty
+
+        out = ui_uncertainty.overlay(photo, u, None, 72)
+    assert out.shape == photo.shape and out.dtype == np.uint8
+    legend = guide.uncertainty_colormap(u)
+    diff = np.abs((_hue(out) - _hue(legend) + 180) % 360 - 180)
+    assert diff.max() < 12, diff.max()      # (blending with a grey in sRGB turns a hue by up to 10 degrees)
+    # and the photo still shows through: its lightness changes the overlay
+    assert np.abs(lab.lightness(out)[:12] - lab.lightness(out)[12:24]).mean() > 5
+
+
 def test_cli_suggest_prints_points_candidates_and_reasons_and_writes_the_map(tmp_path, photos, capsys):
     from core.cli.colorize import main
 

@@ -20,7 +20,6 @@ from ui import guide as ui_guide
 from ui import models as ui_models
 
 K = 3                        # "Suggest 3 clicks"
-BLEND = 0.6                  # share of the colormap in the overlay
 MAP_KEY = "guide_show_uncertainty"
 SUGGEST_KEY = "guide_show_suggestions"
 MAP_SIDE = 1024             # the cached map's long side at most (the Guide page shows 1024 px)
@@ -131,17 +130,11 @@ def _mark(img: np.ndarray, x: float, y: float, label: str) -> None:
 
 
 def overlay(shown: np.ndarray, u: np.ndarray | None, suggestions: Sequence | None, side: int) -> np.ndarray:
-    """The picture for the canvas: ``shown`` at most ``side`` px, the map blended over it, numbered marks."""
+    """The picture for the canvas: ``shown`` at most ``side`` px, with the map drawn over its grey (so the
+    colours on screen are the legend's: core.guide.uncertainty_overlay), and the numbered marks."""
     small = images.fit_within(shown, side)
     h, w = small.shape[:2]
-    out = small.copy()
-    if u is not None:
-        cmap = images.fit_within(core_guide.uncertainty_colormap(u), side)
-        if cmap.shape[:2] != (h, w):
-            import cv2
-
-            cmap = cv2.resize(cmap, (w, h), interpolation=cv2.INTER_LINEAR)
-        out = np.rint((1 - BLEND) * small + BLEND * cmap).clip(0, 255).astype(np.uint8)
+    out = small.copy() if u is None else core_guide.uncertainty_overlay(small, u)
     H, W = shown.shape[:2]
     for i, s in enumerate(suggestions or []):
         _mark(out, (s.x + 0.5) * w / W - 0.5, (s.y + 0.5) * h / H - 0.5, str(i + 1))
@@ -219,7 +212,8 @@ def guide_panel(photo, layers: Layers, show_map: bool, radius: float) -> None:
         return
     if show_map and layers.picture is not None and "-map" in layers.suffix:
         st.markdown(legend(), unsafe_allow_html=True)
-        st.caption("The model's own hesitation: where it spreads its bets over many colours, a hint helps most.")
+        st.caption("The model's own hesitation, drawn over the photo in grey so that its colours are the legend's: "
+                   "where it spreads its bets over many colours, a hint helps most.")
     if layers.suggestions is not None:
         swatch_rows(photo, layers.suggestions, radius)
 

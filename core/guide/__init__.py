@@ -46,6 +46,7 @@ from core.guide.uncertainty import (
     colormap_legend,
     uncertainty,
     uncertainty_colormap,
+    uncertainty_overlay,
     uncertainty_score,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "transfer",
     "uncertainty",
     "uncertainty_colormap",
+    "uncertainty_overlay",
     "uncertainty_score",
     "vibrance",
 ]

@@ -13,11 +13,12 @@ whatever its size) and fading beyond and across edges, so one click on a door ch
 leaves the sky to the model. Each hint counts once whatever its size and whatever its region's size: a
 first pass spreads the hints' pixels (1 / the hint's area each) alone, and each pixel's weight is then
 divided by what reached it, so every hint spreads to about 1 over its own region. Hints combine: a click
-on a small building does not outweigh, over the large water, the click made on the water (issue 34). Against leaks (issue 24: a red vest's hint reddened the road) the guide is L after a
-median filter (texture does not stop the colour, edges do, and sigma_color is small) and beyond its region
-the correction fades as the cube of the spread weight; ``tools/bench_leakage.py`` measures the leak outside
-hand-masked objects and the 10-hint score together. Without a base the hint colours fill the whole photo, as in
-Levin et al.
+on a small building does not outweigh, over the large water, the click made on the water (issue 34).
+
+Against leaks (issue 24: a red vest's hint reddened the road) the guide is L after a median filter (texture
+does not stop the colour, edges do, and sigma_color is small) and beyond its region the correction fades as
+the cube of the spread weight; ``tools/bench_leakage.py`` measures the leak outside hand-masked objects and
+the 10-hint score together. Without a base the hint colours fill the whole photo, as in Levin et al.
 """
 
 from __future__ import annotations

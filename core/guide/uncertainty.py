@@ -56,12 +56,10 @@ def distribution(rgb: np.ndarray, model: str = "autoencoder", render_factor: int
     """(L of the work copy (h, w), probabilities (h', w', Q) at the network's output resolution, bin
     centres (Q, 2) in Lab ab) of ``model`` for the photo. ValueError (bad photo, unknown model, bad render
     factor), NoDistribution (a model without one) or ModelUnavailable (weights missing)."""
-    from core.colorizers import CLASSES, get_colorizer
+    from core.colorizers import CLASSES, get_colorizer, model_class
 
     rgb = check_rgb(rgb)
-    if model not in CLASSES:
-        raise ValueError(f"unknown model {model!r}; choose from {', '.join(CLASSES)}")
-    cls = CLASSES[model]
+    cls = model_class(model)
     if not cls.has_distribution:
         with_one = [name for name, c in CLASSES.items() if c.has_distribution]
         raise NoDistribution(f"the {model} model predicts no distribution over colours, so it cannot say where "
@@ -165,6 +163,22 @@ def uncertainty_colormap(u: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected an uncertainty map (H x W), got shape {u.shape}")
     idx = np.rint(np.nan_to_num(np.clip(u, 0.0, 1.0)) * 255.0).astype(np.uint8)
     return _lut()[idx]
+
+
+OVERLAY_SHARE = 0.6          # the colormap's share where it is drawn over a photo (the rest: the photo's grey)
+
+
+def uncertainty_overlay(rgb: np.ndarray, u: np.ndarray, share: float = OVERLAY_SHARE) -> np.ndarray:
+    """The map drawn over the photo, H x W x 3 uint8 at the photo's size: the colormap blended (``share``)
+    over the photo's *grey* (its lightness), never over its colours: a colour of the photo mixed with the
+    map would make hues the legend does not have (dark purple over a white cloud coloured warm reads pink;
+    yellow over a blue sky, green), while a grey only lightens or darkens the map's own hue."""
+    rgb = check_rgb(rgb)
+    h, w = rgb.shape[:2]
+    cmap = uncertainty_colormap(resize_map(u, h, w)).astype(np.float32)
+    grey = lab.to_grey_rgb(rgb).astype(np.float32)
+    share = float(np.clip(share, 0.0, 1.0))
+    return np.rint((1.0 - share) * grey + share * cmap).clip(0, 255).astype(np.uint8)
 
 
 def colormap_legend(steps: int = 5) -> list[tuple[float, str]]:
