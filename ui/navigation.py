@@ -33,6 +33,7 @@ PAGE_HOW = "pages/5_how_it_works.py"
 PAGE_GUIDE = "pages/6_guide.py"
 PAGE_FILM = "pages/7_old_film.py"
 PAGE_TRAIN = "pages/8_train_your_own.py"
+PAGE_FALSE_COLOUR = "pages/9_false_colour.py"
 
 # (page file, title, icon, url path); the first is the default page
 PAGES = [
@@ -44,6 +45,7 @@ PAGES = [
     (PAGE_METRICS, "Metrics", ":material/straighten:", "metrics"),
     (PAGE_HOW, "How it works", ":material/school:", "how-it-works"),
     (PAGE_TRAIN, "Train your own", ":material/model_training:", "train"),
+    (PAGE_FALSE_COLOUR, "False colour", ":material/science:", "false-colour"),
 ]
 
 # What every page needs (scikit-image, SciPy, Pillow, …): a few seconds to import on a busy machine, once per
