@@ -53,9 +53,10 @@ PAGES = [
     (6, "guide", "/guide", "Guide the colours"),
     (7, "old_film", "/old-film", "Old film"),
     (8, "train", "/train", "Train your own"),
+    (9, "false_colour", "/false-colour", "False colour"),
 ]
 NAV_ORDER = ["Colorize", "Guide the colours", "Old film", "Compare", "Channels", "Metrics", "How it works",
-             "Train your own"]       # the sidebar's order (ui/navigation.py)
+             "Train your own", "False colour"]       # the sidebar's order (ui/navigation.py)
 UPLOAD_SIZE = (240, 160)      # width, height of the uploaded test photo
 # the download's name carries the default render factor of our model
 EXPECTED_PNG = f"coffee_cup_autoencoder_rf{AutoencoderColorizer.default_render_factor}.png"
@@ -246,6 +247,9 @@ def test_page_opens(tab, number, slug, path, title):
     elif slug == "old_film":
         assert page.get_by_role("button", name="Use the sample clip").is_visible()
         assert page.get_by_text("No clip yet: press").is_visible()
+    elif slug == "false_colour":
+        assert page.get_by_text("No channels yet: press a sample").is_visible()
+        assert page.locator(UPLOAD_INPUT).count() == 1
     else:
         assert page.get_by_text("No photo yet. Pick a sample").is_visible()
         assert page.get_by_role("button", name="Try a sample photo").is_visible()
@@ -560,6 +564,36 @@ def test_old_film_colours_the_sample_clip_and_chromium_plays_it(tab):
     page.get_by_role("heading", name="4 · Colour the whole clip").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
     screenshot(page, "7_old_film")
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
+def test_false_colour_of_the_cells_sample_with_its_legend(tab):
+    """The made-up cells: a picture in Fiji's colours with its legend beside it (nuclei red at a nucleus's centre,
+    the membrane ring green), the histograms, the words that say it is false colour, both downloads."""
+    page = tab.page
+    tab.watch.allow_deep_link_probe(tab.url, "/false-colour")
+    open_app(page, "/false-colour", "False colour")
+    page.get_by_role("button", name="Made-up cells (3 channels, 16-bit)").click()
+    picture = image_with_caption(page, "False colour of Made-up cells (3 channels, 16-bit): nuclei → red; "
+                                       "membrane → green; spots → blue")
+    picture.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    width, height = wait_loaded(picture)
+    assert height == 512 and width > 512 + 200                                   # the legend panel beside it
+    pixel = picture.locator("img").evaluate("""img => {
+        const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+        return Array.from(g.getImageData(Math.round(0.30 * 512), Math.round(0.28 * 512), 1, 1).data).slice(0, 3);
+    }""")
+    assert pixel[0] > 200 and pixel[1] < 40 and pixel[2] < 40, pixel           # a nucleus's centre: red
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text("This is false colour.").is_visible()
+    for name in ("Download PNG", "Download 16-bit TIFF"):
+        assert page.get_by_role("button", name=name).is_visible()
+    page.get_by_role("heading", name="3 · The picture").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    screenshot(page, "9_false_colour")
     assert_no_exception(page)
     tab.watch.assert_clean()
 

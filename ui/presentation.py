@@ -46,8 +46,8 @@ def sidebar() -> None:
         st.toggle("Presentation mode", key="presentation", on_change=address.sync,
                   help="Large text and the full screen width, for a projector. It is kept in the address "
                        "(?present=1), so a bookmark opens the app in presentation mode.")
-        st.caption("Colour is guessed by a neural network from the grey picture alone. "
-                   "Nothing you upload leaves this computer.")
+        st.caption("Colour is guessed by a neural network from the grey picture alone (except on False colour, "
+                   "where each colour stands for a measured channel). Nothing you upload leaves this computer.")
 
 
 def apply_presentation_css() -> None:
