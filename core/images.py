@@ -159,6 +159,10 @@ def _open(data: bytes, cap: int, before_turn=None) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # a broken EXIF block only loses its facts (core.metadata): its warnings, one per bad entry (130,970
+            # for a 65,535-entry block), are not printed
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.TiffImagePlugin")
+            warnings.filterwarnings("ignore", message="Possibly corrupt EXIF", category=UserWarning)
             img = Image.open(io.BytesIO(data))
             w, h = img.size
             if w < 1 or h < 1:
@@ -168,8 +172,8 @@ def _open(data: bytes, cap: int, before_turn=None) -> Image.Image:
                     f"The image is too large: {w} x {h} = {w * h / 1e6:.1f} megapixels "
                     f"(the limit is {cap / 1e6:.0f} megapixels). Please resize it and try again."
                 )
-            if getattr(img, "n_frames", 1) > 1:
-                img.seek(0)
+            # a file opens on its first page or frame; n_frames is never asked for, as counting the pages of
+            # a TIFF walks every one of them (200,000 tiny pages: minutes)
             raw = str(img.tile[0].args) if img.tile else ""       # the stored layout, e.g. 'RGB;16B'
             img.load()
             if before_turn is not None:

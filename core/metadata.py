@@ -17,8 +17,10 @@ such a result is tagged sRGB instead, like one from a file without a profile.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import struct
+import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
@@ -32,9 +34,18 @@ SOFTWARE = "Colorization Studio"
 _EXIF_IFD, _DATE_ORIGINAL, _MAKE, _MODEL, _DATETIME, _COLOR_SPACE = 0x8769, 36867, 271, 272, 306, 0xA001
 
 
+DPI_RANGE = (1.0, 65535.0)       # a DPI outside is dropped (JPEG stores 1 to 65535; scanners give 50 to 12,800)
+MAX_TEXT = 200                   # characters kept of a copied text (camera, date)
+MAX_ICC_BYTES = 2**20            # a larger profile is dropped (Pillow reads at most 1 MiB back from a PNG's iCCP)
+
+
 @dataclass(frozen=True)
 class Meta:
-    """The facts of a source file that its result keeps (all optional)."""
+    """The facts of a source file that its result keeps (all optional).
+
+    Whoever makes one, what it holds is safe to write into any result: an impossible DPI (inf, 1e300,
+    4294967295, 0) is dropped, each text made clean (:func:`clean_text`), and an ICC profile kept only when it
+    is at most :data:`MAX_ICC_BYTES` and LittleCMS (``PIL.ImageCms``) can read it."""
 
     dpi: tuple[float, float] | None = None
     icc: bytes | None = field(default=None, repr=False)    # the ICC profile as stored (only RGB ones written)
@@ -43,39 +54,74 @@ class Meta:
     model: str | None = None               # ... and model
     source_format: str | None = None       # Pillow's name: "PNG", "TIFF", "JPEG" ...
 
+    def __post_init__(self):
+        checked = {"dpi": _dpi(self.dpi), "icc": _icc(self.icc), "date": clean_text(self.date),
+                   "make": clean_text(self.make), "model": clean_text(self.model)}
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
     @property
     def rgb_icc(self) -> bytes | None:
         """The ICC profile when it describes RGB data (a result can carry it), else None."""
         icc = self.icc
         return icc if icc and len(icc) >= 20 and icc[16:20] == b"RGB " else None
 
+    def ascii(self, name: str) -> str | None:
+        """The text ``name`` ("date", "make" or "model") as EXIF and TIFF store text, 7-bit ASCII: accents
+        dropped ("Café" -> "Cafe"), any other character a "?"."""
+        text = getattr(self, name)
+        if text is None:
+            return None
+        folded = unicodedata.normalize("NFKD", text)
+        return "".join(c if ord(c) < 128 else "?" for c in folded if not unicodedata.combining(c)) or None
 
-def _text(value) -> str | None:
+
+def clean_text(value) -> str | None:
+    """A text copied from a file, safe to write into EXIF, XMP and TIFF: bytes read as Latin-1 (as Pillow reads
+    EXIF), every control or format character (NUL, escape sequences, bell, form feed, bidi overrides, lone
+    surrogates) and every run of spaces made one space, at most :data:`MAX_TEXT` characters; None when
+    nothing is left."""
     if isinstance(value, bytes):
-        value = value.decode("latin-1", "replace")
+        value = value.decode("latin-1")
     if not isinstance(value, str):
         return None
-    value = value.replace("\x00", "").strip()
-    return value[:200] or None
+    kept = "".join(" " if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") else c
+                   for c in value[:4 * MAX_TEXT])
+    return " ".join(kept.split())[:MAX_TEXT].strip() or None
+
+
+def _dpi(value) -> tuple[float, float] | None:
+    try:
+        dpi = (float(value[0]), float(value[1])) if value is not None and len(value) == 2 else None
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+        return None
+    lo, hi = DPI_RANGE
+    return dpi if dpi and all(lo <= d <= hi for d in dpi) else None         # NaN fails both comparisons
+
+
+def _icc(value) -> bytes | None:
+    if not isinstance(value, (bytes, bytearray)) or not value or len(value) > MAX_ICC_BYTES:
+        return None
+    from PIL import ImageCms
+
+    try:
+        ImageCms.ImageCmsProfile(io.BytesIO(value))
+    except (OSError, ValueError, TypeError):
+        return None
+    return bytes(value)
 
 
 def read_meta(img) -> Meta:
     """The :class:`Meta` of an opened PIL image (call before it is transposed or converted)."""
     info = img.info
-    dpi = info.get("dpi")
-    try:
-        dpi = (float(dpi[0]), float(dpi[1])) if dpi and float(dpi[0]) > 0 and float(dpi[1]) > 0 else None
-    except (TypeError, ValueError, IndexError):
-        dpi = None
-    icc = info.get("icc_profile")
     date = make = model = None
     try:
         exif = img.getexif()
-        make, model = _text(exif.get(_MAKE)), _text(exif.get(_MODEL))
-        date = _text(exif.get_ifd(_EXIF_IFD).get(_DATE_ORIGINAL)) or _text(exif.get(_DATETIME))
+        make, model = exif.get(_MAKE), exif.get(_MODEL)
+        date = clean_text(exif.get_ifd(_EXIF_IFD).get(_DATE_ORIGINAL)) or exif.get(_DATETIME)
     except Exception:  # noqa: BLE001 - a broken EXIF block only loses its facts, never the photo
         pass
-    return Meta(dpi, icc if isinstance(icc, bytes) and icc else None, date, make, model, img.format)
+    return Meta(info.get("dpi"), info.get("icc_profile"), date, make, model, img.format)
 
 
 def exif_bytes(meta: Meta | None, srgb: bool = False) -> bytes | None:
@@ -87,13 +133,14 @@ def exif_bytes(meta: Meta | None, srgb: bool = False) -> bytes | None:
     if not (meta.date or meta.make or meta.model or srgb):
         return None
     exif = Image.Exif()
-    if meta.make:
-        exif[_MAKE] = meta.make
-    if meta.model:
-        exif[_MODEL] = meta.model
+    make, model, date = meta.ascii("make"), meta.ascii("model"), meta.ascii("date")    # EXIF text is ASCII
+    if make:
+        exif[_MAKE] = make
+    if model:
+        exif[_MODEL] = model
     sub = exif.get_ifd(_EXIF_IFD)
-    if meta.date:
-        sub[_DATE_ORIGINAL] = meta.date
+    if date:
+        sub[_DATE_ORIGINAL] = date
     if srgb:
         sub[_COLOR_SPACE] = 1
     return exif.tobytes()

@@ -108,9 +108,10 @@ def _tiff(rgb: np.ndarray, meta: Meta, xmp: bytes) -> bytes:
 
     icc = meta.rgb_icc or metadata.srgb_icc()
     tags = [(700, "B", len(xmp), xmp, True), (34675, "B", len(icc), icc, True)]
-    for code, value in ((271, meta.make), (272, meta.model), (306, meta.date)):
+    for code, name in ((271, "make"), (272, "model"), (306, "date")):
+        value = meta.ascii(name)
         if value:
-            tags.append((code, "s", 0, value, True))
+            tags.append((code, "s", 0, value, True))                      # TIFF text is 7-bit ASCII
     kw = {"resolution": meta.dpi, "resolutionunit": "INCH"} if meta.dpi else {}
     buf = io.BytesIO()
     tifffile.imwrite(buf, np.ascontiguousarray(rgb), photometric="rgb", compression="zlib", metadata=None,

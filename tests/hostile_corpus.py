@@ -19,6 +19,8 @@ import numpy as np
 from PIL import Image, features
 
 CORPUS_CAP = 2_000_000
+# an ICC header that says RGB, followed by bytes no colour engine can read
+MALFORMED_ICC = struct.pack(">I", 600) + b"lcms" + b"\x02\x10\x00\x00" + b"mntrRGB XYZ " + b"\xff" * 580
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,58 @@ def _png_header_only(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) \
         + chunk(b"IEND", b"")
+
+
+def many_pages_tiff(pages: int) -> bytes:
+    """A TIFF of one 96 x 128 page and then ``pages`` pages of 1 x 1 pixel (counting its pages walks them all)."""
+    import tifffile
+
+    buf = io.BytesIO()
+    with tifffile.TiffWriter(buf) as tw:
+        tw.write(_photo(), photometric="rgb")
+        for _ in range(pages):
+            tw.write(np.zeros((1, 1), np.uint8), contiguous=False)
+    return buf.getvalue()
+
+
+def dpi_tiff(dpi: float, as_double: bool = False) -> bytes:
+    """A TIFF whose resolution is ``dpi`` per inch: a rational dpi / 1, or (``as_double``) an 8-byte float, as
+    TIFF allows, so that inf and 1e300 can be stored."""
+    import tifffile
+
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, _photo(), photometric="rgb", resolution=(dpi if not as_double else 300, 1),
+                     resolutionunit="INCH")
+    data = bytearray(buf.getvalue())
+    if as_double:
+        with tifffile.TiffFile(io.BytesIO(bytes(data))) as tf:
+            for code in (282, 283):                      # XResolution, YResolution: RATIONAL -> DOUBLE
+                tag = tf.pages[0].tags[code]
+                struct.pack_into("<H", data, tag.offset + 2, 12)
+                struct.pack_into("<d", data, tag.valueoffset, dpi)
+    return bytes(data)
+
+
+def exif_jpeg(make=None, model=None, date=None, icc: bytes | None = None) -> bytes:
+    """A JPEG with these EXIF texts (str, or bytes stored as they are) and ICC profile."""
+    exif = Image.Exif()
+    for tag, value in ((271, make), (272, model)):
+        if value is not None:
+            exif[tag] = value
+    if date is not None:
+        exif.get_ifd(0x8769)[36867] = date
+    return _save(Image.fromarray(_photo()), "JPEG", exif=exif.tobytes(), **({"icc_profile": icc} if icc else {}))
+
+
+def exif_flood_png(tags: int = 65535) -> bytes:
+    """A PNG whose eXIf block declares ``tags`` entries, each claiming more data than the file has (Pillow
+    warns once per entry)."""
+    entries = b"".join(struct.pack("<HHII", 0x1000 + i % 60000, 2, 0x7FFFFFFF, 0) for i in range(tags))
+    ifd = b"II" + struct.pack("<HIH", 42, 8, tags) + entries + b"\0\0\0\0"
+    png = _save(Image.fromarray(_photo()), "PNG")
+    body = ifd
+    chunk = struct.pack(">I", len(body)) + b"eXIf" + body + struct.pack(">I", zlib.crc32(b"eXIf" + body) & 0xFFFFFFFF)
+    return png[:33] + chunk + png[33:]                  # after the signature and IHDR
 
 
 def write_corpus(folder) -> dict[str, Case]:
@@ -100,6 +154,16 @@ def write_corpus(folder) -> dict[str, Case]:
     cases["just_under_cap.jpg"] = (_save(Image.fromarray(big), "JPEG", quality=80), Case(True, shape=(side_h, side_w)))
     over = np.asarray(Image.fromarray(photo).resize((1800, 1200)))
     cases["just_over_cap.png"] = (_save(Image.fromarray(over), "PNG", compress_level=1), Case(False, "too large"))
+
+    # the attack pass of issue 34: accepted files whose pages or metadata are hostile
+    cases["many_pages_2000.tiff"] = (many_pages_tiff(2000), Case(True, shape=(96, 128)))
+    cases["dpi_4294967295.tiff"] = (dpi_tiff(4294967295), Case(True, shape=(96, 128)))
+    cases["dpi_inf.tiff"] = (dpi_tiff(float("inf"), as_double=True), Case(True, shape=(96, 128)))
+    cases["exif_not_ascii.jpg"] = (exif_jpeg(make=b"Caf\xe9 \xff\xfe"), Case(True, shape=(96, 128)))
+    cases["exif_control_chars.jpg"] = (exif_jpeg("Evil\x01\x02\x1b[31mRED\x07", '"/><x:inj a="]]>&amp;',
+                                                 "1952:06:01\x0c10:30:00"), Case(True, shape=(96, 128)))
+    cases["exif_65535_tags.png"] = (exif_flood_png(), Case(True, shape=(96, 128)))
+    cases["icc_malformed.jpg"] = (exif_jpeg(icc=MALFORMED_ICC), Case(True, shape=(96, 128)))
 
     for name, (data, _) in cases.items():
         (folder / name).write_bytes(data)

@@ -1,0 +1,146 @@
+"""The attack pass of issue 34: accepted files whose pages or metadata are hostile, each reproduced as the
+issue describes it (the hostile files are made here, and also live in tests/hostile_corpus.py, so the
+engine, the command line, the batch and the Colorize page all get them).
+
+docs/safety.md promises: no traceback, bounded time and memory on accepted input, metadata kept safely.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import unicodedata
+import warnings
+
+import numpy as np
+import pytest
+from hostile_corpus import MALFORMED_ICC, dpi_tiff, exif_flood_png, exif_jpeg, many_pages_tiff
+from PIL import Image, TiffImagePlugin
+
+from core import metadata, outputs
+from core.images import load_image, load_master
+from core.metadata import DIGITAL_SOURCE_TYPE, Meta, read_xmp
+
+
+def written(data: bytes, fmt: str) -> dict:
+    """What a result file says: its XMP attributes and its EXIF (or TIFF tag) texts."""
+    img = Image.open(io.BytesIO(data))
+    if fmt == "tiff":
+        texts = {t: img.tag_v2.get(t) for t in (271, 272, 306)}
+    else:
+        exif = img.getexif()
+        texts = {271: exif.get(271), 272: exif.get(272), 36867: exif.get_ifd(0x8769).get(36867)}
+    return {"xmp": read_xmp(img.info.get("xmp")), "texts": texts, "icc": img.info.get("icc_profile"),
+            "dpi": img.info.get("dpi")}
+
+
+def every_format(master) -> dict[str, bytes]:
+    """The result of ``master`` in every output format (16-bit ones from its 8-bit picture)."""
+    return {fmt: outputs.encode(master.rgb, fmt, master.meta, {"model": "grayscale"}) for fmt in outputs.FORMATS}
+
+
+# ---------------------------------------------------------------- a hang on an accepted file
+def test_a_many_page_tiff_is_read_from_its_first_page_without_counting_its_pages(monkeypatch):
+    """200,000 tiny pages kept load_master busy for 472 s: counting them (n_frames) walks every page."""
+    data = many_pages_tiff(3000)
+
+    def counted(self):
+        raise AssertionError("the pages were counted")
+
+    monkeypatch.setattr(TiffImagePlugin.TiffImageFile, "n_frames", property(counted))
+    t0 = time.perf_counter()
+    master = load_master(data)
+    assert master.rgb.shape == (96, 128, 3) and load_image(data).shape == (96, 128, 3)
+    assert time.perf_counter() - t0 < 1.0
+
+
+# ---------------------------------------------------------------- impossible DPI
+@pytest.mark.parametrize("dpi, as_double", [(4294967295, False), (float("inf"), True), (1e300, True),
+                                            (float("nan"), True), (0.0, True), (1e-300, True)])
+def test_an_impossible_dpi_is_dropped_and_every_format_is_written(dpi, as_double):
+    master = load_master(dpi_tiff(dpi, as_double))
+    assert master.meta.dpi is None
+    for fmt, data in every_format(master).items():
+        assert load_image(data).shape == (96, 128, 3), fmt
+        assert written(data, fmt)["xmp"]["Iptc4xmpExt:DigitalSourceType"] == DIGITAL_SOURCE_TYPE, fmt
+
+
+def test_a_real_dpi_is_kept_and_any_meta_is_checked_when_it_is_made():
+    assert round(load_master(dpi_tiff(1200)).meta.dpi[0]) == 1200
+    assert Meta(dpi=(300, 600)).dpi == (300.0, 600.0)
+    for bad in ((float("inf"), 300), (300, -1), (70000, 300), ("x", 1), (300,), None):
+        assert Meta(dpi=bad).dpi is None, bad
+
+
+# ---------------------------------------------------------------- copied texts
+def _safe(text: str | None) -> bool:
+    return text is None or not any(unicodedata.category(c).startswith("C") for c in text)
+
+
+def test_a_camera_name_that_is_not_ascii_is_written_in_every_format():
+    master = load_master(exif_jpeg(make=b"Caf\xe9 \xff\xfe"))
+    assert master.meta.make == "Café ÿþ"                   # as the file says, read as Latin-1
+    for fmt, data in every_format(master).items():
+        got = written(data, fmt)
+        assert got["texts"][271] == "Cafe y?", fmt           # EXIF and TIFF texts are 7-bit ASCII
+        assert got["xmp"]["tiff:Make"] == "Café ÿþ", fmt      # XMP is UTF-8
+
+
+def test_control_characters_are_taken_out_and_the_ai_mark_stays_readable():
+    master = load_master(exif_jpeg("Evil\x01\x02\x1b[31mRED\x07", '"/><x:inj a="]]>&amp;',
+                                   "1952:06:01\x0c10:30:00"))
+    meta = master.meta
+    assert (meta.make, meta.model, meta.date) == ("Evil [31mRED", '"/><x:inj a="]]>&amp;', "1952:06:01 10:30:00")
+    for fmt, data in every_format(master).items():
+        got = written(data, fmt)
+        xmp = got["xmp"]
+        assert xmp["Iptc4xmpExt:DigitalSourceType"] == DIGITAL_SOURCE_TYPE, fmt
+        assert (xmp["tiff:Make"], xmp["tiff:Model"]) == (meta.make, meta.model), fmt     # kept as text, not markup
+        assert xmp["exif:DateTimeOriginal"] == "1952-06-01T10:30:00", fmt
+        assert all(_safe(t) for t in got["texts"].values()), (fmt, got["texts"])
+
+
+def test_every_text_a_meta_holds_is_clean_whoever_makes_it():
+    meta = Meta(make="a\x00b\u202ec\ud800d\n\te" + "x" * 500, model=b"\x1b[2J", date="  ")
+    assert meta.make.startswith("a b c d e") and len(meta.make) <= 200 and _safe(meta.make)
+    assert meta.model == "[2J" and meta.date is None
+    assert metadata.read_xmp(metadata.xmp_packet({}, meta))["tiff:Make"] == meta.make
+
+
+# ---------------------------------------------------------------- ICC profiles
+def test_a_10_mb_icc_profile_is_not_copied_and_every_result_opens():
+    import cv2
+
+    huge = bytearray(metadata.srgb_icc() + bytes(10 * 2**20))           # a valid profile, padded to 10 MB
+    huge[:4] = len(huge).to_bytes(4, "big")
+    master = load_master(exif_jpeg(icc=bytes(huge)))
+    assert master.meta.icc is None
+    for fmt, data in every_format(master).items():
+        assert load_image(data).shape == (96, 128, 3), fmt
+        assert cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) is not None, fmt
+        assert len(data) < 2**20, fmt
+
+
+def test_a_malformed_icc_profile_is_not_copied_but_a_good_one_is():
+    assert load_master(exif_jpeg(icc=MALFORMED_ICC)).meta.icc is None
+    assert Meta(icc=MALFORMED_ICC).rgb_icc is None and Meta(icc=b"RGB ").icc is None
+    good = load_master(exif_jpeg(icc=metadata.srgb_icc())).meta
+    assert good.rgb_icc == metadata.srgb_icc()
+    for fmt, data in every_format(load_master(exif_jpeg(icc=MALFORMED_ICC))).items():
+        assert written(data, fmt)["icc"] in (None, metadata.srgb_icc()), fmt        # tagged sRGB instead
+
+
+# ---------------------------------------------------------------- the EXIF warning flood
+def test_a_65535_tag_exif_block_prints_no_warnings():
+    data = exif_flood_png()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        master = load_master(data)
+        load_image(data)
+    assert master.rgb.shape == (96, 128, 3)
+    assert not seen, f"{len(seen)} warnings, the first: {seen[0].message}"
+    with warnings.catch_warnings(record=True) as seen:            # the silence ends with the reading
+        warnings.simplefilter("always")
+        warnings.warn_explicit("Tag data larger than file", UserWarning, "TiffImagePlugin.py", 1,
+                               module="PIL.TiffImagePlugin")
+    assert len(seen) == 1
