@@ -84,8 +84,10 @@ def _scan(folders) -> tuple[set[str], list[str]]:
 
 def _recoverable(dest: str, job: Job, settings: Settings) -> str | None:
     """The kind stored in a result of ours for this photo and these settings, else None."""
+    from core.colorizers import label
+
     facts = worker.read_provenance(dest)
-    if not facts or facts.get("source") != job.key or facts.get("model") != settings.model:
+    if not facts or facts.get("source") != job.key or facts.get("model") != label(settings.model):
         return None
     try:
         same = int(facts["render_factor"]) == settings.render_factor and \

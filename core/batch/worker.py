@@ -35,7 +35,9 @@ def pin_threads() -> None:
 
 def facts_of(key: str, settings: Settings, kind: str) -> dict:
     """How a result was made (its XMP and provenance chunk; read back by :func:`read_provenance`)."""
-    facts = {"source": key, "model": settings.model, "render_factor": settings.render_factor,
+    from core.colorizers import label
+
+    facts = {"source": key, "model": label(settings.model), "render_factor": settings.render_factor,
              "vibrance": settings.vibrance, "kind": kind}
     if settings.restore:                     # only when on: results made without it keep their old facts
         facts["restore"] = True
@@ -79,10 +81,10 @@ def result(job: Job, status: str, kind: str = "", seconds: float | None = None, 
 def uncertainty_text(rgb, settings: Settings) -> str:
     """The photo's uncertainty score (4 decimals) for the manifest; "" for a model without a distribution."""
     from core import guide
-    from core.colorizers import CLASSES
+    from core.colorizers import model_info
 
-    cls = CLASSES.get(settings.model)
-    if cls is None or not cls.has_distribution:
+    info = model_info(settings.model)
+    if info is None or not info.has_distribution:
         return ""
     u = guide.uncertainty(rgb, model=settings.model, render_factor=settings.render_factor)
     return f"{guide.uncertainty_score(u):.4f}"

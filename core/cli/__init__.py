@@ -17,6 +17,7 @@ COMMANDS = {
     "train": ("core.cli.train", "train the autoencoder"),
     "train-restore": ("core.cli.restore", "train the scratch and dust detector (see models/RESTORE.md)"),
     "weights": ("core.cli.weights", "download the baseline's weights, or show what is available"),
+    "specialise": ("core.cli.specialise", "teach the colour model a few of your own colour examples (a .keras file)"),
     "video": ("core.cli.video", "colorize a black-and-white video clip, without flicker (MP4 out)"),
     "falsecolour": ("core.cli.falsecolour", "false colour of measured channels (microscopy, FITS): nothing guessed"),
 }

@@ -75,18 +75,17 @@ def _fail(message: str, code: int = 2) -> int:
 
 def _settings(args):
     """(Settings, None) or (None, error message) from the model options."""
-    from core import available_models
     from core.batch.plan import Settings
-    from core.colorizers import CLASSES
+    from core.colorizers import is_model_file, model_class, model_info, unknown
 
-    info = available_models().get(args.model)
+    info = model_info(args.model)
     if info is None:
-        return None, f"unknown model {args.model!r}; choose from {', '.join(CLASSES)}"
+        return None, unknown(args.model)
     if not info.available:
         how = f" Get it with: {info.how_to_get}" if info.how_to_get else ""
         return None, f"the {args.model} model is not available: {info.reason}.{how}"
     try:
-        rf = CLASSES[args.model].check_render_factor(args.render_factor)
+        rf = model_class(args.model).check_render_factor(args.render_factor)
     except ValueError as e:
         return None, str(e)
     if args.restore:
@@ -94,7 +93,8 @@ def _settings(args):
 
         if not model_path().exists():
             return None, f"--restore needs the scratch and dust detector {model_path()}, which is missing"
-    return Settings(args.model, rf, args.vibrance, args.include_colour, restore=args.restore,
+    model = os.path.abspath(args.model) if is_model_file(args.model) else args.model   # workers may run elsewhere
+    return Settings(model, rf, args.vibrance, args.include_colour, restore=args.restore,
                     format=args.format or "auto"), None
 
 

@@ -172,7 +172,8 @@ def main(argv=None) -> int:
 
     from tqdm import tqdm
 
-    from core import ImageError, ModelUnavailable, available_models, get_colorizer, outputs
+    from core import ImageError, ModelUnavailable, get_colorizer, outputs
+    from core.colorizers import label, model_info, unknown
     from core.guide import HintError
     from core.images import load_master
     from core.pipeline import colorize_photo, write_atomically
@@ -181,12 +182,12 @@ def main(argv=None) -> int:
     if problem:
         return _fail(problem)
     guided = bool(args.hints or args.reference or args.vibrance != 1.0)
-    suffix = f"_{args.model}_guided" if guided else f"_{args.model}"
+    suffix = f"_{label(args.model)}_guided" if guided else f"_{label(args.model)}"
     ext = outputs.extension(args.format)
 
-    models = available_models()
-    if args.model not in models:
-        print(f"error: unknown model {args.model!r}; choose from {', '.join(models)}", file=sys.stderr)
+    info = model_info(args.model)
+    if info is None:
+        print(f"error: {unknown(args.model)}", file=sys.stderr)
         return 2
     files, problems = expand_inputs(args.inputs)
     for p in problems:
@@ -200,9 +201,12 @@ def main(argv=None) -> int:
     except (ModelUnavailable, ValueError) as e:
         print(f"error: {printable(e)}", file=sys.stderr)
         return 2
-    if (args.suggest or args.uncertainty) and not models[args.model].has_distribution:
+    if (args.suggest or args.uncertainty) and not info.has_distribution:
+        from core import available_models
+
+        with_one = ", ".join(n for n, m in available_models().items() if m.has_distribution)
         return _fail(f"--suggest and --uncertainty need a model with a distribution over colours "
-                     f"({', '.join(n for n, m in models.items() if m.has_distribution)}); {args.model} has none")
+                     f"({with_one}); {args.model} has none")
     if args.restore:
         from core.restore.engine import model_path
 
@@ -241,7 +245,7 @@ def main(argv=None) -> int:
             deep = master.rgb16 if fmt in ("png16", "tiff") else None      # png and jpeg are 8-bit
             out = colorize_photo(rgb, args.model, args.render_factor, vibrance=args.vibrance, hints_text=hints_text,
                                  reference=reference, strength=args.reference_strength, rgb16=deep)
-            facts = {"model": args.model, "render_factor": col.check_render_factor(args.render_factor),
+            facts = {"model": label(args.model), "render_factor": col.check_render_factor(args.render_factor),
                      "hints": bool(args.hints), "reference": bool(args.reference), "vibrance": args.vibrance,
                      "restore": bool(args.restore)}
             write_atomically(dest, outputs.encode(out, fmt, master.meta, facts))

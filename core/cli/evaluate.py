@@ -103,14 +103,14 @@ def main(argv=None) -> int:
 
     from tqdm import tqdm
 
-    from core import ModelUnavailable, available_models, get_colorizer
+    from core import ModelUnavailable, get_colorizer
+    from core.colorizers import model_info, unknown
     from core.images import list_images
 
-    known = available_models()
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     for m in models:
-        if m not in known:
-            print(f"error: unknown model {m!r}; choose from {', '.join(known)}", file=sys.stderr)
+        if model_info(m) is None:
+            print(f"error: {unknown(m)}", file=sys.stderr)
             return 2
         try:
             get_colorizer(m).check_render_factor(args.render_factor)

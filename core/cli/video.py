@@ -56,12 +56,12 @@ def main(argv=None) -> int:
         return _fail("give one video file, or --sample")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    from core import ModelUnavailable, available_models, get_colorizer
+    from core import ModelUnavailable, get_colorizer
+    from core.colorizers import label, model_info, unknown
     from core.video import Cancelled, VideoError, colorize_video, probe, sample_clip
 
-    models = available_models()
-    if args.model not in models:
-        return _fail(f"unknown model {args.model!r}; choose from {', '.join(models)}")
+    if model_info(args.model) is None:
+        return _fail(unknown(args.model))
     try:
         src = sample_clip() if args.sample else Path(args.clip)
         info = probe(src)
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     except OSError as e:
         return _fail(f"cannot make the sample clip: {e.strerror or e}", 1)
     stem = "sample" if args.sample else src.stem
-    out = Path(args.out) if args.out else Path("colorized") / f"{stem}_{args.model}.mp4"
+    out = Path(args.out) if args.out else Path("colorized") / f"{stem}_{label(args.model)}.mp4"
     if out.suffix.lower() != ".mp4":
         return _fail(f"--out must end in .mp4 (the result is an MP4), not {out.name!r}")
     if out.exists() and out.resolve() == Path(src).resolve():

@@ -8,9 +8,10 @@ Instances are created once per process and per source of weights.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -69,10 +70,77 @@ def available_models() -> dict[str, ModelInfo]:
     return {name: _info(name) for name in CLASSES}
 
 
-def get_colorizer(name: str) -> Colorizer:
-    """The process-wide instance of a model (created on first use, thread-safe)."""
+MODEL_FILE_EXT = ".keras"
+
+
+def is_model_file(name) -> bool:
+    """A model given as the path of a ``.keras`` file (a specialised or trained model) rather than a name."""
+    s = str(name)
+    return s.lower().endswith(MODEL_FILE_EXT) or os.sep in s or bool(os.altsep and os.altsep in s)
+
+
+def label(name: str) -> str:
+    """A short label for file names and tables: the name, or a model file's stem."""
+    return os.path.splitext(os.path.basename(str(name)))[0] if is_model_file(name) else str(name)
+
+
+def unknown(name: str) -> str:
+    """The message for a model that is neither a known name nor a model file."""
+    return (f"unknown model {name!r}; choose from {', '.join(CLASSES)}, or give the path of a {MODEL_FILE_EXT} "
+            "model file (python -m core specialise makes one)")
+
+
+def model_class(name: str) -> type[Colorizer]:
+    """The class whose facts (render factors, distribution) apply to ``name``; ValueError when unknown."""
+    if is_model_file(name):
+        return CLASSES["autoencoder"]
     if name not in CLASSES:
-        raise ValueError(f"unknown model {name!r}; choose from {', '.join(CLASSES)}")
+        raise ValueError(unknown(name))
+    return CLASSES[name]
+
+
+def model_info(name: str) -> ModelInfo | None:
+    """What :func:`available_models` says of a name, or of a model file (available when the file exists; it is
+    checked when loaded); None when ``name`` is neither."""
+    if not is_model_file(name):
+        return _info(name) if name in CLASSES else None
+    base = _info("autoencoder")
+    there = os.path.isfile(name)
+    return replace(base, name=str(name), title=label(name), available=there,
+                   reason="a model file" if there else f"the file {name} does not exist", how_to_get="",
+                   description=f"The model in the file {os.path.basename(str(name))}.")
+
+
+def _from_file(path: str) -> Colorizer:
+    """A colorizer over a model file, loaded safely (no code from the file runs); ModelUnavailable otherwise."""
+    from core.colorizers.autoencoder import AutoencoderColorizer
+    from core.training import modelfile
+
+    try:
+        model, info = modelfile.load_path(path)
+    except modelfile.ModelFileError as e:
+        raise ModelUnavailable(str(e)) from None
+    col = AutoencoderColorizer(model)
+    col.name, col.title, col.info = str(path), label(path), info or {}
+    return col
+
+
+def get_colorizer(name: str) -> Colorizer:
+    """The process-wide instance of a model (created on first use, thread-safe); ``name`` may be the path of a
+    ``.keras`` model file (loaded again when the file changes)."""
+    if is_model_file(name):
+        try:
+            st = os.stat(name)
+        except OSError:
+            raise ModelUnavailable(f"The model file {name} does not exist.") from None
+        key = ("file", os.path.abspath(name), st.st_mtime_ns, st.st_size)
+        with _cache_lock:
+            inst = _cache.get(key)
+            if inst is None:
+                inst = _cache[key] = _from_file(str(name))
+            return inst
+    if name not in CLASSES:
+        raise ValueError(unknown(name))
     key = (name, source_of(name))
     with _cache_lock:
         inst = _cache.get(key)

@@ -112,3 +112,25 @@ def from_bytes(data: bytes, name: str = "the file", max_bytes: int = MAX_BYTES):
             raise ModelFileError(f"{name} could not be opened as a colorization model ({reason}).") from None
     check_colorizer(model)
     return model, info
+
+
+def save(model, path, info: dict | None = None) -> None:
+    """Write ``model`` (with ``info``) to ``path`` as a ``.keras`` file, atomically."""
+    from core.pipeline import write_atomically
+
+    write_atomically(path, to_bytes(model, info))
+
+
+def load_path(path, max_bytes: int = MAX_BYTES):
+    """(model, info) of a ``.keras`` file on disk, with every check of :func:`from_bytes` (a file that is not
+    ours is refused without running any code from it); ModelFileError with a plain message otherwise."""
+    from core.images import ImageError, read_file_bytes
+
+    name = os.path.basename(str(path))
+    try:
+        data = read_file_bytes(path, max_bytes)
+    except ImageError as e:
+        raise ModelFileError(str(e)) from None
+    except OSError as e:
+        raise ModelFileError(f"{name} could not be read ({e.strerror or type(e).__name__}).") from None
+    return from_bytes(data, name, max_bytes)
