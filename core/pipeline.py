@@ -14,6 +14,7 @@ name in the same folder, then ``os.replace``), so a killed run never leaves a ha
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from pathlib import Path
@@ -88,6 +89,16 @@ def temp_name(dest: str | os.PathLike) -> Path:
     """A fresh hidden temporary name next to ``dest``: ``.<name>.<8 hex>.part``."""
     dest = Path(dest)
     return dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
+
+
+def own_write_error(e: OSError) -> str | None:
+    """Why writing a file failed when the reason is that file's own name (too long for the file system: the
+    temporary name adds 15 characters), so other files can still be written; None when it is the folder's
+    (read-only, full, no permission), which would stop every file."""
+    if e.errno == errno.ENAMETOOLONG:
+        return ("its result's name is too long for the file system of the output folder; rename the photo "
+                "shorter")
+    return None
 
 
 def write_atomically(dest: str | os.PathLike, data: bytes) -> None:

@@ -116,12 +116,20 @@ class Writer:
     """Appends rows to the manifest: each one flushed to the OS at once, synced to disk every few seconds."""
 
     def __init__(self, path: Path):
+        """OSError when the manifest cannot be written (a full disk: no empty manifest is left behind)."""
         self.path = Path(path)
-        new = not self.path.exists() or self.path.stat().st_size == 0
+        existed = self.path.exists()
+        new = not existed or self.path.stat().st_size == 0
         self._fh = open(self.path, "a", encoding="utf-8", newline="")
-        if new:
-            self._fh.write(HEADER)
-            self._fh.flush()
+        try:
+            if new:
+                self._fh.write(HEADER)
+                self._fh.flush()
+        except OSError:
+            self._fh.close()
+            if not existed:
+                self.path.unlink(missing_ok=True)
+            raise
         self._synced = time.monotonic()
 
     def write(self, row: dict) -> None:
@@ -133,9 +141,13 @@ class Writer:
 
     def close(self) -> None:
         if not self._fh.closed:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-            self._fh.close()
+            try:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+            except OSError:                   # every row was flushed when written (a failure was said then)
+                pass
+            finally:
+                self._fh.close()
 
     def __enter__(self):
         return self

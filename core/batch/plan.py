@@ -57,6 +57,25 @@ class PlanError(ValueError):
     """SRC or DST cannot be used as given; the message says why, for the person who ran the command."""
 
 
+NOT_UTF8 = ("its file name is not UTF-8 text (the manifest shows the bytes that are not as \\xNN); rename it to "
+            "colorize it")
+
+
+def text_name(name: str) -> str:
+    """``name`` as text a manifest can hold: the bytes of a name that are not UTF-8 (from an older system,
+    given by the OS as surrogate escapes) written as ``\\xff``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def name_problem(job: Job) -> str:
+    """Why this photo cannot be done for its name alone ("" when it can)."""
+    try:
+        job.source.encode("utf-8")
+    except UnicodeEncodeError:
+        return NOT_UTF8
+    return ""
+
+
 def output_for(rel: str, suffix: str = OUTPUT_SUFFIX) -> str:
     """The output path (relative to DST, with ``/``) of a photo at relative path ``rel``."""
     return PurePath(rel).as_posix() + suffix
@@ -89,7 +108,7 @@ def walk_folder(src: str, dst: str, suffix: str = OUTPUT_SUFFIX) -> list[Job]:
             if name.startswith(".") or not name.lower().endswith(IMAGE_EXTS):
                 continue
             rel = name if rel_root == "." else os.path.join(rel_root, name)
-            key = PurePath(rel).as_posix()
+            key = text_name(PurePath(rel).as_posix())
             jobs.append(Job(os.path.join(src_real, rel), key, output_for(key, suffix)))
     return jobs
 

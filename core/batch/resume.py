@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.batch import manifest, worker
-from core.batch.plan import Job, Settings, inside
+from core.batch.plan import Job, Settings, inside, name_problem
 
 RECOVERED = "recovered: its result was written just before an earlier run stopped"
 _TEMP = re.compile(r"^\.(.+)\.[0-9a-f]{8}\.part$")
@@ -130,6 +130,8 @@ def make_plan(jobs: list[Job], dst: Path, settings: Settings, retry_failed: bool
                 drop.add(job.key)
             if inside(job.source, dst):
                 plan.new_rows.append(row_for(job, settings, "failed", message="it is inside the output folder DST"))
+            elif problem := name_problem(job):
+                plan.new_rows.append(row_for(job, settings, "failed", message=problem))
             elif dest in files and (kind := _recoverable(dest, job, settings)) is not None:
                 plan.new_rows.append(row_for(job, settings, "done", kind, message=RECOVERED))
             else:

@@ -54,7 +54,11 @@ def dst_lock(dst: Path):
     except ImportError:                       # Windows: no lock
         yield
         return
-    with open(dst / LOCK_NAME, "a+") as fh:
+    try:
+        fh = open(dst / LOCK_NAME, "a+")
+    except OSError as e:                      # read-only, no permission, full: nothing could be written there
+        raise RunError(f"cannot write into {dst}: {e.strerror or e}") from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -91,15 +95,25 @@ def prepare(src: str, dst: Path, settings: Settings, retry_failed: bool) -> Plan
 
 def execute(plan: Plan, dst: Path, settings: Settings, engine, console, progress: bool = True) -> Report:
     """Run ``plan.todo`` on ``engine`` and write the manifest; Ctrl+C and a DST write error stop it cleanly
-    (what was finished is kept: the same command continues)."""
+    (what was finished is kept: the same command continues). RunError when the manifest cannot be written."""
     from tqdm import tqdm
 
     report = Report(plan)
     shown = 0
     t0 = time.perf_counter()
-    with manifest.Writer(dst / manifest.NAME) as out:
-        for row in plan.new_rows:
-            out.write(row)
+    path = dst / manifest.NAME
+    try:
+        out = manifest.Writer(path)
+        with contextlib.ExitStack() as undo:
+            undo.callback(out.close)
+            for row in plan.new_rows:
+                out.write(row)
+            undo.pop_all()
+    except OSError as e:                      # a full disk, a folder made read-only since the lock
+        if engine is not None:
+            engine.close()
+        raise RunError(f"cannot write {path}: {e.strerror or e}") from None
+    with out:
         if not plan.todo:
             return report
         bar = tqdm(total=len(plan.todo), unit="photo", desc="colorizing", file=console, dynamic_ncols=True,
@@ -113,8 +127,12 @@ def execute(plan: Plan, dst: Path, settings: Settings, engine, console, progress
                 if res["stop"]:
                     report.stopped = res["message"]
                     break
-                out.write(row_for(by_key[res["key"]], settings, res["status"], res["kind"], res["seconds"],
-                                  res["message"], res.get("uncertainty") or ""))
+                try:
+                    out.write(row_for(by_key[res["key"]], settings, res["status"], res["kind"], res["seconds"],
+                                      res["message"], res.get("uncertainty") or ""))
+                except OSError as e:          # its result is in place: the next run recovers its row
+                    report.stopped = f"cannot write {path}: {e.strerror or e}"
+                    break
                 report.counts[res["status"]] += 1
                 if res["status"] == "failed":
                     shown += 1

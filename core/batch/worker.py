@@ -101,7 +101,7 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
     from core import ImageError, outputs, photo_kind
     from core.guide import HintError
     from core.images import load_master
-    from core.pipeline import colorize_photo, write_atomically
+    from core.pipeline import colorize_photo, own_write_error, write_atomically
 
     t0 = time.perf_counter()
     try:
@@ -134,8 +134,9 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         write_atomically(dest, data)
     except OSError as e:
+        own = own_write_error(e)                  # this photo's name: the others can still be written
         return result(job, "failed", kind, time.perf_counter() - t0,
-                      f"cannot write {dest}: {e.strerror or e}", stop=True)
+                      own or f"cannot write {dest}: {e.strerror or e}", stop=not own)
     return result(job, "done", kind, time.perf_counter() - t0, uncertainty=unsure)
 
 

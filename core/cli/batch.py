@@ -159,6 +159,8 @@ def _run(args, dst: Path, settings) -> int:
         print(plan_line(plan, args.src), file=console)
         try:
             report = runner.execute(plan, dst, settings, engine, console)
+        except runner.RunError:            # the manifest cannot be written: said by main, exit code 2
+            raise
         except RuntimeError as e:          # RayUnavailable: the cluster went away in the middle
             print(f"error: {printable(e)}. What was finished is kept: run the same command again to continue.",
                   file=console)

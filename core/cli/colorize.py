@@ -176,7 +176,7 @@ def main(argv=None) -> int:
     from core.colorizers import label, model_info, unknown
     from core.guide import HintError
     from core.images import load_master
-    from core.pipeline import colorize_photo, write_atomically
+    from core.pipeline import colorize_photo, own_write_error, write_atomically
 
     hints_text, reference, problem = _guided_inputs(args)
     if problem:
@@ -213,7 +213,10 @@ def main(argv=None) -> int:
         if not model_path().exists():
             return _fail(f"--restore needs the scratch and dust detector {model_path()}, which is missing")
     out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return _fail(f"cannot create {out_dir}: {e.strerror or e}")
     inputs = {f.resolve() for f in files}
     written = set()     # two inputs with one stem (a.jpg, a.png, sub/a.png) must not share an output
     ok, failed, existing = 0, [], 0
@@ -258,6 +261,16 @@ def main(argv=None) -> int:
         except MemoryError:
             failed.append(f"{f}: not enough memory")
             bar.write(f"skipped {printable(f)}: not enough memory for this image", file=sys.stderr)
+        except OSError as e:
+            if own := own_write_error(e):          # this photo's name: the others can still be written
+                failed.append(f"{f}: {own}")
+                bar.write(f"skipped {printable(f)}: {own}", file=sys.stderr)
+                continue
+            folder = Path(e.filename).parent if e.filename else dest.parent     # read-only, full: every write fails
+            bar.close()
+            print(f"error: cannot write into {printable(folder)}: {printable(e.strerror or e)}; stopped after {ok} "
+                  f"colorized", file=sys.stderr)
+            return 1
     kept = (f", {existing} skipped because their result was already there (--overwrite replaces them)"
             if existing else "")
     print(f"{ok} colorized, {len(failed)} skipped{kept} -> {printable(out_dir)}", file=sys.stderr)
