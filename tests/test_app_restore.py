@@ -61,3 +61,34 @@ def test_compare_shows_the_scan_before_and_after_its_repair():
     names = at.selectbox(key="compare_left").options
     assert names[:2] == ["Before repair", "Grey input"], names
     assert "Before repair" in captions(at) and "Grey input" in captions(at)
+
+
+def test_every_photo_a_session_may_hold_stays_repaired_across_reruns(monkeypatch):
+    """The repair cache keeps one entry per photo, as many as a session may hold (ui.photos.MAX_PHOTOS):
+    with a full batch switched on, a rerun repairs nothing again (it held 4 entries per photo in 32 slots, so
+    from 9 photos on every click repaired every photo, about 1 s per megapixel)."""
+    from core import restore
+    from ui.photos import MAX_PHOTOS
+
+    calls = []
+    real = restore.restore
+    monkeypatch.setattr(restore, "restore", lambda rgb, *a, **k: calls.append(1) or real(rgb, *a, **k))
+    rng = np.random.default_rng(0)
+    photos = []
+    for i in range(MAX_PHOTOS):
+        grey = rng.integers(60, 200, (24, 32), np.uint8)
+        cv2.line(grey, (2, 3 + i % 10), (30, 20), 250, 1)                 # a scratch: a repaired version
+        photos.append((f"old{i:02d}.png", encode(np.repeat(grey[..., None], 3, axis=2))))
+    at = open_page()
+    use_models(at, ["grayscale"])
+    upload(at, photos)
+    at.toggle(key="restore_first").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(calls) == MAX_PHOTOS
+    at.run()
+    at.switch_page("pages/2_compare.py").run()
+    at.switch_page("pages/1_colorize.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(calls) == MAX_PHOTOS, "a rerun repaired photos again"
+    cache = at.session_state["_restore_cache"]
+    assert len(cache) == MAX_PHOTOS and cache.max_entries == MAX_PHOTOS

@@ -36,3 +36,14 @@ def test_get_or_put_computes_once_and_counts_bytes():
     assert c.nbytes == 10 and len(c) == 1
     c.clear()
     assert len(c) == 0 and c.nbytes == 0 and c.get("k", "none") == "none"
+
+
+def test_a_value_with_nbytes_counts_its_bytes():
+    class Record:
+        nbytes = 4000
+
+    c = BoundedCache(max_entries=10, max_bytes=10_000)
+    c.put("a", Record())
+    c.put("b", Record())
+    c.put("c", Record())                                # 12,000 bytes: the oldest goes
+    assert c.keys() == ["b", "c"] and c.nbytes == 8000 and len(c.values()) == 2

@@ -20,11 +20,11 @@ class BoundedCache:
 
     @staticmethod
     def _size(value) -> int:
-        if isinstance(value, np.ndarray):
-            return int(value.nbytes)
+        """Bytes of a value: a numpy array's or any value's ``nbytes``, a bytes' length, else 64."""
         if isinstance(value, (bytes, bytearray)):
             return len(value)
-        return 64
+        nbytes = getattr(value, "nbytes", None)
+        return int(nbytes) if isinstance(nbytes, (int, np.integer)) else 64
 
     def get(self, key, default=None):
         if key in self._data:
@@ -40,6 +40,9 @@ class BoundedCache:
 
     def keys(self):
         return list(self._data)
+
+    def values(self):
+        return list(self._data.values())
 
     def put(self, key, value) -> None:
         if key in self._data:

@@ -15,17 +15,41 @@ import streamlit as st
 
 from core import images
 from ui.cache import BoundedCache
+from ui.photos import MAX_PHOTOS
 
 KEY = "restore_first"
 LABEL = "Repair scratches and dust first"
 MASK_COLOUR = np.array([255, 0, 170], np.uint8)
 _CACHE = "_restore_cache"
+MAX_REPAIR_BYTES = 400 * 2**20     # the repaired photos and masks of a session (4 bytes a pixel: 100 MP)
+
+
+@dataclasses.dataclass(frozen=True)
+class Repair:
+    """One photo's repair, the cache's one entry for it: the repaired grey RGB, the mask of what changed, the
+    photo it was made from, and the key the repaired photo is known by (its pixels' key)."""
+
+    rgb: np.ndarray
+    mask: np.ndarray
+    photo: object
+    key: str
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.rgb.nbytes + self.mask.nbytes)
 
 
 def _cache() -> BoundedCache:
+    """The session's repairs, one entry per photo of the batch (keyed by the photo's key): every photo a
+    session may hold (:data:`ui.photos.MAX_PHOTOS`) stays repaired across reruns, within the byte bound."""
     if _CACHE not in st.session_state:
-        st.session_state[_CACHE] = BoundedCache(max_entries=32, max_bytes=400 * 2**20)
+        st.session_state[_CACHE] = BoundedCache(max_entries=MAX_PHOTOS, max_bytes=MAX_REPAIR_BYTES)
     return st.session_state[_CACHE]
+
+
+def _by_repaired_key(key: str) -> Repair | None:
+    """The repair whose repaired photo has ``key`` (a scan of at most MAX_PHOTOS entries)."""
+    return next((r for r in _cache().values() if r.key == key), None)
 
 
 def toggle() -> bool:
@@ -40,21 +64,22 @@ def enabled() -> bool:
     return bool(st.session_state.get(KEY, False))
 
 
-def _repair(photo) -> tuple[np.ndarray, np.ndarray] | None:
-    """(repaired grey RGB, mask) of one photo, cached; None (with a warning) when it cannot be done."""
+def _repair(photo) -> Repair | None:
+    """The repair of one photo, cached; None (with a warning) when it cannot be done."""
     from core import restore
 
     cache = _cache()
-    if (photo.key, "rgb") not in cache or (photo.key, "mask") not in cache:
+    done = cache.get(photo.key)
+    if done is None:
         try:
             with st.spinner(f"Repairing scratches and dust in {photo.name}…"):    # about 1 s per megapixel
                 r = restore.restore(photo.grey)
         except (FileNotFoundError, ValueError, MemoryError) as e:
             st.warning(f"Could not repair {photo.name}: {e}", icon=":material/healing:")
             return None
-        cache.put((photo.key, "rgb"), r.rgb)
-        cache.put((photo.key, "mask"), r.mask)
-    return cache.get((photo.key, "rgb")), cache.get((photo.key, "mask"))
+        done = Repair(r.rgb, r.mask, photo, images.image_key(r.rgb) if r.mask.any() else photo.key)
+        cache.put(photo.key, done)
+    return done
 
 
 def prepared(batch: Sequence) -> list:
@@ -64,19 +89,17 @@ def prepared(batch: Sequence) -> list:
     out = []
     for photo in batch:
         done = _repair(photo)
-        if done is None or not done[1].any():
+        if done is None or not done.mask.any():
             out.append(photo)
             continue
-        repaired = dataclasses.replace(photo, key=images.image_key(done[0]), grey=done[0])
-        _cache().put((repaired.key, "source"), photo.key)
-        _cache().put((repaired.key, "photo"), photo)
-        out.append(repaired)
+        out.append(dataclasses.replace(photo, key=done.key, grey=done.rgb))
     return out
 
 
 def original(photo):
     """The photo of the batch that a photo of :func:`prepared` was repaired from (itself when it was not)."""
-    return _cache().get((photo.key, "photo"), photo)
+    done = _by_repaired_key(photo.key)
+    return photo if done is None or done.photo.key == photo.key else done.photo
 
 
 def overlay(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -95,16 +118,15 @@ def mask_view(photo, side: int = 1024) -> None:
     """“Show what was repaired” for one photo of :func:`prepared` (nothing when the switch is off)."""
     if not enabled():
         return
-    source = _cache().get((photo.key, "source"), photo.key)
-    mask = _cache().get((source, "mask"))
-    if mask is None:
+    done = _cache().get(photo.key) or _by_repaired_key(photo.key)
+    if done is None:
         return
+    mask = done.mask
     if not mask.any():
         st.caption("Repair: nothing looked like a scratch or dust in this photo, so nothing changed.")
         return
     if st.toggle("Show what was repaired", key=f"restore_show_{photo.key}"):
-        before = _cache().get((source, "rgb"))
-        st.image(images.fit_within(overlay(photo.grey if before is None else before, mask), side),
+        st.image(images.fit_within(overlay(done.rgb, mask), side),
                  caption=f"Repaired pixels in magenta: {int(mask.sum()):,} ({100 * mask.mean():.2f} % of the photo)",
                  width="stretch")
 
