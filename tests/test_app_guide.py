@@ -191,6 +191,8 @@ BAD_HINTS_FILES = [
     (b"[{\"x\": 1, \"y\": 1, \"color\": \"reddish\"}]", "not a colour"),
     (b"[{\"x\": " + b"9" * 5000 + b", \"y\": 1, \"color\": \"#ff0000\"}]", "far too long"),     # issue 24
     (b"[{\"x\": 1, \"y\": 1, \"color\": \"#ff0000\", \"radius\": NaN}]", "must be a number"),
+    (json.dumps([{"points": [[0, 0], [40, 40]] * 1000, "color": "#b5523b", "radius": 0}]).encode(),  # issue 34:
+     "too long to draw"),                                                          # 40 s of server CPU before
 ]
 
 

@@ -144,3 +144,61 @@ def test_a_65535_tag_exif_block_prints_no_warnings():
         warnings.warn_explicit("Tag data larger than file", UserWarning, "TiffImagePlugin.py", 1,
                                module="PIL.TiffImagePlugin")
     assert len(seen) == 1
+
+
+# ---------------------------------------------------------------- hint files that tie up the CPU
+def _zigzag(points: int, radius: float) -> str:
+    """One stroke going back and forth across a 1000 x 1000 photo (the 32 KB file took 167 s and 1.1 GB)."""
+    import json
+
+    stroke = [[0, 0] if i % 2 == 0 else [999, 999] for i in range(points)]
+    return json.dumps({"format": "colorization-studio-hints", "version": 1, "width": 1000, "height": 1000,
+                       "hints": [{"points": stroke, "color": "#b5523b", "radius": radius}]})
+
+
+@pytest.fixture
+def counted_circles(monkeypatch):
+    """cv2.circle counted, and stopped well before an unbounded drawing would end."""
+    import cv2
+
+    calls = []
+    real = cv2.circle
+
+    def circle(*args, **kw):
+        calls.append(1)
+        if len(calls) > 1_000_000:
+            raise AssertionError("over a million circles drawn")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(cv2, "circle", circle)
+    return calls
+
+
+@pytest.mark.parametrize("points, radius", [(4000, 0), (4000, 1000), (400, 0)])
+def test_a_hint_file_that_would_draw_millions_of_dots_is_refused_at_once(points, radius, counted_circles):
+    from core.guide import HintError, hints_from_json
+    from core.pipeline import colorize_photo
+
+    text = _zigzag(points, radius)
+    t0 = time.perf_counter()
+    with pytest.raises(HintError, match="too") as err:
+        hints_from_json(text, 1000, 1000)
+    assert "Traceback" not in str(err.value) and len(str(err.value)) < 300
+    grey = np.full((1000, 1000, 3), 128, np.uint8)
+    with pytest.raises(HintError):
+        colorize_photo(grey, "grayscale", 4, hints_text=text)
+    assert time.perf_counter() - t0 < 2.0 and not counted_circles
+
+
+def test_ordinary_hints_are_still_drawn(counted_circles):
+    import json
+
+    from core.guide.hints import hints_from_json, rasterize
+
+    strokes = [{"points": [[x, y] for x in range(0, 1000, 4)], "color": "#3366cc", "radius": 3}
+               for y in range(100, 900, 40)]                                  # 20 strokes across the photo
+    clicks = [{"x": 10 * i, "y": 500, "color": "#cc3333", "radius": 6} for i in range(100)]
+    hints = hints_from_json(json.dumps({"hints": strokes + clicks}), 1000, 1000)
+    ab, mask, share = rasterize(hints, 1000, 1000)
+    assert mask[100, 500] == 1 and mask[500, 500] == 1 and mask[120, 500] == 0
+    assert 0 < len(counted_circles) < 1_000_000

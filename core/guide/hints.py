@@ -40,6 +40,8 @@ MAX_HINTS = 2000                # per photo: a file with more is refused
 MAX_STROKE_POINTS = 4000        # points in one stroke
 MAX_FILE_BYTES = 2 * 2**20      # a hints file larger than this is refused before parsing
 ASPECT_TOLERANCE = 0.02         # a photo of another size is accepted when its shape differs by less
+MAX_DOTS = 100_000              # dots drawn for all the hints of a photo together (a stroke: one every half radius)
+MAX_DOT_PIXELS = 200_000_000    # ... and the pixels those dots cover, added up (each at most the whole photo)
 
 
 class HintError(ValueError):
@@ -188,7 +190,28 @@ def check_hints(hints: Iterable, width: int, height: int) -> list[Hint]:
                 raise HintError(f"hint {i}: the point ({x:g}, {y:g}) is outside the photo, which is {width} x "
                                 f"{height} pixels (x 0 to {width - 1}, y 0 to {height - 1})")
         out.append(hint)
+    check_drawing(out, width, height)
     return out
+
+
+def _dots(hint: Hint) -> int:
+    """How many dots :func:`rasterize` draws for ``hint`` (as many points as :func:`_along` gives)."""
+    seg = np.hypot(*np.diff(np.asarray(hint.points, np.float64), axis=0).T) / max(0.5, round(hint.radius) / 2)
+    return 1 + int(np.maximum(1, np.ceil(seg)).sum())
+
+
+def check_drawing(hints: Sequence[Hint], width: int, height: int) -> None:
+    """HintError when drawing ``hints`` would take too long: over :data:`MAX_DOTS` dots, or dots covering over
+    :data:`MAX_DOT_PIXELS` pixels in all (one 32 KB stroke going to and fro at radius 0 made 11 million: 167 s)."""
+    dots = [_dots(h) for h in hints]
+    areas = [min(math.pi * (round(h.radius) + 1) ** 2, width * height) for h in hints]     # one dot's, at most
+    pixels = sum(n * a for n, a in zip(dots, areas, strict=True))
+    if sum(dots) > MAX_DOTS:
+        raise HintError(f"these hints are too long to draw: their strokes make {sum(dots):,} dots (one every half "
+                        f"radius; at most {MAX_DOTS:,}). Use fewer or shorter strokes, or a larger radius.")
+    if pixels > MAX_DOT_PIXELS:
+        raise HintError(f"these hints cover too much to draw: {pixels / 1e6:,.0f} million pixels (at most "
+                        f"{MAX_DOT_PIXELS / 1e6:,.0f} million). Use fewer hints or smaller radii.")
 
 
 def hints_to_json(hints: Sequence, width: int, height: int) -> str:
@@ -305,6 +328,7 @@ def rasterize(hints: Sequence[Hint], height: int, width: int) -> tuple[np.ndarra
 
     from core import lab
 
+    check_drawing(hints, width, height)
     ab = np.zeros((height, width, 2), np.float32)
     mask = np.zeros((height, width), np.uint8)
     share = np.zeros((height, width), np.float32)
@@ -318,7 +342,7 @@ def rasterize(hints: Sequence[Hint], height: int, width: int) -> tuple[np.ndarra
         r = max(0, int(round(hint.radius)))
         value = (float(a), float(b))
         part = 1.0 / max(1.0, _area(hint))
-        for x, y in _along(hint.points, step=max(0.5, r / 2)):
+        for x, y in _along(hint.points, step=max(0.5, r / 2)):     # as many dots as _dots counts
             centre = (int(round(x * one)), int(round(y * one)))
             cv2.circle(ab, centre, r * one, value, -1, cv2.LINE_8, shift)
             cv2.circle(mask, centre, r * one, 1, -1, cv2.LINE_8, shift)
