@@ -202,3 +202,92 @@ def test_ordinary_hints_are_still_drawn(counted_circles):
     ab, mask, share = rasterize(hints, 1000, 1000)
     assert mask[100, 500] == 1 and mask[500, 500] == 1 and mask[120, 500] == 0
     assert 0 < len(counted_circles) < 1_000_000
+
+
+# ---------------------------------------------------------------- a 1.7 KB model file that asks for 4.8 GB
+class Built(BaseException):
+    """Raised if Keras is asked to build the model (no except clause of the engine catches it)."""
+
+
+def _keras_file(edit) -> bytes:
+    """A small real ``.keras`` file (L in, ab at a quarter out) whose config.json ``edit`` changes."""
+    import json
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    import keras
+
+    l_in = keras.Input((None, None, 1))
+    x = keras.layers.Conv2D(4, 3, strides=4, padding="same", name="c1")(l_in)
+    model = keras.Model(l_in, keras.layers.Conv2D(2, 1, name="c2")(x))
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.keras"
+        model.save(path)
+        with zipfile.ZipFile(path) as zf:
+            members = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(members["config.json"])
+    edit({layer["config"]["name"]: layer for layer in config["config"]["layers"]})
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, body in members.items():
+            zf.writestr(n, body)
+    return buf.getvalue()
+
+
+def _huge(layers):
+    layers["c1"]["config"].update(filters=4096, kernel_size=[300, 300])
+    layers["c2"]["build_config"]["input_shape"][-1] = 4096
+
+
+def _unsized(layers):
+    _huge(layers)
+    del layers["c1"]["build_config"]
+
+
+def _embedding(layers):
+    layers["c1"].update(class_name="Embedding", module="keras.layers")
+    layers["c1"]["config"].update(input_dim=10**9, output_dim=4096)
+
+
+def _upsampling(layers):
+    layers["c1"].update(class_name="UpSampling2D", module="keras.layers")
+    layers["c1"]["config"]["size"] = [100000, 100000]
+
+
+@pytest.mark.parametrize("edit, words", [(_huge, "million weights"), (_unsized, "input size is not given"),
+                                         (_embedding, "Embedding layer"), (_upsampling, "a size over 16")])
+def test_a_model_file_that_asks_for_gigabytes_is_refused_before_it_is_built(edit, words, monkeypatch):
+    import keras
+
+    from core.training import modelfile
+
+    data = _keras_file(edit)
+    assert len(data) < 16 * 2**10
+
+    def build(*args, **kw):
+        raise Built
+
+    monkeypatch.setattr(keras.models, "load_model", build)
+    t0 = time.perf_counter()
+    with pytest.raises(modelfile.ModelFileError, match=words) as err:
+        modelfile.from_bytes(data, "huge.keras")
+    assert str(err.value).startswith("huge.keras could not be opened as a colorization model (")
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_the_shipped_and_a_small_model_are_counted_and_accepted():
+    import json
+    import zipfile
+
+    from conftest import SHIPPED_AUTOENCODER
+
+    from core.training import modelfile, modelsize
+
+    model, _ = modelfile.from_bytes(_keras_file(lambda layers: None), "small.keras")
+    assert sum(int(np.prod(w.shape)) for w in model.weights) <= modelsize.check(_keras_file(lambda x: None), "s")
+    if SHIPPED_AUTOENCODER.is_file():
+        with zipfile.ZipFile(SHIPPED_AUTOENCODER) as zf:
+            config = json.loads(zf.read("config.json"))
+        assert 5_700_000 < modelsize.count(config) < 5_800_000       # Keras makes 5,738,886 (biases counted always)

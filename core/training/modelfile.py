@@ -5,7 +5,8 @@ A downloaded file is an ordinary Keras model file (``keras.models.load_model`` o
 extra member, ``classroom.json``: how it was trained (the settings and the per-epoch numbers), so that an
 upload gets its name and its curves back. Keras ignores the extra member.
 
-Uploads are untrusted: the size is capped, the zip is checked before anything is unpacked, the model is
+Uploads are untrusted: the size is capped, the zip is checked before anything is unpacked, the weights its
+config asks for are counted before any is made (:mod:`core.training.modelsize`), the model is
 loaded with only the project's own layers (``custom_objects``) and ``safe_mode=True`` (no Python code
 from the file is ever run), and it must behave as a colorizer (L in, ab at a quarter of the size out).
 """
@@ -19,6 +20,8 @@ import tempfile
 import zipfile
 
 import numpy as np
+
+from core.training import modelsize
 
 MAX_BYTES = 64 * 2**20          # an upload larger than this is refused (the shipped model is 23 MB)
 MAX_UNPACKED = 256 * 2**20      # ... and so is one that would unpack to more than this
@@ -100,6 +103,7 @@ def from_bytes(data: bytes, name: str = "the file", max_bytes: int = MAX_BYTES):
     if not data:
         raise ModelFileError(f"{name} is empty.")
     info = _check_zip(data, name)
+    modelsize.check(data, name)             # the weights its config asks for, counted before Keras makes them
     with tempfile.TemporaryDirectory(prefix="colorizer-upload-") as tmp:
         path = os.path.join(tmp, "upload.keras")
         with open(path, "wb") as fh:
