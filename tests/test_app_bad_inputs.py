@@ -97,6 +97,29 @@ def test_too_many_megapixels_for_the_cap(monkeypatch):
     assert "too large" in texts(at.error)
 
 
+def test_an_upload_over_the_byte_cap_is_refused_and_let_go_of(monkeypatch):
+    """12 junk files of 45 MB in one upload held 543 MB of the server for the session (issue 34); here three of
+    400 KB against a cap of 1 MB: none is decoded, the box is emptied and the server lets go of every file."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
+    from ui import photos
+
+    monkeypatch.setattr(photos, "MAX_UPLOAD_BYTES", 2**20)
+    decoded, dropped = [], []
+    monkeypatch.setattr(photos, "photo_from_upload", lambda name, data: decoded.append(name))
+    real = MemoryUploadedFileManager.remove_file
+    monkeypatch.setattr(MemoryUploadedFileManager, "remove_file",
+                        lambda self, session, file_id: dropped.append(file_id) or real(self, session, file_id))
+    at = open_page()
+    upload(at, [(f"junk{i}.png", bytes([i]) * 400_000) for i in range(3)])
+    assert_clean(at)
+    errors = texts(at.error)
+    assert "1.1 MB in all" in errors and "at most 1 MB" in errors, errors
+    assert not decoded and len(dropped) == 3
+    assert at.get("file_uploader")[0].key != "uploader"                   # a new, empty upload box
+    assert captions(at) == [s.title for s in SAMPLES]
+
+
 # ---------------------------------------------------------------- the whole hostile corpus (hardening issue)
 def _corpus():
     """Written at collection time (the parametrisation needs the names); removed at exit."""

@@ -21,6 +21,7 @@ from ui import address, results
 
 MAX_PHOTOS = 24                   # photos kept from one upload
 MAX_BATCH_PIXELS = 120_000_000    # ... and at most this many pixels in all (3 photos at the 40 MP cap)
+MAX_UPLOAD_BYTES = 200 * 2**20    # ... and of files: the server holds an upload's files while they are in the box
 DEFAULT_SAMPLE_SIDE = 512
 def sample_side() -> int:
     """Long side of the built-in samples: ``STUDIO_SAMPLE_SIDE`` (smaller = faster, e.g. for tests) or 512."""
@@ -191,6 +192,14 @@ def take_uploads(files, progress: Callable[[float, str], None] | None = None) ->
     if ss.get("upload_signature") == signature:
         return
     ss["upload_signature"] = signature
+    total = sum(int(f.size) for f in files)
+    if total > MAX_UPLOAD_BYTES:           # nothing is decoded, and the server lets go of the files at once
+        _release(files)
+        empty_upload_box()
+        set_photos([], [("This upload", f"its {len(files)} files are {total / 2**20:.1f} MB in all; at most "
+                                        f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB can be uploaded at once. Please "
+                                        "upload fewer or smaller files.")])
+        st.rerun()                         # shows the new, empty box
     good: list[Photo] = []
     bad: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -224,6 +233,18 @@ def take_uploads(files, progress: Callable[[float, str], None] | None = None) ->
         seen.add(photo.key)
         good.append(photo)
     set_photos(good, bad)
+
+
+def _release(files) -> None:
+    """Drop uploaded files from the server's memory now (Streamlit keeps each one until the browser says it is
+    removed, or the session ends)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "uploaded_file_mgr", None)
+    for f in files:
+        if manager is not None and getattr(f, "file_id", None):
+            manager.remove_file(ctx.session_id, f.file_id)
 
 
 def focus_photo() -> Photo | None:
