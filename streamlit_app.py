@@ -11,6 +11,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from ui import navigation  # noqa: E402  (light: Streamlit only)
+from ui import navigation, offline  # noqa: E402  (light: Streamlit only)
 
+offline.no_external_ip_lookup()         # a page of another origin must not make the server ask the internet
 navigation.main()

@@ -291,3 +291,20 @@ def test_the_shipped_and_a_small_model_are_counted_and_accepted():
         with zipfile.ZipFile(SHIPPED_AUTOENCODER) as zf:
             config = json.loads(zf.read("config.json"))
         assert 5_700_000 < modelsize.count(config) < 5_800_000       # Keras makes 5,738,886 (biases counted always)
+
+
+# ---------------------------------------------------------------- minor: the external-IP look-up
+def test_a_cross_origin_websocket_never_makes_the_server_ask_the_internet(app_env, monkeypatch):
+    """Streamlit lets a WebSocket in from localhost, the configured address, the internal IP and the external
+    IP, which it asks checkip.amazonaws.com for; after the app has started nothing is asked."""
+    from app_util import open_page
+    from streamlit import net_util
+    from streamlit.web.server import server_util
+
+    open_page()                                           # the app's entry script has run
+    asked = []
+    monkeypatch.setattr(net_util, "_make_blocking_http_get", lambda url, timeout: asked.append(url))
+    monkeypatch.setattr(net_util, "_external_ip", None)
+    assert not server_util.is_url_from_allowed_origins("https://evil.example")
+    assert server_util.is_url_from_allowed_origins("http://localhost:8501")
+    assert not asked, asked
