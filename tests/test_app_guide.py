@@ -341,3 +341,29 @@ def test_grayscale_has_no_map_but_a_friendly_line():
     assert "cannot say where it is unsure" in texts(at.info)
     assert not [b for b in at.button if str(b.key).startswith("guide_suggest_")]
     assert not canvas(at)["image_id"].endswith(("-map", "-s3"))
+
+
+def test_the_guided_download_of_a_16_bit_upload_is_16_bit():
+    """Issue 34: the Guide page's PNG of a 16-bit upload was 8-bit (the Colorize page's is 16-bit)."""
+    from test_masters import DATE, ramp16, source_png16
+
+    from core import lab
+    from core.images import load_master
+    from core.metadata import read_xmp
+    from ui import guide as ui_guide
+
+    at = open_page()
+    upload(at, [("scan.png", source_png16(ramp16()))])
+    at.switch_page(GUIDE).run()
+    at.color_picker(key="guide_colour").set_value("#d01010").run()
+    draw(at, [(0.3, 0.5)])
+    assert_clean(at)
+    assert len(hints(at)) == 1
+    cache = at.session_state["downloads_cache"]
+    [data] = [cache.get(k) for k in cache.keys() if k[2] == ui_guide.GUIDED and not k[3].endswith("-base")]
+    assert Image.open(io.BytesIO(data)).tile[0].args == "RGB;16B"            # 16 bits a channel
+    deep = load_master(data)
+    assert deep.bits == 16 and deep.meta.date == DATE
+    truth = lab.lightness(np.repeat(ramp16()[..., None], 3, 2))
+    assert np.abs(lab.lightness(deep.rgb16) - truth).max() < 0.05            # the 16-bit lightness is kept
+    assert read_xmp(Image.open(io.BytesIO(data)).info["xmp"])["cs:Hints"] == "yes"

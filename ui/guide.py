@@ -268,19 +268,13 @@ def image_id(photo) -> str:
 
 
 def download_png(photo, img: np.ndarray) -> bytes:
-    """The PNG of the photo's current guided result (or of the base), encoded once per result (the
-    Colorize page's "stamp" setting applies), with the upload's DPI/ICC/EXIF and the AI-coloured XMP mark
-    (:mod:`core.outputs`, like the Colorize page's downloads)."""
-    from core import outputs
-    from core.figures import export
-
+    """The PNG of the photo's current guided result (or of the base), encoded once per result as the Colorize
+    page's downloads are (:func:`ui.results.png_file`: 16-bit for a 16-bit upload, its "stamp" setting, the
+    upload's DPI/ICC/EXIF and the AI-coloured XMP mark, fast compression)."""
     stamp = bool(_ss().get("stamp", False))
     key = (photo.key, "png", GUIDED, image_id(photo), stamp)
-    facts = {"page": "guide", "guided": True, "stamp": stamp}
-    # fast compression: this file is made again after every hint, while the user waits for the picture
-    return results.downloads().get_or_put(
-        key, lambda: outputs.encode(export.stamp_label(img) if stamp else img, "png",
-                                    getattr(photo, "meta", None), facts, compress_level=1))
+    facts = {"page": "guide", "guided": True, "hints": bool(hints_of(photo.key)), "stamp": stamp}
+    return results.downloads().get_or_put(key, lambda: results.png_file(img, GUIDED, 0, stamp, photo, facts))
 
 
 def latest(photo) -> np.ndarray | None:

@@ -51,13 +51,14 @@ def download_png(photo_key: str, model: str, render_factor: int, img, stamp: boo
     return downloads().get_or_put(key, lambda: png_file(img, model, render_factor, stamp, photo))
 
 
-def png_file(img, model: str, render_factor: int, stamp: bool, photo=None) -> bytes:
-    """The downloaded PNG of a result (see :func:`download_png`); the label is drawn at 8 bits."""
+def png_file(img, model: str, render_factor: int, stamp: bool, photo=None, facts: dict | None = None) -> bytes:
+    """The downloaded PNG of a result (see :func:`download_png`; the Guide page's too); the label is drawn at
+    8 bits. ``facts``: how it was made, for its XMP (default: the model, render factor and stamp)."""
     from core import outputs
     from core.pipeline import with_lightness
 
     shown = export.stamp_label(img) if stamp else img
-    facts = {"model": model, "render_factor": int(render_factor), "stamp": bool(stamp)}
+    facts = facts or {"model": model, "render_factor": int(render_factor), "stamp": bool(stamp)}
     grey16 = getattr(photo, "grey16", None)
     meta = getattr(photo, "meta", None)
     if grey16 is None:
