@@ -131,7 +131,8 @@ class AppServer:
 def server_env(home: Path, autoencoder: Path) -> dict[str, str]:
     """An empty COLORIZER_HOME (so the Zhang et al. weights are missing and their notice shows), the
     test's autoencoder file, and small built-in samples."""
-    return {"COLORIZER_HOME": str(home), "COLORIZER_AUTOENCODER": str(autoencoder), "STUDIO_SAMPLE_SIDE": "256"}
+    return {"COLORIZER_HOME": str(home), "COLORIZER_AUTOENCODER": str(autoencoder), "STUDIO_SAMPLE_SIDE": "256",
+            "STUDIO_SPECIALISE_CROPS": "32", "STUDIO_SPECIALISE_PASSES": "3"}       # a short specialisation
 
 
 class Watch:

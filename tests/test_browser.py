@@ -36,7 +36,7 @@ from PIL import Image
 from core.colorizers.autoencoder import AutoencoderColorizer
 from core.figures.samples import SAMPLES
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]   # one app server, one worker
 
 OURS = "Autoencoder (ours)"
 ZHANG = "Zhang et al. 2016 (Caffe)"
@@ -54,9 +54,10 @@ PAGES = [
     (7, "old_film", "/old-film", "Old film"),
     (8, "train", "/train", "Train your own"),
     (9, "false_colour", "/false-colour", "False colour"),
+    (10, "specialise", "/specialise", "Teach it your world"),
 ]
 NAV_ORDER = ["Colorize", "Guide the colours", "Old film", "Compare", "Channels", "Metrics", "How it works",
-             "Train your own", "False colour"]       # the sidebar's order (ui/navigation.py)
+             "Train your own", "Teach it your world", "False colour"]       # the sidebar's order (ui/navigation.py)
 UPLOAD_SIZE = (240, 160)      # width, height of the uploaded test photo
 # the download's name carries the default render factor of our model
 EXPECTED_PNG = f"coffee_cup_autoencoder_rf{AutoencoderColorizer.default_render_factor}.png"
@@ -250,6 +251,9 @@ def test_page_opens(tab, number, slug, path, title):
     elif slug == "false_colour":
         assert page.get_by_text("No channels yet: press a sample").is_visible()
         assert page.locator(UPLOAD_INPUT).count() == 1
+    elif slug == "specialise":
+        assert page.get_by_text("Nothing yet: when it has learned").is_visible()
+        assert page.get_by_role("button", name="Learn").is_disabled()
     else:
         assert page.get_by_text("No photo yet. Pick a sample").is_visible()
         assert page.get_by_role("button", name="Try a sample photo").is_visible()
@@ -594,6 +598,38 @@ def test_false_colour_of_the_cells_sample_with_its_legend(tab):
     page.get_by_role("heading", name="3 · The picture").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
     screenshot(page, "9_false_colour")
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
+def test_specialise_on_colour_examples_then_colorize_with_it(tab, tmp_path):
+    """Issue 31's flow: five colour examples uploaded, Learn, the held-out before/after and scores, the model
+    file to download, and the model ticked on Colorize. The server learns 3 passes over 32 crops."""
+    from skimage import data
+
+    page = tab.page
+    tab.watch.allow_deep_link_probe(tab.url, "/specialise")
+    open_app(page, "/specialise", "Teach it your world")
+    files = []
+    for name in ("coffee", "chelsea", "astronaut", "rocket", "immunohistochemistry"):
+        path = tmp_path / f"{name}.jpg"
+        Image.fromarray(np.asarray(getattr(data, name)())[::2, ::2, :3]).save(path, quality=90)
+        files.append(str(path))
+    page.locator(UPLOAD_INPUT).first.set_input_files(files)
+    page.get_by_text("5 examples; 1 of them are held out").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Learn").click()
+    page.get_by_text("joined the model choice of this session").wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert page.get_by_text("specialised on 5 examples").first.is_visible()
+    image_with_caption(page, "specialised").first.wait_for(timeout=TIMEOUT_MS)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download the model (.keras)").click()
+    saved = tmp_path / "specialised.keras"
+    dl.value.save_as(saved)
+    assert zipfile.is_zipfile(saved) and "classroom.json" in zipfile.ZipFile(saved).namelist()
+    page.get_by_role("heading", name="3 · Your specialised model").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    screenshot(page, "10_specialise")
     assert_no_exception(page)
     tab.watch.assert_clean()
 

@@ -34,6 +34,7 @@ PAGE_GUIDE = "pages/6_guide.py"
 PAGE_FILM = "pages/7_old_film.py"
 PAGE_TRAIN = "pages/8_train_your_own.py"
 PAGE_FALSE_COLOUR = "pages/9_false_colour.py"
+PAGE_SPECIALISE = "pages/10_specialise.py"
 
 # (page file, title, icon, url path); the first is the default page
 PAGES = [
@@ -45,6 +46,7 @@ PAGES = [
     (PAGE_METRICS, "Metrics", ":material/straighten:", "metrics"),
     (PAGE_HOW, "How it works", ":material/school:", "how-it-works"),
     (PAGE_TRAIN, "Train your own", ":material/model_training:", "train"),
+    (PAGE_SPECIALISE, "Teach it your world", ":material/tune:", "specialise"),
     (PAGE_FALSE_COLOUR, "False colour", ":material/science:", "false-colour"),
 ]
 
@@ -98,10 +100,11 @@ def main() -> None:
     page = navigation()
     warm_up()
 
-    from ui import address, photos, training
+    from ui import address, photos, specialise, training
 
     photos.restore_from_address()
     training.collect()             # a finished training run's model joins this session's model choice
+    specialise.collect()           # ... and so does a finished specialisation
     presentation.sidebar()
     address.sync()
     presentation.apply_presentation_css()

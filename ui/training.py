@@ -36,6 +36,15 @@ class OwnModel:
 
     @property
     def info(self) -> ModelInfo:
+        if self.trained.specialised is not None:
+            from core.colorizers import model_class
+            from core.training import examples
+
+            base = model_class("autoencoder")
+            return ModelInfo(self.name, self.title, True, examples.summary(self.trained.specialised), "",
+                             base.default_render_factor, base.render_factor_range,
+                             "The shipped model specialised on your own colour examples (the Specialise page); it "
+                             "exists in this browser session only.", base.stride, 0.0, True)
         c = self.trained.config
         how = (f"trained in this browser session on the classroom photos ({classroom.describe(c)})" if c is not None
                and self.trained.source == "trained" else f"uploaded by you ({self.trained.file_name})")
@@ -89,6 +98,10 @@ def _title(trained: TrainedModel) -> str:
     n = int(ss.get(COUNT_KEY, 0)) + 1
     ss[COUNT_KEY] = n
     label = "Your model" if n == 1 else f"Your model #{n}"
+    if trained.specialised is not None:
+        k = int(trained.specialised.get("examples", 0))
+        what = f"specialised on {k} example{'s' if k != 1 else ''}"
+        return f"{label}: {what}" + (f" (from {trained.file_name})" if trained.source == "uploaded" else "")
     if trained.source == "uploaded":
         what = classroom.describe(trained.config) if trained.config is not None else "uploaded"
         return f"{label}: {what} (from {trained.file_name})"

@@ -36,8 +36,15 @@ def _factor(model: str, render_factor: int) -> int:
 
 
 def has_distribution(model: str) -> bool:
-    info = core.available_models().get(model)
+    info = ui_models.infos().get(model)
     return bool(info is not None and info.has_distribution)
+
+
+def _engine_model(model: str):
+    """What core.guide takes: the name, or this session's own model's colorizer (not in the registry)."""
+    from ui import training
+
+    return ui_models.get(model) if training.is_own(model) else model
 
 
 @st.cache_data(show_spinner="Reading where the model is unsure…", max_entries=32)
@@ -46,7 +53,7 @@ def _map(photo_key: str, model: str, render_factor: int, _grey: np.ndarray) -> n
     # (the screen never shows more), so 32 entries stay under ~130 MB whatever the photos' size
     import cv2
 
-    u = core_guide.uncertainty(_grey, model=model, render_factor=render_factor)
+    u = core_guide.uncertainty(_grey, model=_engine_model(model), render_factor=render_factor)
     h, w = u.shape
     scale = min(1.0, MAP_SIDE / max(h, w))
     if scale < 1.0:
@@ -56,7 +63,7 @@ def _map(photo_key: str, model: str, render_factor: int, _grey: np.ndarray) -> n
 
 @st.cache_data(show_spinner="Finding the clicks that would help most…", max_entries=32)
 def _suggestions(photo_key: str, model: str, render_factor: int, _grey: np.ndarray) -> list:
-    return core_guide.suggest(_grey, model=model, k=K, render_factor=render_factor, regions=False)
+    return core_guide.suggest(_grey, model=_engine_model(model), k=K, render_factor=render_factor, regions=False)
 
 
 def _safe(fn, photo, model: str, render_factor: int):

@@ -22,7 +22,7 @@ PAGE_COLORIZE, PAGE_COMPARE, PAGE_CHANNELS, PAGE_METRICS = (navigation.PAGE_COLO
                                                             navigation.PAGE_CHANNELS, navigation.PAGE_METRICS)
 PAGE_HOW, PAGE_GUIDE, PAGE_FILM, PAGE_TRAIN = (navigation.PAGE_HOW, navigation.PAGE_GUIDE, navigation.PAGE_FILM,
                                                navigation.PAGE_TRAIN)
-PAGE_FALSE_COLOUR = navigation.PAGE_FALSE_COLOUR
+PAGE_FALSE_COLOUR, PAGE_SPECIALISE = navigation.PAGE_FALSE_COLOUR, navigation.PAGE_SPECIALISE
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     """``1 photo``, ``3 photos``."""

@@ -35,6 +35,19 @@ def expand_inputs(inputs) -> tuple[list[Path], list[str]]:
     return files, problems
 
 
+def out_folder(item, out: str | None) -> Path:
+    """Where the results of the INPUT ``item`` go: ``--out``, else beside the input (never the current
+    folder): a photo's own folder, or ``FOLDER_colorized`` next to an input folder (not inside it, where a
+    later run would take the results for inputs)."""
+    if out:
+        return Path(out)
+    p = Path(item)
+    if not p.is_dir():
+        return p.parent
+    p = p.resolve()
+    return p.parent / f"{p.name or 'photos'}_colorized"
+
+
 HINTS_HELP = """\
 guided colour: the model's result is the start; then the colours of --reference are
 blended in, then --vibrance, then the --hints (their colours are kept as given). The
@@ -134,7 +147,8 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="autoencoder", help="autoencoder (default), eccv16 or grayscale")
     ap.add_argument("--render-factor", type=int, default=None,
                     help="colour is rendered at 16 x this many pixels on the long side (default: the model's)")
-    ap.add_argument("--out", default="colorized", help="output folder (default: ./colorized)")
+    ap.add_argument("--out", default=None, help="output folder (default: beside each input: a photo's own folder, "
+                                                "FOLDER_colorized for an input FOLDER)")
     ap.add_argument("--format", choices=FORMATS, default=None,
                     help="png (8-bit), png16 (16-bit), tiff (16-bit for a 16-bit input) or jpeg; default: png16 "
                          "for 16-bit inputs, png for 8-bit ones. The input's DPI, ICC profile and EXIF date/camera "
@@ -173,7 +187,7 @@ def main(argv=None) -> int:
     from tqdm import tqdm
 
     from core import ImageError, ModelUnavailable, get_colorizer, outputs
-    from core.colorizers import label, model_info, unknown
+    from core.colorizers import describe_file, is_model_file, label, model_info, unknown
     from core.guide import HintError
     from core.images import load_master
     from core.pipeline import colorize_photo, own_write_error, write_atomically
@@ -189,7 +203,12 @@ def main(argv=None) -> int:
     if info is None:
         print(f"error: {unknown(args.model)}", file=sys.stderr)
         return 2
-    files, problems = expand_inputs(args.inputs)
+    files, problems, folder_of = [], [], {}
+    for item in args.inputs:
+        found, why = expand_inputs([item])
+        files += found
+        folder_of.update((f, folder_of.get(f, out_folder(item, args.out))) for f in found)
+        problems += why
     for p in problems:
         print(f"warning: {printable(p)}", file=sys.stderr)
     if not files:
@@ -198,6 +217,8 @@ def main(argv=None) -> int:
     try:
         col = get_colorizer(args.model)
         col.check_render_factor(args.render_factor)
+        if is_model_file(args.model):
+            print(printable(describe_file(args.model)), file=sys.stderr)
     except (ModelUnavailable, ValueError) as e:
         print(f"error: {printable(e)}", file=sys.stderr)
         return 2
@@ -212,20 +233,22 @@ def main(argv=None) -> int:
 
         if not model_path().exists():
             return _fail(f"--restore needs the scratch and dust detector {model_path()}, which is missing")
-    out_dir = Path(args.out)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        return _fail(f"cannot create {out_dir}: {e.strerror or e}")
+    out_dirs = sorted(set(folder_of.values()))
+    for out_dir in out_dirs:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            return _fail(f"cannot create {out_dir}: {e.strerror or e}")
+    out_dir = out_dirs[0] if len(out_dirs) == 1 else f"{len(out_dirs)} folders, beside the inputs"
     inputs = {f.resolve() for f in files}
     written = set()     # two inputs with one stem (a.jpg, a.png, sub/a.png) must not share an output
     ok, failed, existing = 0, [], 0
     bar = tqdm(files, desc="colorizing", unit="img", disable=len(files) < 2, file=sys.stderr)
     for f in bar:
-        dest = out_dir / f"{f.stem}{suffix}{ext}"
+        dest = folder_of[f] / f"{f.stem}{suffix}{ext}"
         n = 1
         while dest.resolve() in inputs or dest.resolve() in written:
-            dest = out_dir / f"{f.stem}{suffix}_{n}{ext}"
+            dest = folder_of[f] / f"{f.stem}{suffix}_{n}{ext}"
             n += 1
         written.add(dest.resolve())
         keep = dest.exists() and not args.overwrite

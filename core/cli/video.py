@@ -45,7 +45,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sample", action="store_true",
                     help="use the built-in sample clip (a slow zoom over a black-and-white photo)")
     ap.add_argument("--out", metavar="OUT.mp4", default=None,
-                    help="the result (default: colorized/<name>_<model>.mp4)")
+                    help="the result (default: <name>_<model>.mp4 beside the clip; with --sample, "
+                         "colorized/sample_<model>.mp4 here)")
     ap.add_argument("--model", default="autoencoder", help="autoencoder (default), eccv16 or grayscale")
     ap.add_argument("--render-factor", type=int, default=None,
                     help="colour is rendered at 16 x this many pixels on the long side (default: the model's)")
@@ -57,7 +58,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     from core import ModelUnavailable, get_colorizer
-    from core.colorizers import label, model_info, unknown
+    from core.colorizers import describe_file, is_model_file, label, model_info, unknown
     from core.video import Cancelled, VideoError, colorize_video, probe, sample_clip
 
     if model_info(args.model) is None:
@@ -70,7 +71,8 @@ def main(argv=None) -> int:
     except OSError as e:
         return _fail(f"cannot make the sample clip: {e.strerror or e}", 1)
     stem = "sample" if args.sample else src.stem
-    out = Path(args.out) if args.out else Path("colorized") / f"{stem}_{label(args.model)}.mp4"
+    folder = Path("colorized") if args.sample else src.parent
+    out = Path(args.out) if args.out else folder / f"{stem}_{label(args.model)}.mp4"
     if out.suffix.lower() != ".mp4":
         return _fail(f"--out must end in .mp4 (the result is an MP4), not {out.name!r}")
     if out.exists() and out.resolve() == Path(src).resolve():
@@ -80,6 +82,8 @@ def main(argv=None) -> int:
     try:
         colorizer = get_colorizer(args.model)
         rf = colorizer.check_render_factor(args.render_factor)
+        if is_model_file(args.model):
+            print(describe_file(args.model), file=sys.stderr)
     except (ModelUnavailable, ValueError) as e:
         return _fail(str(e))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -125,6 +125,17 @@ def _from_file(path: str) -> Colorizer:
     return col
 
 
+def describe_file(name: str) -> str | None:
+    """For a model file: one line on what it is (a specialised model: what it was taught, when and how it
+    scored); None for a model name. Loads the model (cached)."""
+    if not is_model_file(name):
+        return None
+    from core.training import examples
+
+    facts = examples.facts_of(getattr(get_colorizer(name), "info", None))
+    return f"{label(name)}: " + (examples.summary(facts) if facts else "a colour model from a file (not specialised)")
+
+
 def get_colorizer(name: str) -> Colorizer:
     """The process-wide instance of a model (created on first use, thread-safe); ``name`` may be the path of a
     ``.keras`` model file (loaded again when the file changes)."""

@@ -55,17 +55,18 @@ def work_copy(rgb: np.ndarray, pixels: int = WORK_PIXELS) -> np.ndarray:
 def distribution(rgb: np.ndarray, model: str = "autoencoder", render_factor: int | None = None):
     """(L of the work copy (h, w), probabilities (h', w', Q) at the network's output resolution, bin
     centres (Q, 2) in Lab ab) of ``model`` for the photo. ValueError (bad photo, unknown model, bad render
-    factor), NoDistribution (a model without one) or ModelUnavailable (weights missing)."""
-    from core.colorizers import CLASSES, get_colorizer, model_class
+    factor), NoDistribution (a model without one) or ModelUnavailable (weights missing). ``model``: a name, the
+    path of a model file, or a colorizer instance (a session's own model in the app)."""
+    from core.colorizers import CLASSES, Colorizer, get_colorizer, model_class
 
     rgb = check_rgb(rgb)
-    cls = model_class(model)
+    cls = model if isinstance(model, Colorizer) else model_class(model)
     if not cls.has_distribution:
         with_one = [name for name, c in CLASSES.items() if c.has_distribution]
         raise NoDistribution(f"the {model} model predicts no distribution over colours, so it cannot say where "
                              f"it is unsure; use {' or '.join(with_one) or 'a model that has one'}")
     cls.check_render_factor(render_factor)
-    col = get_colorizer(model)
+    col = model if isinstance(model, Colorizer) else get_colorizer(model)
     L = lab.lightness(work_copy(rgb))
     probs, centres = col.distribution_for_lightness(L, render_factor)
     return L, np.asarray(probs, np.float32), np.asarray(centres, np.float32)

@@ -69,7 +69,8 @@ def _sources(sources: Sequence) -> list:
 
 def gather(sources: Sequence, log: Callable[[str], None] = print
            ) -> tuple[list[tuple[str, np.ndarray]], list[tuple[str, str]]]:
-    """(usable examples as (name, RGB uint8 shrunk to :data:`MAX_SIDE`), left out as (name, reason))."""
+    """(usable examples as (name, RGB uint8 shrunk to :data:`MAX_SIDE`), left out as (name, reason)).
+    ``sources``: paths of files or folders, (name, RGB array) or (name, file bytes) pairs."""
     from core.images import ImageError, fit_within, load_image
 
     good, bad, toned = [], [], []
@@ -78,7 +79,17 @@ def gather(sources: Sequence, log: Callable[[str], None] = print
             bad.append((s[0] if isinstance(s, tuple) else os.path.basename(s),
                         f"only {MAX_EXAMPLES} examples are used"))
             continue
-        if isinstance(s, tuple):
+        if isinstance(s, tuple) and isinstance(s[1], (bytes, bytearray)):
+            name = s[0]
+            try:
+                rgb = load_image(bytes(s[1]))
+            except ImageError as e:
+                bad.append((name, str(e)))
+                continue
+            except MemoryError:
+                bad.append((name, "it is too large for this computer's memory"))
+                continue
+        elif isinstance(s, tuple):
             name, rgb = s[0], np.asarray(s[1])
             if rgb.ndim != 3 or rgb.shape[2] < 3 or rgb.dtype != np.uint8:
                 bad.append((name, "it is not an RGB picture"))
@@ -111,6 +122,41 @@ def gather(sources: Sequence, log: Callable[[str], None] = print
 
 def _toned_kept(n_toned: int, n_colour: int) -> bool:
     return n_toned > 0 and n_toned >= TONED_SHARE * (n_toned + n_colour)
+
+
+MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_UNPACKED = 512 * 2**20
+
+
+def from_zip(data: bytes, name: str = "the ZIP file") -> tuple[list[tuple[str, bytes]], list[tuple[str, str]]]:
+    """The image files inside a ZIP archive as (name, bytes), and what was skipped with the reason. Nothing
+    is written to disk; the number of members and the bytes they unpack to are capped before reading."""
+    import io
+    import zipfile
+
+    from core.images import IMAGE_EXTS, max_bytes
+
+    files, skipped = [], []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = [i for i in zf.infolist() if not i.is_dir()]
+            if len(members) > MAX_ZIP_MEMBERS:
+                return [], [(name, f"it holds {len(members)} files; at most {MAX_ZIP_MEMBERS} are read")]
+            if sum(i.file_size for i in members) > MAX_ZIP_UNPACKED:
+                return [], [(name, f"it would unpack to more than {MAX_ZIP_UNPACKED // 2**20} MB")]
+            for info in members:
+                base = os.path.basename(info.filename)
+                if base.startswith(".") or not base.lower().endswith(IMAGE_EXTS):
+                    continue
+                if info.file_size > max_bytes():
+                    skipped.append((base, "it is too large"))
+                    continue
+                files.append((base, zf.read(info)))
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as e:
+        return [], [(name, f"it could not be read as a ZIP archive ({type(e).__name__})")]
+    if not files and not skipped:
+        skipped.append((name, "it holds no pictures (JPEG, PNG, TIFF, BMP, WebP or GIF)"))
+    return files, skipped
 
 
 def why_none(left_out: list[tuple[str, str]]) -> str:
@@ -163,36 +209,81 @@ def base_path(base=None) -> str:
 
 
 def scoring_seconds(n_held: int) -> float:
-    """Time kept for scoring the held-out examples (two models, about 0.3 s each on 2 cores)."""
-    return 5.0 + 0.6 * n_held
+    """Time kept for choosing the decoding (:func:`tune_decoding`) and scoring the held-out examples (two
+    models, about 0.3 s each on 2 cores)."""
+    return 15.0 + 0.6 * n_held
 
 
-def score(held: list, general, mine, log: Callable[[str], None] = print) -> dict:
+PREVIEWS = 4                 # held-out examples kept as pictures (the app's before/after)
+PREVIEW_SIDE = 320
+
+
+def score(held: list, general, mine, log: Callable[[str], None] = print) -> tuple[dict, list]:
     """The evaluation protocol's ΔE2000 and colourfulness ratio on the held-out examples made grey: no
-    colour, the general model and the specialised one."""
+    colour, the general model and the specialised one; and the first few as pictures (name, the colour
+    original, the general model's, the specialised model's), shrunk."""
+    from core.images import fit_within
     from core.metrics import compare
 
     rows: dict[str, list[dict]] = {"grey": [], "general": [], "specialised": []}
-    for _, ref in held:
+    previews = []
+    for name, ref in held:
         grey = lab.to_grey_rgb(ref)
+        theirs, ours = general.colorize(grey), mine.colorize(grey)
         rows["grey"].append(compare(ref, grey))
-        rows["general"].append(compare(ref, general.colorize(grey)))
-        rows["specialised"].append(compare(ref, mine.colorize(grey)))
+        rows["general"].append(compare(ref, theirs))
+        rows["specialised"].append(compare(ref, ours))
+        if len(previews) < PREVIEWS:
+            previews.append((name, *(fit_within(x, PREVIEW_SIDE) for x in (ref, theirs, ours))))
     out = {k: {"delta_e2000": round(float(np.mean([r["delta_e2000"] for r in v])), 3),
                "colourfulness": round(float(np.mean([r["colorfulness_ratio"] for r in v])), 3)}
            for k, v in rows.items()}
     log("held out: " + ", ".join(f"{k} ΔE2000 {v['delta_e2000']:.2f}" for k, v in out.items()))
-    return out
+    return out, previews
 
 
-def facts(items: list, n_held: int, scores: dict, seconds: float, crops: int, passes: int, base: str) -> dict:
+TEMPERATURES = (0.5, 0.75, 1.0)     # the decodings tried on the learned-from examples (T, chroma gain)
+CHROMA_GAINS = (1.0, 1.2, 1.42)
+TUNE_EXAMPLES = 8
+COLOURFUL_ENOUGH = (0.85, 1.15)     # a decoding's colourfulness ratio must be within this to be chosen
+
+
+def tune_decoding(col, learned: list, log: Callable[[str], None] = print) -> dict:
+    """Choose the annealed mean's temperature and chroma gain for a specialised model on (at most
+    :data:`TUNE_EXAMPLES` of) the examples it learned from, never the held-out ones: the lowest ΔE2000 among
+    the decodings whose colourfulness is as the examples' (:data:`COLOURFUL_ENOUGH`), else the closest in
+    colourfulness. The general model's gain (1.42) lifts the greyish mean of everyday photos; a domain's
+    colours are far less ambiguous, and it over-saturates them (H&E slides: colourfulness 1.7 x)."""
+    from core.metrics import colorfulness, delta_e2000
+
+    refs = [rgb for _, rgb in learned[:TUNE_EXAMPLES]]
+    greys = [lab.to_grey_rgb(r) for r in refs]
+    rows = []
+    for g in CHROMA_GAINS:                  # the gain is a constant of the graph: traced again once per gain
+        for t in TEMPERATURES:
+            col.set_decoding(temperature=t, chroma_gain=g)
+            outs = [col.colorize(x) for x in greys]
+            de = float(np.mean([delta_e2000(r, o) for r, o in zip(refs, outs, strict=True)]))
+            cf = float(np.mean([colorfulness(o) / max(colorfulness(r), 1e-6) for r, o in zip(refs, outs, strict=True)]))
+            rows.append((t, g, de, cf))
+    lo, hi = COLOURFUL_ENOUGH
+    fits = [r for r in rows if lo <= r[3] <= hi]
+    t, g, de, cf = min(fits, key=lambda r: r[2]) if fits else min(rows, key=lambda r: abs(np.log(max(r[3], 1e-6))))
+    col.set_decoding(temperature=t, chroma_gain=g)
+    log(f"decoding: temperature {t:g}, chroma gain {g:g} (on {len(refs)} learned-from examples: ΔE2000 {de:.2f}, "
+        f"colourfulness {cf:.2f})")
+    return {"temperature": t, "chroma_gain": g}
+
+
+def facts(items: list, n_held: int, scores: dict, seconds: float, crops: int, passes: int, base: str,
+          decoding: dict | None = None) -> dict:
     """What a specialised model file carries about how it was made."""
     names = hashlib.sha256("\n".join(sorted(_digest(n, a) for n, a in items)).encode()).hexdigest()
     return {"kind": KIND, "version": FACTS_VERSION, "examples": len(items), "held_out": n_held,
             "examples_sha256": names,
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "seconds": round(float(seconds), 1), "crops": int(crops), "passes": int(passes),
-            "base": os.path.basename(base), "scores": scores}
+            "base": os.path.basename(base), "decoding": decoding or {}, "scores": scores}
 
 
 def info_of(facts_: dict) -> dict:
@@ -215,6 +306,7 @@ def summary(f: dict) -> str:
     try:
         de = {m: float(s[m]["delta_e2000"]) for m in ("specialised", "general", "grey")}
     except (KeyError, TypeError, ValueError):
-        return head + "; not scored (fewer than 5 examples: all were learned from)"
+        return head + (f"; not scored (fewer than {MIN_FOR_HELD_OUT} examples: all were learned from)"
+                       if n < MIN_FOR_HELD_OUT else "; not scored (none was held out)")
     return (head + f"; on {k} held-out example{'s' if k != 1 else ''} ΔE2000 {de['specialised']:.1f} "
             f"(general model {de['general']:.1f}, no colour {de['grey']:.1f}; lower is better)")

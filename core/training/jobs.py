@@ -73,8 +73,9 @@ class TrainedModel:
     heldout_delta_e: float | None = None
     grey_delta_e: float | None = None
     seconds: float = 0.0
-    source: str = "trained"                  # "trained" or "uploaded"
+    source: str = "trained"                  # "trained", "uploaded" or "specialised"
     file_name: str = ""                      # of an upload
+    specialised: dict | None = None          # what a specialised model was taught (core.training.examples.facts)
     _colorizer: object = None
     _bytes: bytes | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -90,6 +91,10 @@ class TrainedModel:
 
     def info(self) -> dict:
         """What ``classroom.json`` keeps (see :mod:`core.training.modelfile`)."""
+        from core.training import examples
+
+        if self.specialised is not None:
+            return examples.info_of(self.specialised)
         return {"config": None if self.config is None else self.config.as_dict(), "rows": self.rows,
                 "heldout_delta_e2000": self.heldout_delta_e, "grey_delta_e2000": self.grey_delta_e,
                 "seconds": round(self.seconds, 1)}
@@ -106,9 +111,14 @@ class TrainedModel:
     @classmethod
     def from_upload(cls, data: bytes, file_name: str) -> TrainedModel:
         """Load an uploaded ``.keras`` file (ModelFileError when it is not a usable colorizer)."""
-        from core.training import modelfile
+        from core.training import examples, modelfile
 
         model, info = modelfile.from_bytes(data, file_name)
+        facts = examples.facts_of(info)
+        if facts is not None:
+            out = cls(model, None, source="uploaded", file_name=file_name, specialised=facts)
+            out._bytes = data
+            return out
         config, rows, held, grey = None, [], None, None
         if info:
             try:
@@ -289,6 +299,11 @@ class JobBoard:
 
     def start(self, config: TrainConfig, extra: Sequence[np.ndarray] = (), owner: str = "",
               alive: Callable[[], bool] | None = None, crops_per_epoch: int | None = None) -> Job:
+        return self.admit(lambda: Job(config, extra, owner, alive, crops_per_epoch), owner)
+
+    def admit(self, make: Callable[[], object], owner: str = ""):
+        """Start the job that ``make()`` builds (any job with ``id``, ``owner``, ``on_end`` and ``start()``: a
+        classroom run, a specialisation), within the same limits: ServerBusy / AlreadyRunning otherwise."""
         limit = self.limit or max_running()
         with self._lock:
             if owner and any(j.owner == owner for j in self._running.values()):
@@ -296,7 +311,8 @@ class JobBoard:
             if len(self._running) >= limit:
                 raise ServerBusy(f"The server is busy: {len(self._running)} models are training right now "
                                  f"(at most {limit} at once). Try again in a minute.")
-            job = Job(config, extra, owner, alive, crops_per_epoch, on_end=self._release)
+            job = make()
+            job.on_end = self._release
             self._running[job.id] = job
         return job.start()
 

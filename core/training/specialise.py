@@ -33,6 +33,7 @@ MIN_CROPS = 48               # at least this many crops are cached, whatever the
 MAX_CROPS = 3000             # ... and at most this many (about 1.6 GB of features)
 BATCH = 16
 LR = 5e-4
+TRAIN_BATCH_NORM = False     # the decoder's batch norm keeps the general model's statistics
 CACHE_SHARE = 0.3            # at most this share of the time goes to caching features
 MAX_HELD_OUT = 40
 
@@ -46,6 +47,7 @@ class Result:
     model: object                              # the Keras inference model (L_norm -> ab_norm at 1/4)
     facts: dict                                # what it was taught on and how it did (ex.facts)
     left_out: list[tuple[str, str]] = field(default_factory=list)
+    previews: list[tuple] = field(default_factory=list)    # held out: (name, original, general, specialised)
 
     def save(self, path) -> None:
         from core.training import modelfile
@@ -106,11 +108,12 @@ def _features(front, crops_l: np.ndarray) -> list[np.ndarray]:
 def specialise(sources: Sequence, *, minutes: float = 10.0, base=None, seed: int = 0,
                log: Callable[[str], None] = print, cancel: threading.Event | None = None,
                progress: Callable[[str, float], None] | None = None, held_out: bool = True,
-               max_crops: int = MAX_CROPS) -> Result:
+               max_crops: int = MAX_CROPS, passes: int | None = None) -> Result:
     """Fine-tune the shipped colour model's decoder on the colour examples ``sources`` (paths of files or
     folders, or (name, RGB array) pairs) for at most about ``minutes``. ``base``: the model file to start from
     (default: the shipped one). ``progress(stage, fraction)`` is called as it goes; ``cancel`` stops it
-    (SpecialiseError); ``max_crops`` bounds the feature cache (about 0.25 MB a crop). Grey or toned examples
+    (SpecialiseError); ``max_crops`` bounds the feature cache (about 0.25 MB a crop); ``passes``: exactly this
+    many passes over the cache instead of as many as the time allows (for tests). Grey or toned examples
     are left out with the reason (:attr:`Result.left_out`)."""
     import keras
 
@@ -163,13 +166,15 @@ def specialise(sources: Sequence, *, minutes: float = 10.0, base=None, seed: int
     # 2. the decoder trained on the cache until the time is up
     for layer in head.layers:                 # batch norm keeps its running statistics (inference mode)
         if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False
+            layer.trainable = TRAIN_BATCH_NORM
     head.compile(optimizer=keras.optimizers.Adam(LR),
                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    deadline = t0 + budget - ex.scoring_seconds(len(held))
+    deadline = t0 + budget - ex.scoring_seconds(len(held)) if passes is None else float("inf")
     t_train, epochs = time.monotonic(), 0
     stopper = _stop_at(deadline, cancel, lambda f: say("training", f), t_train, -(-n // BATCH))
     while (epochs == 0 or time.monotonic() < deadline) and not cancel.is_set():     # at least one pass
+        if passes is not None and epochs >= passes:
+            break
         hist = head.fit(feats, y, batch_size=BATCH, epochs=1, shuffle=True, verbose=0, callbacks=[stopper])
         epochs += 1
         log(f"pass {epochs}: loss {hist.history['loss'][-1]:.3f} ({time.monotonic() - t0:.0f} s)")
@@ -179,13 +184,14 @@ def specialise(sources: Sequence, *, minutes: float = 10.0, base=None, seed: int
     mine.stride = general.stride                 # the same network shape: one graph for any size
     mine._fn = mine._graph()
 
-    # 3. the held-out score, and the facts the file carries
+    # 3. the decoding chosen on the learned-from examples, the held-out score, and the facts the file carries
     say("scoring", 0.0)
-    scores = ex.score(held, general, mine, log) if held else {}
-    facts = ex.facts(items, len(held), scores, time.monotonic() - t0, n, epochs, base_file)
+    decoding = ex.tune_decoding(mine, train, log)
+    scores, previews = ex.score(held, general, mine, log) if held else ({}, [])
+    facts = ex.facts(items, len(held), scores, time.monotonic() - t0, n, epochs, base_file, decoding)
     log(ex.summary(facts))
     say("done", 1.0)
-    return Result(mine.model, facts, left_out)
+    return Result(mine.model, facts, left_out, previews)
 
 
 def _stop_at(deadline: float, cancel: threading.Event, report: Callable[[float], None], start: float,

@@ -1,0 +1,170 @@
+"""Specialising the colour model on a few colour examples (core.training.specialise), and model files
+accepted wherever a model name is (the registry, the CLI, the Python API)."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pytest
+from conftest import SHIPPED_AUTOENCODER
+
+pytestmark = pytest.mark.skipif(not SHIPPED_AUTOENCODER.is_file(), reason="needs the shipped models/autoencoder.keras")
+
+BLUE, ORANGE = (40, 90, 200), (230, 140, 40)
+
+
+def _scene(seed: int, side: int = 96) -> np.ndarray:
+    """A made-up example whose colour follows a known rule: dark discs are blue, the bright ground orange."""
+    rng = np.random.default_rng(seed)
+    img = np.empty((side, side, 3), np.uint8)
+    img[:] = ORANGE
+    yy, xx = np.mgrid[:side, :side]
+    for _ in range(6):
+        cy, cx, r = rng.integers(12, side - 12, 2).tolist() + [int(rng.integers(12, 22))]
+        img[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = BLUE
+    noise = rng.integers(-6, 7, img.shape)
+    return np.clip(img.astype(int) + noise, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def taught(tmp_path_factory):
+    """One short specialisation on six made-up examples (one held out), saved to a model file."""
+    from core.training.specialise import specialise
+
+    examples = [(f"scene{i}.png", _scene(i)) for i in range(6)]
+    lines = []
+    result = specialise(examples, minutes=1, log=lines.append, seed=0, max_crops=64, passes=10)
+    path = tmp_path_factory.mktemp("spec") / "scenes.keras"
+    result.save(path)
+    return result, path, lines
+
+
+@pytest.mark.slow
+def test_it_learns_a_known_colour_rule(taught):
+    from core import lab
+    from core.colorizers import get_colorizer
+
+    result, path, lines = taught
+    facts = result.facts
+    assert facts["examples"] == 6 and facts["held_out"] == 1 and facts["crops"] == 64 and facts["passes"] == 10
+    s = facts["scores"]
+    # on the held-out example: far better than the general model and than no colour
+    assert s["specialised"]["delta_e2000"] < 0.6 * s["general"]["delta_e2000"]
+    assert s["specialised"]["delta_e2000"] < 0.75 * s["grey"]["delta_e2000"]
+    # a new scene: blue where it is dark, orange where it is bright
+    scene = _scene(99)
+    out = get_colorizer(str(path)).colorize(lab.to_grey_rgb(scene))
+    L_ab = lab.rgb_to_lab(out)
+    dark = lab.lightness(scene) < 45
+    assert L_ab[..., 2][dark].mean() < -10          # blue: b well below 0
+    assert L_ab[..., 2][~dark].mean() > 15          # orange: b well above 0
+    assert any("held out" in line for line in lines)
+
+
+@pytest.mark.slow
+def test_the_file_carries_what_it_was_taught_and_the_cli_shows_it(taught, cli):
+    from core.training import examples, modelfile
+
+    result, path, _ = taught
+    _, info = modelfile.load_path(path)
+    facts = examples.facts_of(info)
+    assert facts["examples"] == 6 and len(facts["examples_sha256"]) == 64 and facts["date"][:2] == "20"
+    assert facts["scores"] == result.facts["scores"]
+    r = cli(["specialise", "--show", str(path)])
+    assert r.returncode == 0 and "specialised on 6 examples" in r.stdout and "held-out" in r.stdout
+
+
+@pytest.mark.slow
+def test_a_model_file_is_a_model_like_any_other(taught, tmp_path, cli):
+    from skimage import data
+
+    import core
+    from core import lab
+    from core.colorizers import model_info
+
+    _, path, _ = taught
+    rgb = data.astronaut()[::4, ::4]
+    out = core.colorize(rgb, model=str(path))
+    assert out.shape == rgb.shape and out.dtype == np.uint8
+    info = model_info(str(path))
+    assert info.available and info.has_distribution and info.title == "scenes"
+    from core import guide
+
+    u = guide.uncertainty(lab.to_grey_rgb(rgb), model=str(path))
+    assert u.shape == rgb.shape[:2]
+    src = tmp_path / "in.png"
+    from PIL import Image
+
+    Image.fromarray(lab.to_grey_rgb(rgb)).save(src)
+    r = cli(["colorize", str(src), "--model", str(path), "--out", str(tmp_path / "out")])
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "in_scenes.png").is_file()
+    folder = tmp_path / "ref"
+    folder.mkdir()
+    Image.fromarray(rgb).save(folder / "ref.png")
+    r = cli(["evaluate", "--data", str(folder), "--models", f"grayscale,{path}"])
+    assert r.returncode == 0, r.stderr
+    assert "scenes" in r.stdout or str(path) in r.stdout
+
+
+def test_a_file_that_is_not_ours_is_refused_without_running_it(tmp_path, cli):
+    from core import ModelUnavailable, get_colorizer
+
+    junk = tmp_path / "junk.keras"
+    junk.write_bytes(b"not a zip at all")
+    with pytest.raises(ModelUnavailable, match="not a Keras model file"):
+        get_colorizer(str(junk))
+    other = tmp_path / "other.keras"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("config.json", '{"class_name": "Lambda", "config": {"function": "evil"}}')
+        zf.writestr("model.weights.h5", b"")
+    r = cli(["colorize", str(junk), "--model", str(other), "--out", str(tmp_path / "o")])
+    assert r.returncode == 2 and "could not be opened" in r.stderr and "Traceback" not in r.stderr
+    r = cli(["colorize", str(junk), "--model", "no_such_model"])
+    assert r.returncode == 2 and ".keras" in r.stderr
+    r = cli(["colorize", str(junk), "--model", str(tmp_path / "missing.keras")])
+    assert r.returncode == 2
+
+
+def test_grey_and_toned_examples_are_left_out_with_the_reason():
+    from core import lab
+    from core.training import examples
+
+    colour = [(f"c{i}", _scene(i)) for i in range(4)]
+    grey = ("grey.png", lab.to_grey_rgb(_scene(7)))
+    sepia = lab.join_l_ab(lab.lightness(_scene(8)), np.full((96, 96, 2), (8.0, 22.0), np.float32))
+    tiny = ("tiny.png", _scene(9)[:20, :20])
+    good, bad = examples.gather([*colour, grey, ("sepia.png", sepia), tiny], log=lambda m: None)
+    assert [n for n, _ in good] == ["c0", "c1", "c2", "c3"]
+    why = dict(bad)
+    assert "black-and-white" in why["grey.png"] and "toned" in why["sepia.png"] and "too small" in why["tiny.png"]
+    # when toned examples are a good share (stained slides often read as one tint), they are kept
+    good, bad = examples.gather([*colour[:2], ("s1", sepia), ("s2", sepia)], log=lambda m: None)
+    assert len(good) == 4 and not bad
+
+
+def test_nothing_usable_says_why(tmp_path, cli):
+    from PIL import Image
+
+    from core import lab
+    from core.training.specialise import SpecialiseError, specialise
+
+    with pytest.raises(SpecialiseError, match="black-and-white"):
+        specialise([("g.png", lab.to_grey_rgb(_scene(1)))], minutes=0.2, log=lambda m: None)
+    Image.fromarray(lab.to_grey_rgb(_scene(2))).save(tmp_path / "g.png")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really")
+    r = cli(["specialise", "--data", str(tmp_path), "--out", str(tmp_path / "m.keras"), "--minutes", "0.2"])
+    assert r.returncode == 1 and "No usable colour example" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "m.keras").exists()
+    r = cli(["specialise", "--data", str(tmp_path), "--out", str(tmp_path / "m.png")])
+    assert r.returncode == 2 and ".keras" in r.stderr
+
+
+def test_split_is_stable_and_needs_five_examples():
+    from core.training import examples
+
+    items = [(f"e{i}", _scene(i, 40)) for i in range(12)]
+    a, b = examples.split(items), examples.split(list(reversed(items)))
+    assert sorted(n for n, _ in a[1]) == sorted(n for n, _ in b[1]) and len(a[1]) == 2
+    assert examples.split(items[:4]) == (items[:4], [])
