@@ -97,7 +97,8 @@ def domains(args):
         de = {k: v[0] for k, v in res.items()}
         mine_de = de["specialised"]
         print(f"specialised / general {mine_de / de['general model']:.3f}, "
-              f"/ grey {mine_de / de['no colour (grey)']:.3f}, / lookup {mine_de / de['band lookup (same examples)']:.3f}", flush=True)
+              f"/ grey {mine_de / de['no colour (grey)']:.3f}, "
+              f"/ lookup {mine_de / de['band lookup (same examples)']:.3f}", flush=True)
 
 
 def shots(rgb, rng):
