@@ -286,7 +286,7 @@ def test_the_shipped_and_a_small_model_are_counted_and_accepted():
     from core.training import modelfile, modelsize
 
     model, _ = modelfile.from_bytes(_keras_file(lambda layers: None), "small.keras")
-    assert sum(int(np.prod(w.shape)) for w in model.weights) <= modelsize.check(_keras_file(lambda x: None), "s")
+    assert sum(int(np.prod(w.shape)) for w in model.weights) <= modelsize.check(_keras_file(lambda x: None))
     if SHIPPED_AUTOENCODER.is_file():
         with zipfile.ZipFile(SHIPPED_AUTOENCODER) as zf:
             config = json.loads(zf.read("config.json"))

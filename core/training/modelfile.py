@@ -103,7 +103,10 @@ def from_bytes(data: bytes, name: str = "the file", max_bytes: int = MAX_BYTES):
     if not data:
         raise ModelFileError(f"{name} is empty.")
     info = _check_zip(data, name)
-    modelsize.check(data, name)             # the weights its config asks for, counted before Keras makes them
+    try:
+        modelsize.check(data)               # the weights its config asks for, counted before Keras makes them
+    except ValueError as e:
+        raise ModelFileError(f"{name} could not be opened as a colorization model ({e}).") from None
     with tempfile.TemporaryDirectory(prefix="colorizer-upload-") as tmp:
         path = os.path.join(tmp, "upload.keras")
         with open(path, "wb") as fh:

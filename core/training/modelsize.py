@@ -6,7 +6,7 @@ config alone: each layer's own numbers (filters, kernel size, units ...) and the
 (its ``build_config``, which every layer with weights of a file Keras wrote has), for the kinds of layer this
 app's colorizers are made of. A file with another kind of layer, a layer whose input size it does not say, more
 weights than a file we accept can hold (:data:`MAX_WEIGHTS`) or a picture size that would not fit in memory is
-refused with a plain :class:`core.training.modelfile.ModelFileError`.
+refused with a plain message (a ValueError, which :mod:`core.training.modelfile` turns into its ModelFileError).
 """
 
 from __future__ import annotations
@@ -100,11 +100,9 @@ def count(config: dict) -> int:
     return total
 
 
-def check(data: bytes, name: str) -> int:
-    """The weights the ``.keras`` file ``data`` asks for (a zip already checked by modelfile); ModelFileError
-    with a plain message when they cannot be counted or are too many. Nothing is built."""
-    from core.training.modelfile import ModelFileError
-
+def check(data: bytes) -> int:
+    """The weights the ``.keras`` file ``data`` asks for (a zip already checked by modelfile); ValueError saying
+    why in plain words when they cannot be counted or are too many. Nothing is built."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             if zf.getinfo("config.json").file_size > MAX_CONFIG_BYTES:
@@ -114,4 +112,4 @@ def check(data: bytes, name: str) -> int:
     except (ValueError, RecursionError, KeyError, zipfile.BadZipFile) as e:
         why = str(e) if isinstance(e, ValueError) and not isinstance(e, json.JSONDecodeError) else \
             "its config.json cannot be read"
-        raise ModelFileError(f"{name} could not be opened as a colorization model ({why}).") from None
+        raise ValueError(why) from None
