@@ -135,12 +135,12 @@ def falsecolour(channels, colours=None, *, preset: str | None = None, lut: str |
         bits = 8 if all(c.data.dtype == np.uint8 for c in chans) else 16
     if bits not in (8, 16):
         raise ChannelError(f"bits must be 8 or 16, not {bits!r}")
-    nan_rgb = np.array(palette.colour_rgb(nan_colour), np.float32)
+    top = np.float32(255.0 if bits == 8 else 65535.0)
+    dtype = np.uint8 if bits == 8 else np.uint16
 
     h, w = chans[0].data.shape
-    acc = np.zeros((h, w, 3), np.float32)
-    nan = None
-    shown = []
+    planes: list = [None, None, None]                        # the R, G, B sums (float32, each contiguous)
+    rgb, nan, shown = None, None, []
     for i, ch in enumerate(chans):
         lo, hi = stretching.display_range(ch, specs[i])
         unit = stretching.to_unit(ch.data, lo, hi, stretch_name, a)
@@ -149,23 +149,27 @@ def falsecolour(channels, colours=None, *, preset: str | None = None, lut: str |
             if bad.any():
                 nan = bad if nan is None else nan | bad
                 unit[bad] = 0.0
-        if mapped is None:
-            table = palette.lut(lut)
-            idx = np.rint(unit * np.float32(len(table) - 1)).astype(np.intp)
-            acc = table[idx]
-        else:
-            for k, c in enumerate(palette.colour_rgb(mapped[i])):
-                if c == 1.0:
-                    acc[..., k] += unit
-                elif c:
-                    acc[..., k] += unit * np.float32(c)
         shown.append(Shown(ch.name, ch.source, None if mapped is None else mapped[i], (lo, hi)))
-    np.clip(acc, 0.0, 1.0, out=acc)                           # the one clip: where channels add past full
+        if mapped is None:                                    # one channel through the table, rounded once
+            table = palette.lut(lut)
+            unit *= np.float32(len(table) - 1)
+            unit += np.float32(0.5)
+            rgb = (table * top + np.float32(0.5)).astype(dtype)[unit.astype(np.intp)]
+            continue
+        parts = [(k, np.float32(c)) for k, c in enumerate(palette.colour_rgb(mapped[i])) if c]
+        for j, (k, c) in enumerate(parts):
+            if planes[k] is None:                             # the first to land here: no zeros to add to
+                planes[k] = (unit if j == len(parts) - 1 else unit.copy()) if c == 1 else unit * c
+            else:
+                planes[k] += unit if c == 1 else unit * c
+    if rgb is None:
+        import cv2
+
+        # x top, rounded and saturated into 8 or 16 bits in one pass: the one clip, where channels add past full
+        depth = cv2.CV_8U if bits == 8 else cv2.CV_16U
+        rgb = cv2.merge([np.zeros((h, w), dtype) if p is None else cv2.addWeighted(p, float(top), p, 0.0, 0.0,
+                                                                                   dtype=depth) for p in planes])
     if nan is not None:
-        acc[nan] = nan_rgb
-    top = 255.0 if bits == 8 else 65535.0
-    acc *= np.float32(top)
-    acc += np.float32(0.5)
-    rgb = acc.astype(np.uint8 if bits == 8 else np.uint16)
+        rgb[nan] = np.rint(np.array(palette.colour_rgb(nan_colour)) * float(top)).astype(dtype)
     return FalseColour(rgb, tuple(shown), stretch_name, lut,
                        0 if nan is None else int(nan.sum()), palette.colour_hex(nan_colour), a)

@@ -101,8 +101,11 @@ def display_range(ch: Channel, spec="auto") -> tuple[float, float]:
 def to_unit(data: np.ndarray, lo: float, hi: float, stretch: str = "linear", a: float | None = None) -> np.ndarray:
     """``data`` in the display range ``lo``-``hi`` as float32 0-1 through ``stretch`` with softening ``a``
     (None: the stretch's default); NaN stays NaN."""
-    out = data.astype(np.float32, copy=True)
-    out -= np.float32(lo)
+    if stretch != "linear" and data.dtype in (np.uint8, np.uint16) and data.size > 65536:
+        # 8- and 16-bit data: the stretch of every possible value once, then one look-up per pixel
+        return to_unit(np.arange(np.iinfo(data.dtype).max + 1, dtype=data.dtype), lo, hi, stretch, a)[data]
+    out = np.empty(data.shape, np.float32)
+    np.subtract(data, np.float32(lo), out=out, dtype=np.float32)
     out *= np.float32(1.0 / (hi - lo))
     np.clip(out, 0.0, 1.0, out=out)
     if stretch != "linear":
