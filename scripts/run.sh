@@ -67,6 +67,13 @@ the free disk space, then run this again."
   cp requirements.txt "$STAMP"
   say "Installed."
 fi
+# The project itself, editable (its command colorization-studio, usable from any folder): once, again only
+# when pyproject.toml changes.
+if ! { [ -f .venv/.project-installed ] && cmp -s pyproject.toml .venv/.project-installed; }; then
+  "$VPY" -m pip install --quiet --disable-pip-version-check --no-deps -e . \
+    || fail "installing the project into .venv failed (see pip's message above)."
+  cp pyproject.toml .venv/.project-installed
+fi
 
 # 3. The app, on the port given to streamlit (--server.port N or =N, or STREAMLIT_SERVER_PORT), else 8501.
 PORT=${STREAMLIT_SERVER_PORT:-8501}

@@ -8,12 +8,16 @@
 * ``small_eccv16_home`` / ``empty_home``: ``COLORIZER_HOME`` pointing at a temporary folder with
   the small test Caffe net (:mod:`caffe_net`) or with nothing, the model cache cleared around it.
 * ``photos``: small colour photos from ``skimage.data``.
+* ``cli``: ``python -m core ARGS`` run in this process (``core.cli.main``), its output captured: the same
+  ``returncode``, ``stdout`` and ``stderr`` as a subprocess, without starting Python and TensorFlow again
+  (each command keeps one real subprocess test; see tests/test_cli.py).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +154,43 @@ def cli_env(**extra) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+def pytest_report_header(config):
+    if config.getoption("markexpr", ""):
+        return ["quick run: the browser, load, Ray, training and slow tests are left out "
+                "(bash scripts/test.sh runs every test)"]
+    return []
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli(args, **env)``: ``python -m core *args`` in this process, with ``env`` set only for the call.
+
+    argparse's ``SystemExit`` (``--help``, a bad argument) becomes the exit code, as in a subprocess."""
+    from core.cli import main
+
+    def run(args, **env) -> CliResult:
+        saved = dict(os.environ)
+        os.environ.update({k: str(v) for k, v in env.items()})
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+            if isinstance(stop.code, str):
+                print(stop.code, file=sys.stderr)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        out = capsys.readouterr()
+        return CliResult(int(code), out.out, out.err)
+
+    return run

@@ -284,6 +284,36 @@ def test_a_second_run_into_the_same_dst_is_refused(tmp_path, photos, capsys):
         fcntl.flock(fh, fcntl.LOCK_EX)
         assert main([str(src), str(dst), "--model", "grayscale"]) == 2
     assert "another batch run is writing into" in capsys.readouterr().err
+    (dst / ".batch.lock").unlink()
+    assert main([str(src), str(dst), "--model", "grayscale"]) == 1       # ran (make_tree has a broken file)
+    assert "some photos failed" in capsys.readouterr().err
+    assert not (dst / ".batch.lock").exists()           # a finished DST keeps no empty lock file (issue 30)
+
+
+def test_the_lock_is_not_taken_on_a_file_a_finishing_run_removed(tmp_path):
+    """A run that opened DST/.batch.lock just before the holder finished (and removed it) must not run on the
+    removed file while a third run locks a new one: it takes the lock on the file that is there."""
+    pytest.importorskip("fcntl")
+    from core.batch import runner
+
+    dst = tmp_path / "out"
+    dst.mkdir()
+    real_open, opened = open, []
+
+    def open_then_lose_the_race(path, *a, **k):
+        fh = real_open(path, *a, **k)
+        if not opened:                                   # the first file opened is removed at once
+            os.unlink(path)
+        opened.append(path)
+        return fh
+
+    import builtins
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(builtins, "open", open_then_lose_the_race)
+        with runner.dst_lock(dst):
+            assert (dst / ".batch.lock").is_file() and len(opened) == 2
+    assert not (dst / ".batch.lock").exists()
 
 
 def test_the_batch_path_never_imports_ray():
@@ -294,10 +324,9 @@ def test_the_batch_path_never_imports_ray():
     assert r.returncode == 0, r.stderr
 
 
-def test_help_and_the_command_list():
+def test_help_and_the_command_list(cli):
     for args, words in ((["batch", "--help"], "DST/manifest.csv has one row per photo"), (["--help"], "  batch ")):
-        r = subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, env=cli_env(), capture_output=True,
-                           text=True, timeout=120)
+        r = cli(args)
         assert r.returncode == 0 and words in r.stdout, r.stderr
 
 

@@ -22,6 +22,7 @@ from core.lab import to_grey_rgb
 
 ray = pytest.importorskip("ray")
 psutil = pytest.importorskip("psutil")
+pytestmark = [pytest.mark.ray, pytest.mark.xdist_group("ray")]     # one local Ray at a time, in one worker
 
 
 def tiny_archive(folder, n=4):

@@ -96,6 +96,7 @@ def test_the_preset_is_the_page_default_and_the_command_line_repeats_it():
 # --------------------------------------------------------------------------- a run
 
 
+@pytest.mark.training
 @pytest.mark.parametrize("loss", ["bins", "mse"])
 def test_one_epoch_run_yields_events_and_a_model_the_colorizer_runs(loss, tiny_data):
     from core.colorizers.autoencoder import AutoencoderColorizer
@@ -125,6 +126,7 @@ def test_one_epoch_run_yields_events_and_a_model_the_colorizer_runs(loss, tiny_d
     assert np.abs(lab.lightness(out) - lab.lightness(img)).mean() < 1.0
 
 
+@pytest.mark.training
 def test_the_pretrained_descriptor_branch(tiny_data, effnet_weights):
     config = replace(TINY, global_branch="effnet", descriptor_weights=str(effnet_weights))
     result = train(config, tiny_data)
@@ -149,6 +151,7 @@ def test_cancel_stops_the_run_between_batches(tiny_data):
     assert max(seen) == 1                            # stopped after the batch that saw the cancel
 
 
+@pytest.mark.training
 def test_jobs_one_per_owner_two_per_server_and_cancel(tiny_data):
     board = jobs.JobBoard(limit=2)
     slow = replace(TINY, epochs=classroom.EPOCHS_MAX)
@@ -180,6 +183,7 @@ def test_jobs_one_per_owner_two_per_server_and_cancel(tiny_data):
     assert c.result.grey_delta_e == pytest.approx(p.grey_delta_e)
 
 
+@pytest.mark.training
 def test_a_job_whose_session_is_gone_is_cancelled(tiny_data):
     board = jobs.JobBoard(limit=2)
     job = board.start(replace(TINY, epochs=4), owner="gone", alive=lambda: False, crops_per_epoch=CROPS)
@@ -209,6 +213,7 @@ def trained(tiny_data):
     return jobs.TrainedModel(result.model, TINY, [e.row() for e in result.events], 12.5, 14.3, 3.0)
 
 
+@pytest.mark.training
 def test_keras_round_trip(trained, tmp_path):
     from core.colorizers.autoencoder import AutoencoderColorizer
 
@@ -242,6 +247,7 @@ def _keras_file(model, tmp_path) -> bytes:
     return path.read_bytes()
 
 
+@pytest.mark.training
 def test_bad_model_files_get_a_plain_message(trained, tmp_path):
     import keras
 
@@ -272,6 +278,7 @@ def test_bad_model_files_get_a_plain_message(trained, tmp_path):
 # --------------------------------------------------------------------------- the command line
 
 
+@pytest.mark.training
 def test_cli_preset_run_logs_heldout_scores_and_writes_the_filmstrip(tmp_path, monkeypatch):
     from PIL import Image
 

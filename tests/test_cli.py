@@ -1,4 +1,8 @@
-"""The command line, run as ``python -m core <command>`` on temporary folders."""
+"""The command line, ``python -m core <command>``, on temporary folders.
+
+Most tests call it in this process (the ``cli`` fixture of conftest.py); a real ``python -m core``
+subprocess runs once per command where only a fresh process can tell (TensorFlow's start-up lines, runpy's
+warning, a temporary folder from ``TMPDIR``, the entry module itself)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ TOOLS = ["colorize", "evaluate", "bench", "train", "weights"]
 
 
 def run(args, timeout=300, **env):
+    """A real ``python -m core`` process (the smoke tests only; the rest use the ``cli`` fixture)."""
     return subprocess.run([sys.executable, "-m", "core", *map(str, args)], cwd=ROOT, env=cli_env(**env),
                           capture_output=True, text=True, timeout=timeout)
 
@@ -42,16 +47,16 @@ def folder(tmp_path, photos):
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-def test_help(tool):
-    r = run([tool, "--help"], timeout=120)
+def test_help(tool, cli):
+    r = cli([tool, "--help"])
     assert r.returncode == 0, r.stderr
     assert f"python -m core {tool}" in r.stdout
     assert "usage" in r.stdout.lower()
 
 
-def test_colorize_folder_with_a_bad_file(folder, tmp_path):
+def test_colorize_folder_with_a_bad_file(folder, tmp_path, cli):
     out = tmp_path / "out"
-    r = run(["colorize", folder, "--model", "grayscale", "--out", out])
+    r = cli(["colorize", folder, "--model", "grayscale", "--out", out])
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["cat_grayscale.png", "mug_grayscale.png"]
     assert "broken.png" in r.stderr and "not an image file" in r.stderr
@@ -60,6 +65,7 @@ def test_colorize_folder_with_a_bad_file(folder, tmp_path):
     assert np.array_equal(cat, to_grey_rgb(load_image(folder / "cat.png")))
 
 
+@pytest.mark.slow
 def test_colorize_single_file_with_the_autoencoder(folder, tmp_path, autoencoder_path):
     out = tmp_path / "out"
     r = run(["colorize", folder / "cat.png", "--render-factor", "8", "--out", out],
@@ -83,52 +89,52 @@ def test_weights_status_by_either_spelling_prints_only_our_lines(tmp_path):
         assert "weights fetch eccv16" in r.stdout
 
 
-def test_colorize_exits_non_zero_when_nothing_succeeded(tmp_path):
+def test_colorize_exits_non_zero_when_nothing_succeeded(tmp_path, cli):
     d = tmp_path / "bad"
     d.mkdir()
     (d / "a.png").write_bytes(b"")
     (d / "b.jpg").write_bytes(b"<html></html>")
     out = tmp_path / "out"
-    r = run(["colorize", d, "--model", "grayscale", "--out", out])
+    r = cli(["colorize", d, "--model", "grayscale", "--out", out])
     assert r.returncode != 0
     assert "0 colorized, 2 skipped" in r.stderr
     assert not out.exists() or not list(out.iterdir())
 
 
-def test_colorize_missing_input_and_empty_folder(tmp_path):
+def test_colorize_missing_input_and_empty_folder(tmp_path, cli):
     (tmp_path / "empty").mkdir()
-    r = run(["colorize", tmp_path / "nope.png", tmp_path / "empty", "--model", "grayscale",
+    r = cli(["colorize", tmp_path / "nope.png", tmp_path / "empty", "--model", "grayscale",
              "--out", tmp_path / "out"])
     assert r.returncode == 1
     assert "no such file or folder" in r.stderr and "no images in this folder" in r.stderr
     assert "nothing to colorize" in r.stderr
 
 
-def test_colorize_unknown_model(folder, tmp_path):
-    r = run(["colorize", folder, "--model", "deoldify", "--out", tmp_path / "out"])
+def test_colorize_unknown_model(folder, tmp_path, cli):
+    r = cli(["colorize", folder, "--model", "deoldify", "--out", tmp_path / "out"])
     assert r.returncode == 2
     assert "unknown model 'deoldify'" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "out").exists()
 
 
-def test_colorize_unavailable_model_and_bad_render_factor(folder, tmp_path):
-    r = run(["colorize", folder, "--model", "eccv16", "--out", tmp_path / "out"],
+def test_colorize_unavailable_model_and_bad_render_factor(folder, tmp_path, cli):
+    r = cli(["colorize", folder, "--model", "eccv16", "--out", tmp_path / "out"],
             COLORIZER_HOME=tmp_path / "empty_home")
     assert r.returncode == 2
     assert "-m core weights fetch eccv16" in r.stderr and "Traceback" not in r.stderr
-    r = run(["colorize", folder, "--model", "grayscale", "--render-factor", "0", "--out", tmp_path / "out"])
+    r = cli(["colorize", folder, "--model", "grayscale", "--render-factor", "0", "--out", tmp_path / "out"])
     assert r.returncode == 2
     assert "render_factor for grayscale must be between 1 and 64" in r.stderr
 
 
-def test_colorize_never_overwrites_an_input(tmp_path, photos):
+def test_colorize_never_overwrites_an_input(tmp_path, photos, cli):
     d = tmp_path / "in"
     d.mkdir()
     _save(d / "cat.png", photos["chelsea"])
     _save(d / "cat_grayscale.png", photos["coffee"])        # an input already named like an output
     before = {p.name: p.read_bytes() for p in d.iterdir()}
-    r = run(["colorize", d, "--model", "grayscale", "--out", d])
+    r = cli(["colorize", d, "--model", "grayscale", "--out", d])
     assert r.returncode == 0, r.stderr
     for name, data in before.items():
         assert (d / name).read_bytes() == data, f"{name} was overwritten"
@@ -196,14 +202,14 @@ def colour_folder(tmp_path, photos):
     return d
 
 
-def test_evaluate(colour_folder, tmp_path, autoencoder_path):
+def test_evaluate(colour_folder, tmp_path, autoencoder_path, cli):
     report = tmp_path / "report.csv"
     # the protocol scores every photo with colour (the sepia one too) and skips the grey one
-    r = run(["evaluate", "--data", colour_folder, "--models", "grayscale"], COLORIZER_AUTOENCODER=autoencoder_path)
+    r = cli(["evaluate", "--data", colour_folder, "--models", "grayscale"], COLORIZER_AUTOENCODER=autoencoder_path)
     assert r.returncode == 0, r.stderr
     assert "4 photos from" in r.stdout and "grey.png" in r.stderr and "sepia.png" not in r.stderr
     # --colour-only also leaves out the toned photo (real scans)
-    r = run(["evaluate", "--data", colour_folder, "--models", "grayscale,autoencoder", "--out", report,
+    r = cli(["evaluate", "--data", colour_folder, "--models", "grayscale,autoencoder", "--out", report,
              "--colour-only"], COLORIZER_AUTOENCODER=autoencoder_path)
     assert r.returncode == 0, r.stderr
     table = [line for line in r.stdout.splitlines() if line.startswith("|")]
@@ -230,19 +236,19 @@ def test_evaluate(colour_folder, tmp_path, autoencoder_path):
     assert float(rows["grayscale"][2]) == pytest.approx(grey_psnr, abs=0.006)
 
 
-def test_evaluate_errors(tmp_path, colour_folder):
-    r = run(["evaluate", "--data", colour_folder, "--models", "grayscale,nope"])
+def test_evaluate_errors(tmp_path, colour_folder, cli):
+    r = cli(["evaluate", "--data", colour_folder, "--models", "grayscale,nope"])
     assert r.returncode == 2 and "unknown model 'nope'" in r.stderr
-    r = run(["evaluate", "--data", tmp_path / "missing", "--models", "grayscale"])
+    r = cli(["evaluate", "--data", tmp_path / "missing", "--models", "grayscale"])
     assert r.returncode == 2 and "is not a folder" in r.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
-    r = run(["evaluate", "--data", empty, "--models", "grayscale"])
+    r = cli(["evaluate", "--data", empty, "--models", "grayscale"])
     assert r.returncode == 1 and "no images" in r.stderr
 
 
-def test_bench(autoencoder_path):
-    r = run(["bench", "--repeats", "1", "--models", "grayscale,autoencoder"],
+def test_bench(autoencoder_path, cli):
+    r = cli(["bench", "--repeats", "1", "--models", "grayscale,autoencoder"],
             COLORIZER_AUTOENCODER=autoencoder_path)
     assert r.returncode == 0, r.stderr
     assert "768 x 512 synthetic photo, median of 1 runs" in r.stdout
@@ -256,12 +262,13 @@ def test_bench(autoencoder_path):
         assert float(line.split("|")[4]) > 0
 
 
-def test_bench_refuses_an_unavailable_model(tmp_path):
-    r = run(["bench", "--repeats", "1", "--models", "eccv16"], COLORIZER_HOME=tmp_path)
+def test_bench_refuses_an_unavailable_model(tmp_path, cli):
+    r = cli(["bench", "--repeats", "1", "--models", "eccv16"], COLORIZER_HOME=tmp_path)
     assert r.returncode == 2
     assert "eccv16 cannot be timed" in r.stderr and "not downloaded" in r.stderr
 
 
+@pytest.mark.slow
 def test_bench_with_an_eccv16_folder(tmp_path):
     from caffe_net import write_small_eccv16
 
@@ -272,8 +279,8 @@ def test_bench_with_an_eccv16_folder(tmp_path):
     assert "| eccv16 | 14 |" in r.stdout
 
 
-def test_weights_status(tmp_path, autoencoder_path):
-    r = run(["weights", "status"], COLORIZER_HOME=tmp_path, COLORIZER_AUTOENCODER=autoencoder_path)
+def test_weights_status(tmp_path, autoencoder_path, cli):
+    r = cli(["weights", "status"], COLORIZER_HOME=tmp_path, COLORIZER_AUTOENCODER=autoencoder_path)
     assert r.returncode == 0, r.stderr
     lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()}
     assert set(lines) == {"autoencoder", "eccv16", "grayscale"}
@@ -283,30 +290,30 @@ def test_weights_status(tmp_path, autoencoder_path):
     assert "->  .venv/bin/python -m core weights fetch eccv16" in lines["eccv16"]
 
 
-def test_weights_status_with_eccv16(tmp_path):
+def test_weights_status_with_eccv16(tmp_path, cli):
     from caffe_net import write_small_eccv16
 
     write_small_eccv16(tmp_path / "eccv16")
-    r = run(["weights", "status"], COLORIZER_HOME=tmp_path)
+    r = cli(["weights", "status"], COLORIZER_HOME=tmp_path)
     assert r.returncode == 0
     eccv16 = next(line for line in r.stdout.splitlines() if line.startswith("eccv16"))
     assert eccv16.split()[1] == "ready" and "fetch" not in eccv16
 
 
-def test_weights_fetch_rejects_unknown_names():
-    r = run(["weights", "fetch", "autoencoder"])
+def test_weights_fetch_rejects_unknown_names(cli):
+    r = cli(["weights", "fetch", "autoencoder"])
     assert r.returncode == 2
     assert "invalid choice" in r.stderr
 
 
-def test_one_entry_lists_every_command():
-    r = run(["--help"], timeout=60)
+def test_one_entry_lists_every_command(cli):
+    r = cli(["--help"])
     assert r.returncode == 0
     for tool in TOOLS:
         assert f"  {tool} " in r.stdout
-    r = run(["frobnicate"], timeout=60)
+    r = cli(["frobnicate"])
     assert r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr and "Traceback" not in r.stderr
-    assert run([], timeout=60).returncode == 2
+    assert cli([]).returncode == 2
 
 
 # --------------------------------------------------------------------------- guided colour
@@ -405,7 +412,7 @@ def _no_controls(text: str) -> None:
     assert not bad, (bad, text)
 
 
-def test_colorize_escapes_control_characters_in_names(tmp_path, photos):
+def test_colorize_escapes_control_characters_in_names(tmp_path, photos, cli):
     """A hostile archive must not clear or spoof the terminal (issue 24, defect 4): every name printed with
     its control characters escaped (a newline in a name too), on stdout and stderr."""
     from core.text import printable
@@ -418,8 +425,70 @@ def test_colorize_escapes_control_characters_in_names(tmp_path, photos):
     (d / HOSTILE_NAMES[1]).write_bytes(b"not an image")
     (d / HOSTILE_NAMES[2]).write_bytes(b"")
     for args in ([d / HOSTILE_NAMES[0]], [d]):          # one photo (prints "IN -> OUT"), then a folder
-        r = run(["colorize", *args, "--model", "grayscale", "--out", tmp_path / "o\x1b[2J", "--overwrite"])
+        r = cli(["colorize", *args, "--model", "grayscale", "--out", tmp_path / "o\x1b[2J", "--overwrite"])
         assert r.returncode == 0, r.stderr
         _no_controls(r.stdout + r.stderr.replace("\r", ""))          # the progress bar's own CRs
         assert "\\x1b[2J" in r.stdout + r.stderr and "\rspoof" not in r.stdout + r.stderr
     assert "\\x07" in r.stderr and "\\u202e" in r.stderr and "two\\nlines" in r.stderr
+
+
+def test_without_out_results_go_beside_the_inputs_not_into_the_current_folder(tmp_path, photos, cli, monkeypatch):
+    """A new user's first run (issue 30): no --out wrote ./colorized into whatever folder the command ran in,
+    the checkout too. Now a photo's result goes beside it, a folder's into FOLDER_colorized beside it."""
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    (tmp_path / "a").mkdir()
+    one = _save(tmp_path / "a" / "cat.png", photos["chelsea"])
+    (tmp_path / "scans" / "box").mkdir(parents=True)
+    _save(tmp_path / "scans" / "mug.png", photos["coffee"])
+    _save(tmp_path / "scans" / "box" / "rocket.png", photos["astronaut"])
+    r = cli(["colorize", one, tmp_path / "scans", "--model", "grayscale"])
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "a" / "cat_grayscale.png").is_file()
+    assert sorted(p.name for p in (tmp_path / "scans_colorized").iterdir()) == ["mug_grayscale.png",
+                                                                                 "rocket_grayscale.png"]
+    assert "2 folders, beside the inputs" in r.stderr and not list(here.iterdir())
+    r = cli(["colorize", tmp_path / "scans", "--model", "grayscale"])         # the results are not inputs
+    assert "0 colorized, 0 skipped, 2 skipped because their result was already there" in r.stderr
+    assert f"-> {tmp_path / 'scans_colorized'}" in r.stderr
+
+
+# --------------------------------------------------------------------------- the installed command
+
+
+def test_the_installed_command_is_the_command_line():
+    """pyproject.toml's console script is ``core.cli:main``, the same ``main`` as ``python -m core``."""
+    import importlib
+    import re
+
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    scripts = text[text.index("[project.scripts]"):].split("\n[", 1)[0]
+    module, _, name = re.search(r'^colorization-studio = "([^"]+)"', scripts, re.M).group(1).partition(":")
+    from core import cli as cli_module
+
+    assert getattr(importlib.import_module(module), name) is cli_module.main
+
+
+def test_the_installed_command_works_from_any_folder(tmp_path, photos):
+    """A new user's first try (issue 30): from another folder, without PYTHONPATH, ``colorization-studio``
+    (installed into .venv by scripts/run.sh and scripts/test.sh with ``pip install -e .``) colours a photo and
+    writes the result beside it."""
+    import os
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / ("colorization-studio.exe" if os.name == "nt" else "colorization-studio")
+    if not exe.exists():
+        why = f"{exe} is not installed: bash scripts/test.sh installs it (pip install -e .)"
+        pytest.fail(why) if os.environ.get("CI") else pytest.skip(why)
+    (tmp_path / "photos").mkdir()
+    src = _save(tmp_path / "photos" / "mug.png", to_grey_rgb(photos["coffee"]))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in cli_env().items() if k != "PYTHONPATH"}
+    r = subprocess.run([str(exe), "colorize", str(src), "--model", "grayscale"], cwd=elsewhere, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "photos" / "mug_grayscale.png").is_file() and not list(elsewhere.iterdir())
+    r = subprocess.run([str(exe), "--help"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "  colorize " in r.stdout

@@ -98,6 +98,7 @@ def _tiny_trainer(clf, weight=0.5):
     return cnet, tr, len(centres)
 
 
+@pytest.mark.slow
 def test_gradients_reach_the_decoder_the_classifier_stays_frozen_and_the_bins_part_is_plain(crops):
     """One trainer: its first output's loss is the plain cross-entropy (the total adds w x KL); the KL term's
     gradients reach the decoder (and the encoder); a training step leaves every classifier weight as it was."""
@@ -168,6 +169,7 @@ def tiny_loss_classifier(monkeypatch):
     return made
 
 
+@pytest.mark.training
 def test_a_run_with_the_loss_trains_and_resumes(tmp_path, tiny_loss_classifier):
     data = _write_photos(tmp_path / "data")
     out = tmp_path / "m.keras"
@@ -194,6 +196,7 @@ def test_a_run_with_the_loss_trains_and_resumes(tmp_path, tiny_loss_classifier):
     assert model.name == "autoencoder" and "consistency" not in str([layer.name for layer in model.layers])
 
 
+@pytest.mark.training
 def test_weight_zero_is_the_plain_run(tmp_path, monkeypatch):
     """w = 0 builds nothing of the loss (no classifier is even looked for) and trains exactly as before."""
     from core.training import consistency

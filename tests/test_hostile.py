@@ -7,13 +7,10 @@ The Colorize page gets the same classes of input in test_app_bad_inputs.py.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
-from conftest import cli_env
 from hostile_corpus import CORPUS_CAP, write_corpus
 
 from core import ImageError, colorize, load_image
@@ -77,12 +74,11 @@ def test_grey_and_colour_inputs_give_the_same_result(corpus, use_autoencoder, mo
     assert not np.array_equal(a, to_grey_rgb(rgb))
 
 
-def test_corpus_through_the_cli(corpus, tmp_path, project_root, autoencoder_path):
+def test_corpus_through_the_cli(corpus, tmp_path, autoencoder_path, cli):
     folder, cases = corpus
     out = tmp_path / "out"
-    env = cli_env(COLORIZER_MAX_PIXELS=str(CORPUS_CAP), COLORIZER_AUTOENCODER=str(autoencoder_path))
-    proc = subprocess.run([sys.executable, "-m", "core", "colorize", str(folder), "--out", str(out)],
-                          cwd=project_root, env=env, capture_output=True, text=True, timeout=600)
+    proc = cli(["colorize", folder, "--out", out], COLORIZER_MAX_PIXELS=CORPUS_CAP,
+               COLORIZER_AUTOENCODER=autoencoder_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     for name, case in cases.items():
@@ -98,13 +94,10 @@ def test_corpus_through_the_cli(corpus, tmp_path, project_root, autoencoder_path
     assert f"{ok} colorized, {len(cases) - ok} skipped" in proc.stderr
 
 
-def test_cli_fails_when_nothing_succeeds(corpus, tmp_path, project_root, autoencoder_path):
+def test_cli_fails_when_nothing_succeeds(corpus, tmp_path, cli):
     folder, cases = corpus
     bad = [str(folder / n) for n, c in cases.items() if not c.ok]
-    proc = subprocess.run([sys.executable, "-m", "core", "colorize", *bad, "--out", str(tmp_path / "o"),
-                           "--model", "grayscale"], cwd=project_root,
-                          env=cli_env(COLORIZER_MAX_PIXELS=str(CORPUS_CAP)), capture_output=True, text=True,
-                          timeout=300)
+    proc = cli(["colorize", *bad, "--out", tmp_path / "o", "--model", "grayscale"], COLORIZER_MAX_PIXELS=CORPUS_CAP)
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     assert f"0 colorized, {len(bad)} skipped" in proc.stderr

@@ -1,5 +1,9 @@
 """The layout rules of docs/architecture.md, checked on the code's own import graph (issue 19).
 
+The floors (what may import what) are import-linter contracts in pyproject.toml, checked by ``lint-imports`` in
+scripts/test.sh; the tests here show that they catch a planted import, find circles between modules (which the
+floors allow inside one floor), and keep modules short.
+
 Every ``import`` in core/, ui/, pages/ and streamlit_app.py counts, also those inside functions and under
 ``TYPE_CHECKING``: a circle that only a lazy import hides is still a circle for the reader.
 """
@@ -7,6 +11,10 @@ Every ``import`` in core/, ui/, pages/ and streamlit_app.py counts, also those i
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,29 +114,34 @@ def test_the_cycle_finder_finds_circles():
     assert cycles(g) == [["a", "b", "c"]]
 
 
-def test_core_never_imports_streamlit_ui_or_pages():
-    modules = project_modules()
-    for name, path in modules.items():
-        if not name.startswith("core"):
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            for n in names:
-                assert n.split(".")[0] not in {"streamlit", "ui", "pages"}, f"{name} imports {n}"
+def _lint_imports(root: Path) -> subprocess.CompletedProcess:
+    """``lint-imports`` with this project's contracts (pyproject.toml) on the packages under ``root``."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
+                           "sys.exit(lint_imports_command())", "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_the_library_does_not_import_its_command_line(graph):
-    for name, deps in graph.items():
-        if name.startswith("core") and not (name.startswith("core.cli") or name == "core.__main__"):
-            cli = sorted(d for d in deps if d.startswith("core.cli"))
-            assert not cli, f"{name} imports {cli}: the CLI imports the engine, never the reverse"
-
-
-def test_training_does_not_import_the_command_line(graph):
-    assert not any(d.startswith("core.cli") for m, deps in graph.items() if m.startswith("core.training")
-                   for d in deps)
+@pytest.mark.parametrize("importer,imported,contract", [
+    ("core/lab.py", "core.cli.colorize", "The library never imports its command line"),
+    ("core/colorizers/base.py", "core.pipeline", "The engine's floors"),
+    ("core/figures/charts.py", "streamlit", "core/ never imports Streamlit"),
+    ("core/images.py", "ui.cache", "the engine never imports ui/"),
+])
+def test_the_import_contracts_catch_a_way_up(tmp_path, importer, imported, contract):
+    """The floors of docs/architecture.md are pyproject.toml's import-linter contracts (``lint-imports`` in
+    scripts/test.sh checks them on the real code). Here, on a copy of core/ and ui/ with one import planted
+    inside a function (lazy imports count too), they fail and name the contract."""
+    pytest.importorskip("importlinter")
+    for package in ("core", "ui"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "*.png"))
+    target = tmp_path / importer
+    target.write_text(target.read_text(encoding="utf-8") + f"\n\ndef _planted():\n    import {imported}  # noqa\n",
+                      encoding="utf-8")
+    r = _lint_imports(tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    broken = r.stdout[r.stdout.index("Broken contracts"):]
+    assert contract in broken and f"{importer[:-3].replace('/', '.')} -> {imported}" in broken, broken
 
 
 def test_no_module_is_over_350_lines():

@@ -34,7 +34,7 @@ from browser_util import (
 )
 from PIL import Image
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.load, pytest.mark.browser, pytest.mark.xdist_group("browser")]   # alone with its server
 
 SESSIONS = 10
 OURS = "Autoencoder (ours)"

@@ -210,6 +210,7 @@ def test_cli_colorize_restore(tmp_path, scratched, repaired):
     assert np.array_equal(result, to_grey_rgb(repaired.rgb))
 
 
+@pytest.mark.slow
 def test_cli_batch_restore_is_in_the_manifest(tmp_path, scratched):
     from core.batch import manifest
     from core.cli.batch import main
@@ -225,6 +226,7 @@ def test_cli_batch_restore_is_in_the_manifest(tmp_path, scratched):
     assert main([str(src), str(dst), "--model", "grayscale", "--workers", "1"]) == 2   # one DST, one setting
 
 
+@pytest.mark.training
 def test_train_restore_runs_and_resumes(tmp_path, capsys):
     from core.cli.restore import main
 

@@ -33,6 +33,7 @@ def _project(tmp_path: Path, version: str) -> tuple[Path, Path, Path]:
     (proj / "scripts").mkdir(parents=True)
     shutil.copy(ROOT / "scripts" / "run.sh", proj / "scripts" / "run.sh")
     shutil.copy(ROOT / "requirements.txt", proj / "requirements.txt")
+    shutil.copy(ROOT / "pyproject.toml", proj / "pyproject.toml")
     log = tmp_path / "calls.log"
     fake = tmp_path / f"python{version}"
     fake.write_text(FAKE_PYTHON.replace("@VERSION@", version).replace("@LOG@", str(log)))
@@ -74,13 +75,20 @@ def test_first_run_says_what_it_does_then_starts_and_the_second_run_skips_the_in
     assert out.index("Installing") < out.index("[pip ran]") < out.index("[streamlit ran]")
     calls = log.read_text().splitlines()
     assert calls[0].startswith("pip ") and "-r requirements.txt" in calls[0]
-    assert calls[1].startswith("streamlit ") and "streamlit_app.py" in calls[1]
+    assert calls[1].startswith("pip ") and calls[1].endswith("--no-deps -e .")      # the project, editable
+    assert calls[2].startswith("streamlit ") and "streamlit_app.py" in calls[2]
 
     log.unlink()
     again = _run(proj, fake)
     assert again.returncode == 0
     assert "packages already installed" in again.stdout and "Installing" not in again.stdout
     assert log.read_text().startswith("streamlit ")                      # no pip this time
+
+    log.unlink()
+    (proj / "pyproject.toml").write_text((proj / "pyproject.toml").read_text() + "\n# a new command\n")
+    third = _run(proj, fake)
+    assert third.returncode == 0 and "packages already installed" in third.stdout
+    assert [c.split()[0] for c in log.read_text().splitlines()] == ["pip", "streamlit"]   # only the project again
 
 
 def test_too_little_disk_is_said_before_installing(tmp_path):

@@ -73,6 +73,7 @@ def _imnet_folder(folder, photos, random_classifier, synsets):
         Image.fromarray(rgb).save(folder / f"imnet_{synsets[label]}_{name}_000000.png")
 
 
+@pytest.mark.training
 def test_training_logs_the_semantic_figure_every_epoch(tmp_path, photos, random_classifier, effnet_weights):
     """python -m core train --semantic DIR: the held-out imnet_* photos are scored after every epoch, and
     photos that are also trained on are refused with a clear message."""

@@ -82,6 +82,7 @@ def test_helpers_list_and_load(tmp_path):
     assert "4 colour photos, 1 skipped" in logs[-1]
 
 
+@pytest.mark.training
 def test_first_run_saves_a_model_that_reloads(trained, tmp_path):
     from core.colorizers.autoencoder import AutoencoderColorizer
 
@@ -107,6 +108,7 @@ def test_first_run_saves_a_model_that_reloads(trained, tmp_path):
     assert rows[0]["val_colorfulness_ratio"] != ""
 
 
+@pytest.mark.training
 def test_resume_then_export_only(trained, tmp_path):
     from core.colorizers.autoencoder import AutoencoderColorizer
 
@@ -143,6 +145,7 @@ def test_export_only_without_checkpoint(tmp_path, capsys, effnet_weights):
     assert "no checkpoint" in capsys.readouterr().err
 
 
+@pytest.mark.training
 def test_scratch_global_branch(tmp_path):
     from core.colorizers.autoencoder import AutoencoderColorizer
 
@@ -161,6 +164,7 @@ def test_scratch_global_branch(tmp_path):
     assert col.colorize(np.zeros((33, 17, 3), np.uint8)).shape == (33, 17, 3)
 
 
+@pytest.mark.training
 def test_pyramid_arch_trains_only_the_decoder(tmp_path, effnet_weights):
     """--arch pyramid: the frozen EfficientNet-Lite0 is the encoder (its weights stay those of the file),
     the U-Net decoder learns; the saved model renders at multiples of 32 and colours any size."""
@@ -200,6 +204,7 @@ def test_unfreeze_the_top_of_the_encoder_only():
     assert not any("_blocks.13." in p or "_bn" in p for p in names)
 
 
+@pytest.mark.training
 def test_init_from_a_fine_tuned_checkpoint_trains_the_decoder_only(tmp_path, effnet_weights):
     """A fine-tuning checkpoint saves its encoder layers as trainable; continuing from it without
     --unfreeze-from must train the decoder alone (it once silently fine-tuned at the decoder's rate)."""
@@ -309,6 +314,7 @@ def test_mixed_batches_interleave_two_sizes_with_the_same_pixels_per_step():
                     TrainingData(photos))
 
 
+@pytest.mark.training
 def test_a_multi_resolution_run_trains_on_both_sizes(tmp_path):
     from core.training.session import TrainConfig, TrainingData, TrainingRun
 
@@ -367,6 +373,7 @@ def test_soft_labels_charge_a_near_miss_less_than_a_far_one():
     assert float(again(y, peaked(near))) == pytest.approx(float(soft(y, peaked(near))))
 
 
+@pytest.mark.training
 def test_a_soft_label_run_trains_and_resumes(tmp_path, effnet_weights):
     data = _write_folder(tmp_path / "data", 6, seed=4)
     argv = ["--data", data, "--size", 64, "--epochs", 1, "--steps-per-epoch", 1, "--batch", 2, "--arch", "pyramid",

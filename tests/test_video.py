@@ -376,6 +376,7 @@ def test_the_sample_clip_is_made_once(tmp_path, monkeypatch):
 
 
 def run_cli(args, **env):
+    """A real ``python -m core video`` process: the command's one subprocess test (the rest run in-process)."""
     return subprocess.run([sys.executable, "-m", "core", "video", *map(str, args)], cwd=ROOT, env=cli_env(**env),
                           capture_output=True, text=True, timeout=300)
 
@@ -388,6 +389,17 @@ def test_cli_colours_a_clip_with_sound(tmp_path):
     assert "Traceback" not in r.stderr and "12/12" in r.stderr and f"-> {out}" in r.stderr
     facts, frames = decode(out)
     assert (len(frames), facts["fps"], facts["width"], facts["height"], facts["audio"]) == (12, 12, 64, 48, "aac")
+
+
+def test_cli_default_out_is_beside_the_clip(tmp_path, monkeypatch, cli):
+    """Without --out the result goes beside the clip, not into the folder the command ran in (issue 30)."""
+    (tmp_path / "films").mkdir()
+    src = make_clip(tmp_path / "films" / "reel.mp4", frames=4, fps=8)
+    monkeypatch.chdir(tmp_path)
+    r = cli(["video", src, "--model", "grayscale", "--smoothing", "none"])
+    assert r.returncode == 0, r.stderr
+    assert f"-> {tmp_path / 'films' / 'reel_grayscale.mp4'}" in r.stderr, r.stderr
+    assert probe(tmp_path / "films" / "reel_grayscale.mp4").frames == 4 and not (tmp_path / "colorized").exists()
 
 
 def test_cli_messages_and_exit_codes(clip, tmp_path, capsys):
@@ -421,9 +433,7 @@ def test_cli_sample_clip(tmp_path, monkeypatch, capsys):
     assert video_main(["--sample", str(out)]) == 2                       # a clip or --sample, not both
 
 
-def test_cli_help():
-    r = run_cli(["--help"])
+def test_cli_help(cli):
+    r = cli(["video", "--help"])
     assert r.returncode == 0 and "python -m core video" in r.stdout and "--smoothing" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "core", "--help"], cwd=ROOT, env=cli_env(), capture_output=True,
-                       text=True, timeout=120)
-    assert "video" in r.stdout
+    assert "video" in cli(["--help"]).stdout

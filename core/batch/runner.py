@@ -48,23 +48,41 @@ class Report:
 
 @contextlib.contextmanager
 def dst_lock(dst: Path):
-    """Hold ``DST/.batch.lock`` so that two runs never write into one DST (where ``fcntl`` exists)."""
+    """Hold ``DST/.batch.lock`` so that two runs never write into one DST (where ``fcntl`` exists); the file is
+    removed when the run ends (still held then), so a finished DST keeps no empty lock file."""
     try:
         import fcntl
     except ImportError:                       # Windows: no lock
         yield
         return
-    try:
-        fh = open(dst / LOCK_NAME, "a+")
-    except OSError as e:                      # read-only, no permission, full: nothing could be written there
-        raise RunError(f"cannot write into {dst}: {e.strerror or e}") from None
-    with fh:
+    path = dst / LOCK_NAME
+    for _ in range(5):                        # a run that just finished may remove the file we opened: again
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise RunError(f"another batch run is writing into {dst}; wait for it to finish (or stop it), "
-                           "then run this again") from None
-        yield
+            fh = open(path, "a+")
+        except OSError as e:                  # read-only, no permission, full: nothing could be written there
+            raise RunError(f"cannot write into {dst}: {e.strerror or e}") from None
+        with fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise RunError(f"another batch run is writing into {dst}; wait for it to finish (or stop it), "
+                               "then run this again") from None
+            if not _is_the_file_at(fh, path):
+                continue
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    path.unlink()             # before the lock is let go: no run can be holding a removed file
+            return
+    raise RunError(f"could not take the lock {path}; run this again")
+
+
+def _is_the_file_at(fh, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fh.fileno()), os.stat(path))
+    except OSError:
+        return False
 
 
 def console_stream():
