@@ -2,7 +2,8 @@
 
 Part of the Lab contract of :mod:`core.lab` (the same D65 white and XYZ -> sRGB matrix as scikit-image), kept
 in its own module for size: :func:`core.lab.join_l_ab` calls :func:`fit_ab_to_gamut` before converting, and
-``core.lab`` re-exports these names. This module imports nothing of ``core``, so nothing imports in a circle.
+``core.lab`` re-exports these names. This module imports nothing of ``core`` but its numbers (:mod:`core.cie`),
+so nothing imports in a circle.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import functools
 
 import numpy as np
 
-L_MAX = 100.0        # the L of white (the same as core.lab.L_MAX; a test checks)
-_D65_WHITE = np.array([0.95047, 1.0, 1.08883], np.float32)     # scikit-image's D65, 2° observer
+from core.cie import A_SCALE, B_SCALE, D65_WHITE, F_KNEE, F_OFFSET, F_SLOPE, L_MAX, L_OFFSET, L_SCALE
+
+_D65_WHITE = np.array(D65_WHITE, np.float32)
 
 
 @functools.cache
@@ -25,10 +27,10 @@ def _rgb_from_xyz() -> np.ndarray:
 def _linear_rgb(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
     """Linear sRGB (N, 3) of Lab colours ``L`` (N,) and ``ab`` (N, 2): scikit-image's formulas up to the gamma
     (which keeps [0, 1] in [0, 1]), so "in gamut" here means exactly what :func:`core.lab.lab_to_rgb` would not clip."""
-    fy = (L + 16.0) / 116.0
-    f = np.stack([fy + ab[:, 0] / 500.0, np.broadcast_to(fy, ab[:, 0].shape), fy - ab[:, 1] / 200.0], -1)
+    fy = (L + L_OFFSET) / L_SCALE
+    f = np.stack([fy + ab[:, 0] / A_SCALE, np.broadcast_to(fy, ab[:, 0].shape), fy - ab[:, 1] / B_SCALE], -1)
     f = np.maximum(f, 0.0)
-    xyz = np.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / 7.787) * _D65_WHITE
+    xyz = np.where(f > F_KNEE, f * f * f, (f - F_OFFSET) / F_SLOPE) * _D65_WHITE
     return xyz @ _rgb_from_xyz().T
 
 

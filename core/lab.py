@@ -20,10 +20,11 @@ import functools
 import numpy as np
 from skimage import color
 
+from core import cie
+from core.cie import L_MAX
 from core.gamut import fit_ab_to_gamut, max_chroma  # noqa: F401  (the sRGB gamut, core.gamut; named here too)
 
-L_MAX = 100.0
-AB_SCALE = 110.0
+AB_SCALE = 110.0     # the networks' ab_norm = ab / AB_SCALE (L_MAX, the CIE numbers: core.cie)
 
 
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
@@ -43,10 +44,11 @@ def neutral_srgb(L, xp=np):
 
     The one L -> grey sRGB formula (scikit-image's constants). ``xp`` is ``numpy`` or ``keras.ops``, so the
     networks compute exactly this inside the graph (:class:`core.training.network.LToGreyRGB`)."""
-    fy = (L + 16.0) / 116.0
-    y = xp.where(fy > 6.0 / 29.0, fy * fy * fy, (fy - 16.0 / 116.0) / 7.787)
+    fy = (L + cie.L_OFFSET) / cie.L_SCALE
+    y = xp.where(fy > cie.F_KNEE, fy * fy * fy, (fy - cie.F_OFFSET) / cie.F_SLOPE)
     y = xp.clip(y, 0.0, 1.0)
-    return xp.where(y > 0.0031308, 1.055 * xp.power(xp.maximum(y, 1e-8), 1.0 / 2.4) - 0.055, 12.92 * y)
+    encoded = cie.SRGB_SCALE * xp.power(xp.maximum(y, 1e-8), 1.0 / cie.SRGB_GAMMA) - cie.SRGB_A
+    return xp.where(y > cie.SRGB_LINEAR_KNEE, encoded, cie.SRGB_SLOPE * y)
 
 
 CHUNK_PIXELS = 1 << 20   # large images are converted in strips of about a megapixel (bounded memory)
@@ -82,9 +84,9 @@ def _levels(dtype) -> float:
 # Lab -> sRGB is scikit-image's lab2rgb (its D65 white, its XYZ -> sRGB matrix, its clipping of negative Z)
 # in float32, with OpenCV doing the arithmetic: cv2.transform for the two linear steps, cv2.pow for the gamma.
 # tests/test_lab.py pins it to scikit-image's own numbers (the same uint8 except a handful of pixels by one).
-_F_FROM_LAB = ((1 / 116, 1 / 500, 0.0, 16 / 116),       # fx = (L + 16) / 116 + a / 500
-               (1 / 116, 0.0, 0.0, 16 / 116),           # fy = (L + 16) / 116
-               (1 / 116, 0.0, -1 / 200, 16 / 116))      # fz = (L + 16) / 116 - b / 200
+_F_FROM_LAB = ((1 / cie.L_SCALE, 1 / cie.A_SCALE, 0.0, cie.F_OFFSET),      # fx = (L + 16) / 116 + a / 500
+               (1 / cie.L_SCALE, 0.0, 0.0, cie.F_OFFSET),                  # fy = (L + 16) / 116
+               (1 / cie.L_SCALE, 0.0, -1 / cie.B_SCALE, cie.F_OFFSET))     # fz = (L + 16) / 116 - b / 200
 
 
 @functools.cache
@@ -92,7 +94,7 @@ def _srgb_matrices() -> tuple[np.ndarray, np.ndarray]:
     """(f of Lab as a 3 x 4 affine map, linear sRGB of f^-1 as 3 x 3: rgb_from_xyz times the D65 white)."""
     from skimage.color import colorconv
 
-    white = colorconv.xyz_tristimulus_values(illuminant="D65", observer="2")
+    white = np.array(cie.D65_WHITE)
     return np.array(_F_FROM_LAB, np.float32), (colorconv.rgb_from_xyz * white[None, :]).astype(np.float32)
 
 
@@ -103,8 +105,8 @@ def linear_srgb(lab: np.ndarray) -> np.ndarray:
     f_from_lab, rgb_from_f = _srgb_matrices()
     f = cv2.transform(np.ascontiguousarray(lab, np.float32), f_from_lab)
     np.maximum(f[..., 2], 0.0, out=f[..., 2])           # scikit-image clips negative Z (fz < 0) to 0
-    out = (f - np.float32(16.0 / 116.0)) / np.float32(7.787)
-    np.copyto(out, f * f * f, where=f > np.float32(0.2068966))
+    out = (f - np.float32(cie.F_OFFSET)) / np.float32(cie.F_SLOPE)
+    np.copyto(out, f * f * f, where=f > np.float32(cie.F_KNEE))
     return cv2.transform(out, rgb_from_f)
 
 
@@ -122,10 +124,10 @@ def _encode_srgb(lin: np.ndarray | None, lab: np.ndarray, dtype) -> np.ndarray:
     if lin is None:
         return np.repeat(_grey_levels(lab[..., 0], top).astype(dtype)[..., None], 3, axis=-1)
     np.clip(lin, 0.0, 1.0, out=lin)
-    rgb = cv2.pow(lin, 1.0 / 2.4)
-    rgb *= np.float32(1.055)
-    rgb -= np.float32(0.055)
-    np.multiply(lin, np.float32(12.92), out=rgb, where=lin <= np.float32(0.0031308))
+    rgb = cv2.pow(lin, 1.0 / cie.SRGB_GAMMA)
+    rgb *= np.float32(cie.SRGB_SCALE)
+    rgb -= np.float32(cie.SRGB_A)
+    np.multiply(lin, np.float32(cie.SRGB_SLOPE), out=rgb, where=lin <= np.float32(cie.SRGB_LINEAR_KNEE))
     rgb *= top
     np.rint(rgb, out=rgb)
     out = np.clip(rgb, 0, top, out=rgb).astype(dtype)
@@ -197,7 +199,7 @@ def _luminance_table(dtype) -> np.ndarray:
     from skimage.color import colorconv
 
     v = np.arange(int(_levels(dtype)) + 1, dtype=np.float64) / _levels(dtype)
-    lin = np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
+    lin = np.where(v > cie.SRGB_ENCODED_KNEE, ((v + cie.SRGB_A) / cie.SRGB_SCALE) ** cie.SRGB_GAMMA, v / cie.SRGB_SLOPE)
     return (lin[None, :, None] * colorconv.xyz_from_rgb[1][None, None, :]).astype(np.float32)
 
 
@@ -209,8 +211,8 @@ def _fast_rgb_to_l(rgb: np.ndarray) -> np.ndarray:
     weighted = cv2.LUT(rgb, table) if rgb.dtype == np.uint8 else table[0, rgb, np.arange(3)]
     y = cv2.transform(np.ascontiguousarray(weighted), np.ones((1, 3), np.float32))      # Y (white: Y = 1)
     fy = cv2.pow(y, 1.0 / 3.0)
-    np.copyto(fy, y * np.float32(7.787) + np.float32(16.0 / 116.0), where=y <= np.float32(0.008856))
-    return fy * np.float32(116.0) - np.float32(16.0)
+    np.copyto(fy, y * np.float32(cie.F_SLOPE) + np.float32(cie.F_OFFSET), where=y <= np.float32(cie.T_KNEE))
+    return fy * np.float32(cie.L_SCALE) - np.float32(cie.L_OFFSET)
 
 
 @functools.cache

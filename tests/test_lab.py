@@ -251,10 +251,32 @@ def test_join_l_ab_uint16_is_the_uint8_result_at_16_bits():
 
 
 def test_the_gamut_module_shares_the_lab_contract():
-    from core import gamut
+    from core import cie, gamut
 
-    assert gamut.L_MAX == lab.L_MAX
+    assert gamut.L_MAX is lab.L_MAX is cie.L_MAX
     assert lab.fit_ab_to_gamut is gamut.fit_ab_to_gamut and lab.max_chroma is gamut.max_chroma
+
+
+def test_the_cie_numbers_are_written_once():
+    """The CIE and sRGB numbers live in core/cie.py (issue 30: L_MAX and the Lab formulas' numbers were typed in
+    three modules); the others import them. scikit-image's own values are the ones named there."""
+    import re
+    from pathlib import Path
+
+    from skimage.color import colorconv
+
+    from core import cie
+
+    assert np.array_equal(colorconv.xyz_tristimulus_values(illuminant="D65", observer="2"), np.array(cie.D65_WHITE))
+    assert cie.F_OFFSET == 16 / 116 and cie.SRGB_SCALE == 1 + cie.SRGB_A
+    assert abs(cie.F_KNEE - 6 / 29) < 1e-7 and abs(cie.T_KNEE - (6 / 29) ** 3) < 1e-6
+    assert abs(cie.F_SLOPE - (29 / 6) ** 2 / 3) < 1e-3
+    numbers = re.compile(r"(?<![\d.])(0\.2068966|7\.787|0\.008856|0\.0031308|12\.92|1\.055|0\.04045|0\.95047|"
+                         r"1\.08883|L_MAX = )(?![\d])")
+    core = Path(lab.__file__).parent
+    found = {str(p.relative_to(core)): m for p in core.rglob("*.py") if p.name != "cie.py"
+             for m in numbers.findall(p.read_text(encoding="utf-8"))}
+    assert not found, f"CIE numbers outside core/cie.py: {found}"
 
 
 # --- the fast Lab -> sRGB path (OpenCV arithmetic), pinned to scikit-image's numbers (issue 21) ---------

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from core import lab
+from core import cie, lab
 from core.training import effnet
 
 STRIDE = 8          # the encoder downsamples by 8: render sizes are multiples of 8
@@ -65,9 +65,10 @@ def lab_to_srgb_ops(lab_img):
     f_from_lab, rgb_from_f = lab._srgb_matrices()          # the Lab contract's constants (scikit-image's)
     f = ops.matmul(lab_img, ops.convert_to_tensor(f_from_lab[:, :3].T)) + ops.convert_to_tensor(f_from_lab[:, 3])
     f = ops.concatenate([f[..., :2], ops.maximum(f[..., 2:], 0.0)], axis=-1)     # negative Z -> 0
-    lin = ops.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / 7.787)
+    lin = ops.where(f > cie.F_KNEE, f * f * f, (f - cie.F_OFFSET) / cie.F_SLOPE)
     rgb = ops.matmul(lin, ops.convert_to_tensor(rgb_from_f.T))
-    rgb = ops.where(rgb > 0.0031308, 1.055 * ops.power(ops.maximum(rgb, 1e-8), 1.0 / 2.4) - 0.055, 12.92 * rgb)
+    rgb = ops.where(rgb > cie.SRGB_LINEAR_KNEE, cie.SRGB_SCALE * ops.power(ops.maximum(rgb, 1e-8), 1.0 / cie.SRGB_GAMMA)
+                    - cie.SRGB_A, cie.SRGB_SLOPE * rgb)
     return ops.clip(rgb, 0.0, 1.0)
 
 
