@@ -107,7 +107,7 @@ def test_the_two_setup_commands_come_first_in_the_readme():
 def test_the_docs_pages_exist_and_are_linked_from_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in ("guided-colour", "old-film", "archive", "classroom", "quality-and-speed", "architecture",
-                 "safety", "model-history"):
+                 "safety", "model-history", "false-colour"):
         assert (ROOT / "docs" / f"{name}.md").exists(), name
         if name != "model-history":                    # linked from the model card instead
             assert f"docs/{name}.md" in readme, f"README does not link docs/{name}.md"
