@@ -74,3 +74,21 @@ def test_a_stroke_across_two_regions_fills_both():
     want_b = lab.rgb_to_lab(np.array([[WATER]], np.uint8))[0, 0, 2]
     for region in ("sky", "water"):
         assert out[m[region]][:, 1].mean() < want_b + 5, region
+
+
+def test_a_hint_stops_at_a_thin_post_and_a_waterline():
+    """Issue 34: the blue of the water ran past a wooden post and up into the shore. The guide's median
+    filter (which lets colour through texture) wiped out lines 1-3 px thin; long ones stay edges now."""
+    rng = np.random.default_rng(5)
+    h, w = 120, 200
+    L = 60.0 + rng.normal(0, 2.0, (h, w))
+    L[:, 120:122] = 25.0                                  # a dark post, 2 px wide, from top to bottom
+    L[40, :120] = 30.0                                    # a dark line, 1 px, left of it: shore above, water below
+    grey = lab.join_l_ab(L.astype(np.float32), np.zeros((h, w, 2), np.float32))
+    base = muted_base(grey)
+    out = lab.rgb_to_lab(guide.apply_hints(grey, [(60.0, 80.0, WATER, 2.0)], base=base))[..., 1:]
+    before = lab.rgb_to_lab(base)[..., 1:]
+    want_b = lab.rgb_to_lab(np.array([[WATER]], np.uint8))[0, 0, 2]
+    assert out[60:110, 20:110, 1].mean() < want_b + 4                       # the water took the blue
+    for beyond in ((slice(10, 110), slice(130, 190)), (slice(2, 34), slice(20, 110))):   # past the post; the shore
+        assert np.abs(out[beyond] - before[beyond]).mean() < 1.5, beyond

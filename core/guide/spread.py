@@ -16,9 +16,10 @@ divided by what reached it, so every hint spreads to about 1 over its own region
 on a small building does not outweigh, over the large water, the click made on the water (issue 34).
 
 Against leaks (issue 24: a red vest's hint reddened the road) the guide is L after a median filter (texture
-does not stop the colour, edges do, and sigma_color is small) and beyond its region the correction fades as
-the cube of the spread weight; ``tools/bench_leakage.py`` measures the leak outside hand-masked objects and
-the 10-hint score together. Without a base the hint colours fill the whole photo, as in Levin et al.
+does not stop the colour, edges do, and sigma_color is small; long thin lines stay in it: issue 34) and beyond
+its region the correction fades as the cube of the spread weight; ``tools/bench_leakage.py`` measures the leak
+outside hand-masked objects and the 10-hint score together. Without a base the hint colours fill the whole
+photo, as in Levin et al.
 """
 
 from __future__ import annotations
@@ -33,35 +34,52 @@ LAMBDA = 10000.0        # smoothness of the fast global smoother at 512 px on th
 LAMBDA_SIDE = 512.0     # ... scaled with (long side / 512)^2, so a hint reaches as far on any size of photo
 SIGMA_COLOR = 3.0       # how strongly L's edges stop the spreading (in 0-255 units of L)
 MEDIAN = 3              # passes of a 5 x 5 median filter over the guide (0 = none)
+THIN = 10.0             # ... but long thin lines that differ from it by more than this (L units) stay in it ...
+THIN_LENGTH = 0.06      # ... "long": at least this x the photo's long side (a post, a waterline, a mast)
 FALLOFF = 3.0           # beyond its region a hint's correction fades as (weight / level) ** FALLOFF
 REACH = 0.3             # over a base: full correction where the spread hints are >= this x their value at the hints
 TINY = 1e-12
 
 
-def guide_image(L: np.ndarray, median: int = MEDIAN) -> np.ndarray:
+def guide_image(L: np.ndarray, median: int = MEDIAN, thin: float = THIN, length: float = THIN_LENGTH) -> np.ndarray:
     """L (0-100) as the 8-bit guide of the edge-aware filters, after ``median`` passes of a 5 x 5 median
     filter (3 passes act like a 7 x 7 one, 100 times faster in OpenCV): fine texture and noise are
-    flattened so that the colour spreads through them, while edges stay sharp."""
+    flattened so that the colour spreads through them, while edges stay sharp. The median also wipes out
+    thin lines (a wooden post, the dark line where a wall meets its reflection), and colour then ran across
+    them (issue 34): where L differs from the median by more than ``thin`` L units along a connected line at
+    least ``length`` x the photo's long side, the guide keeps L itself (0 = never)."""
     import cv2
 
     g = np.clip(np.asarray(L, np.float32) * 2.55 + 0.5, 0, 255).astype(np.uint8)
-    if min(g.shape) > 5:
-        for _ in range(int(median)):
-            g = cv2.medianBlur(g, 5)
+    if min(g.shape) <= 5:
+        return g
+    raw = g
+    for _ in range(int(median)):
+        g = cv2.medianBlur(g, 5)
+    if thin > 0 and median > 0:
+        far = (cv2.absdiff(raw, g) > thin * 2.55).astype(np.uint8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(far, connectivity=8)
+        if n > 1:
+            long = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= length * max(g.shape)
+            long[0] = False
+            if long.any():
+                g = np.where(long[labels], raw, g)
     return g
 
 
 def smooth(L: np.ndarray, values: np.ndarray, lam: float = LAMBDA, sigma_color: float = SIGMA_COLOR,
-           median: int = MEDIAN) -> np.ndarray:
-    """Edge-aware smoothing of ``values`` (H, W, C <= 4) guided by L: the fast global smoother with its
-    smoothness scaled to the photo's size. Pure: a new filter per call (safe from any thread)."""
+           median: int = MEDIAN, guide: np.ndarray | None = None) -> np.ndarray:
+    """Edge-aware smoothing of ``values`` (H, W, C <= 4) guided by L (or by ``guide``, :func:`guide_image`
+    of L made once for several calls): the fast global smoother with its smoothness scaled to the photo's
+    size. Pure: a new filter per call (safe from any thread)."""
     import cv2
 
     h, w = L.shape
     scale = (max(h, w) / LAMBDA_SIDE) ** 2
     values = np.ascontiguousarray(values, np.float32)
-    return cv2.ximgproc.fastGlobalSmootherFilter(guide_image(L, median), values, float(lam * scale),
-                                                 float(sigma_color)).reshape(values.shape)
+    g = guide_image(L, median) if guide is None else guide
+    out = cv2.ximgproc.fastGlobalSmootherFilter(g, values, float(lam * scale), float(sigma_color))
+    return out.reshape(values.shape)
 
 
 def fade(weight: np.ndarray, level: float, falloff: float = FALLOFF) -> np.ndarray:
@@ -77,7 +95,8 @@ def fade(weight: np.ndarray, level: float, falloff: float = FALLOFF) -> np.ndarr
 
 def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None = None, *,
               lam: float = LAMBDA, sigma_color: float = SIGMA_COLOR, reach: float = REACH,
-              median: int = MEDIAN, falloff: float = FALLOFF) -> np.ndarray:
+              median: int = MEDIAN, falloff: float = FALLOFF, thin: float = THIN,
+              thin_length: float = THIN_LENGTH) -> np.ndarray:
     """ab (H, W, 2) after the hints: over ``base_ab`` local corrections (see the module's docstring), or,
     when it is None, the hint colours alone filling the photo."""
     h, w = L.shape
@@ -91,12 +110,13 @@ def spread_ab(L: np.ndarray, hints: Sequence[Hint], base_ab: np.ndarray | None =
     # everywhere in its region, so each pixel's share is divided by it and every hint spreads to about 1 in
     # its own region. Two hints then combine: a click in a small region (a building) no longer outweighs,
     # in a large one (the water), the click made there earlier.
-    own = smooth(L, share[..., None], lam, sigma_color, median)[..., 0]
+    g = guide_image(L, median, thin, thin_length)
+    own = smooth(L, share[..., None], lam, sigma_color, median, g)[..., 0]
     src = np.zeros((h, w, 3), np.float32)
     src[..., 2][inside] = share[inside] / np.maximum(own[inside], TINY)
     np.subtract(hint_ab, base, out=src[..., :2])
     src[..., :2] *= src[..., 2:]
-    out = smooth(L, src, lam, sigma_color, median)
+    out = smooth(L, src, lam, sigma_color, median, g)
     weight = out[..., 2]
     scale = 1.0 / np.maximum(weight, TINY)
     if base_ab is not None:
