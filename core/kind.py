@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core import lab
+from core.rgb import check_rgb
 
 KINDS = ("grey", "toned", "colour")
 ANALYSIS_SIDE = 128          # long side of the shrunk copy that is measured (at most half the photo's) ...
@@ -133,8 +134,7 @@ def classify(rgb: np.ndarray) -> PhotoKind:
     rgb = np.asarray(rgb)
     if rgb.ndim == 2:
         return PhotoKind("grey", 0.0, 0.0, 0.0)
-    if rgb.ndim != 3 or rgb.shape[2] < 3 or rgb.dtype != np.uint8 or rgb.shape[0] < 1 or rgb.shape[1] < 1:
-        raise ValueError(f"expected an H x W x 3 uint8 image, got shape {rgb.shape} dtype {rgb.dtype}")
+    rgb = check_rgb(rgb, "the photo")
     lab_img = _analysis_lab(rgb)
     L = lab_img[..., 0].ravel()
     ab = lab_img[..., 1:].reshape(-1, 2).astype(np.float64)

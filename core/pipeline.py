@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from core import lab
+from core.rgb import is_grey
 
 
 def colorize_photo(rgb: np.ndarray, model: str, render_factor: int | None = None, *, vibrance: float = 1.0,
@@ -79,7 +80,7 @@ def grey_master(rgb16: np.ndarray) -> np.ndarray:
     """The 16-bit grey (H, W) uint16 of a master: its channel when R = G = B, else its lightness as grey
     (the 16-bit form of :func:`core.lab.to_grey_rgb`)."""
     rgb16 = np.asarray(rgb16)
-    if np.array_equal(rgb16[..., 0], rgb16[..., 1]) and np.array_equal(rgb16[..., 1], rgb16[..., 2]):
+    if is_grey(rgb16, tol=0):
         return np.ascontiguousarray(rgb16[..., 0])
     grey = lab.neutral_srgb(lab.lightness(rgb16).astype(np.float64))
     return np.clip(np.rint(grey * 65535.0), 0, 65535).astype(np.uint16)

@@ -176,13 +176,6 @@ def colorize(rgb: np.ndarray, model: str = "autoencoder", render_factor: int | N
     ``render_factor=None`` uses the model's default. Colour inputs are used
     through their lightness only.
     """
-    arr = np.asarray(rgb)
-    if arr.ndim == 2:
-        arr = np.repeat(arr[..., None], 3, axis=2)
-    if arr.ndim != 3 or arr.shape[2] not in (3, 4) or arr.dtype != np.uint8:
-        raise ValueError(f"expected an H x W x 3 uint8 image, got shape {arr.shape} dtype {arr.dtype}")
-    if arr.shape[2] == 4:
-        arr = arr[..., :3]
-    if arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise ValueError("the image has no pixels")
-    return get_colorizer(model).colorize(np.ascontiguousarray(arr), render_factor)
+    from core.rgb import check_rgb
+
+    return get_colorizer(model).colorize(check_rgb(rgb, "the image"), render_factor)

@@ -49,6 +49,7 @@ from core.guide.uncertainty import (
     uncertainty_overlay,
     uncertainty_score,
 )
+from core.rgb import check_rgb
 
 __all__ = [
     "DEFAULT_RADIUS",
@@ -80,10 +81,7 @@ __all__ = [
 
 
 def _check_rgb(rgb, what: str = "the photo") -> np.ndarray:
-    arr = np.asarray(rgb)
-    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 3 or min(arr.shape[:2]) < 1:
-        raise ValueError(f"{what} must be an RGB image (H x W x 3, uint8), not {arr.dtype} {arr.shape}")
-    return arr
+    return check_rgb(rgb, what, grey=False)     # an RGB photo: a grey array here is a mistake (a reference)
 
 
 def _base_ab(base, shape) -> np.ndarray | None:

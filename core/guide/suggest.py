@@ -29,7 +29,8 @@ import numpy as np
 
 from core import gamut, lab
 from core.guide import spread
-from core.guide.uncertainty import check_rgb, distribution, uncertainty_map
+from core.guide.uncertainty import distribution, uncertainty_map
+from core.rgb import check_rgb
 
 REGION_SIDE = 192          # the long side, in pixels, of the copy on which regions are worked out
 GRID = 8                   # candidate points: about GRID x GRID cells over the photo

@@ -26,21 +26,12 @@ import numpy as np
 
 from core import lab
 from core.colorizers.base import NoDistribution
+from core.rgb import check_rgb
 
 WORK_PIXELS = 4_000_000      # larger photos are read on a smaller copy (the net sees ~200 px anyway)
 TINY = 1e-12
 
 
-def check_rgb(rgb, what: str = "the photo") -> np.ndarray:
-    """RGB uint8 H x W x 3 (a grey H x W array is accepted and repeated); ValueError otherwise."""
-    arr = np.asarray(rgb)
-    if arr.ndim == 2 and arr.dtype == np.uint8:
-        arr = np.repeat(arr[..., None], 3, axis=2)
-    if arr.ndim == 3 and arr.shape[2] == 4 and arr.dtype == np.uint8:
-        arr = arr[..., :3]
-    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 3 or min(arr.shape[:2]) < 1:
-        raise ValueError(f"{what} must be an RGB image (H x W x 3, uint8), not {arr.dtype} {arr.shape}")
-    return np.ascontiguousarray(arr)
 
 
 def work_copy(rgb: np.ndarray, pixels: int = WORK_PIXELS) -> np.ndarray:

@@ -25,7 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.restore.network import MULTIPLE
+from core.restore.network import MULTIPLE, detector_input
+from core.rgb import check_rgb, is_grey
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "restore_detector.keras"
 THRESHOLD = 0.97         # mean damage probability at strength 1 (tools/bench_restore.py; docs/restoration.md)
@@ -76,33 +77,6 @@ def _get_model():
 
             _model = keras.saving.load_model(path, compile=False)
         return _model
-
-
-def _as_rgb(image) -> np.ndarray:
-    a = np.asarray(image)
-    if a.dtype != np.uint8:
-        raise ValueError(f"expected an 8-bit image (uint8), got {a.dtype}")
-    if a.ndim == 2:
-        a = np.repeat(a[..., None], 3, axis=2)
-    elif a.ndim == 3 and a.shape[2] == 4:
-        a = a[..., :3]
-    elif a.ndim == 3 and a.shape[2] == 1:
-        a = np.repeat(a, 3, axis=2)
-    if a.ndim != 3 or a.shape[2] != 3:
-        raise ValueError(f"expected an H x W x 3 RGB image, got shape {a.shape}")
-    if min(a.shape[:2]) < 1:
-        raise ValueError("the image is empty")
-    return a
-
-
-def _is_grey(rgb: np.ndarray) -> bool:
-    return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]))
-
-
-def _lightness01(rgb: np.ndarray) -> np.ndarray:
-    from core.lab import lightness
-
-    return (lightness(np.ascontiguousarray(rgb)) / 100.0).astype(np.float32)
 
 
 def _probability_of_view(light: np.ndarray) -> np.ndarray:
@@ -174,10 +148,10 @@ def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bo
     out = rgb.copy() if fill else None
     if strength == 0 or not (scratches or dust):
         return out, mask
-    grey = _is_grey(rgb)
+    grey = is_grey(rgb, tol=0)       # exactly grey: repaired once, in one channel for three
     for (y0, y1, x0, x1), (Y0, Y1, X0, X1) in _tiles(h, w):
         crop = rgb[Y0:Y1, X0:X1]
-        m = _mask_of(probability(_lightness01(crop)), threshold, dilate, scratches, dust, seed)
+        m = _mask_of(probability(detector_input(crop)), threshold, dilate, scratches, dust, seed)
         core = (slice(y0 - Y0, y1 - Y0), slice(x0 - X0, x1 - X0))
         mc = m[core]
         if not mc.any():
@@ -192,7 +166,7 @@ def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bo
 
 def detect(rgb, scratches: bool = True, dust: bool = True, strength: float = 1.0) -> np.ndarray:
     """The damage mask alone: bool (H, W), the pixels :func:`restore` would repair."""
-    return _run(_as_rgb(rgb), scratches, dust, strength, fill=False)[1]
+    return _run(check_rgb(rgb, "the image"), scratches, dust, strength, fill=False)[1]
 
 
 def restore(rgb, scratches: bool = True, dust: bool = True, strength: float = 1.0) -> Restored:
@@ -203,6 +177,6 @@ def restore(rgb, scratches: bool = True, dust: bool = True, strength: float = 1.
     and below 0.5 the mask is not dilated. A grey photo (R = G = B) comes back grey; a colour photo is
     repaired in all three channels with the same mask (found from its lightness).
     """
-    a = _as_rgb(rgb)
+    a = check_rgb(rgb, "the image")
     out, mask = _run(a, scratches, dust, strength, fill=True)
     return Restored(rgb=out, mask=mask)

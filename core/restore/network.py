@@ -16,6 +16,16 @@ WIDTHS = (12, 24, 32, 48)
 MULTIPLE = 2 ** (len(WIDTHS) - 1)      # input sides must be multiples of this
 
 
+def detector_input(rgb):
+    """What the detector sees, in training and in use alike: the photo's lightness scaled to [0, 1], float32
+    (H, W), from uint8 RGB (H, W, 3)."""
+    import numpy as np
+
+    from core.lab import L_MAX, lightness
+
+    return (lightness(np.ascontiguousarray(rgb)) / L_MAX).astype(np.float32)
+
+
 def _conv(x, n, name):
     return layers.Conv2D(n, 3, padding="same", activation="relu", name=name)(x)
 

@@ -37,10 +37,11 @@ def is_held_out(name: str) -> bool:
 
 
 def load_lightness(paths, max_side: int = 256) -> list[np.ndarray]:
-    """Lightness / 100 (float32 in [0, 1]) of each readable photo, downscaled to ``max_side``."""
+    """What the detector sees (:func:`core.restore.network.detector_input`) of each readable photo, downscaled to
+    ``max_side``."""
     import cv2
 
-    from core.lab import lightness
+    from core.restore.network import detector_input
 
     out = []
     for p in paths:
@@ -51,7 +52,7 @@ def load_lightness(paths, max_side: int = 256) -> list[np.ndarray]:
         if max(h, w) > max_side:
             f = max_side / max(h, w)
             bgr = cv2.resize(bgr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-        out.append(lightness(np.ascontiguousarray(bgr[..., ::-1])) / 100.0)
+        out.append(detector_input(bgr[..., ::-1]))
     return out
 
 
