@@ -65,5 +65,6 @@ fc.show(result, data["title"])
 st.info(fc.WHAT_IT_IS, icon=":material/science:")
 fc.downloads(chans, settings, chans[0].source or chans[0].name)
 if len(chans) == 1:
-    st.page_link(widgets.PAGE_COLORIZE, label="Want natural colours guessed instead? The Colorize page guesses them "
-                 "with a neural network (its files are marked as AI-made).", icon=":material/palette:")
+    st.page_link(widgets.PAGE_COLORIZE, label="Natural colours guessed instead: Colorize (marked as AI-made)",
+                 icon=":material/palette:", help="The Colorize page guesses colours with a neural network; its files "
+                 "say so in their metadata.")

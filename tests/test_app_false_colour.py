@@ -56,7 +56,7 @@ def test_the_cells_sample_with_a_preset_and_own_colours():
     at.color_picker(key="fc_c0_sample-cells").set_value("#0000ff").run()
     assert_clean(at)
     assert "nuclei → blue" in picture_caption(at)
-    assert not any("Colorize page guesses" in str(p.proto.label) for p in at.get("page_link"))   # several channels
+    assert not any("guessed instead" in str(p.proto.label) for p in at.get("page_link"))   # several channels
 
 
 def test_the_star_sample_is_one_channel_through_a_lut_with_asinh():
@@ -70,7 +70,7 @@ def test_the_star_sample_is_one_channel_through_a_lut_with_asinh():
     assert_clean(at)
     assert "R → magma" in picture_caption(at)
     links = [str(p.proto.label) for p in at.get("page_link")]
-    assert any("Colorize page guesses" in label and "AI-made" in label for label in links)
+    assert any("guessed instead: Colorize" in label and "AI-made" in label for label in links)
 
 
 def test_uploaded_grey_files_and_an_empty_range():
@@ -78,9 +78,10 @@ def test_uploaded_grey_files_and_an_empty_range():
     upload(at, [("dapi.png", disc_png((20, 20))), ("gfp.png", disc_png((20, 30)))])
     assert "2 channels · 64 x 64 pixels · uint16" in texts(at.markdown)
     assert picture_caption(at).endswith("dapi.png → red; gfp.png → green")
-    at.slider(key=f"fc_r0_{at.session_state['fc_data']['key']}").set_value((500, 500)).run()
+    assert "dapi.png: 0 to 40,000" in texts(at.caption)                        # auto: 0.1 to 99.9 %
+    at.slider(key=f"fc_r0_{at.session_state['fc_data']['key']}").set_value((10.0, 50.0)).run()
     assert_clean(at)
-    assert "dapi.png: the range 500 to 500 is empty" in texts(at.error)
+    assert "dapi.png: the range 0 to 0 is empty" in texts(at.error)           # the disc covers < 50 %
     at.button(key="fc_auto").click().run()
     assert not at.error and picture_caption(at)
 

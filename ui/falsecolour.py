@@ -16,6 +16,7 @@ from core.images import fit_within
 from core.science import LUTS, PRESETS, ChannelError, falsecolour, load_channels, palette, samples, stretch
 from core.science import legend as science_legend
 from core.science import read as science_read
+from core.science.compose import fmt
 
 UPLOAD_TYPES = science_read.UPLOAD_TYPES
 MAX_UPLOAD_MB = 50                  # the server's upload cap (.streamlit/config.toml); the CLI has none
@@ -126,36 +127,24 @@ def stretch_choice(chans, key: str) -> tuple[str, float | None]:
     return name, a
 
 
-def _slider_range(ch) -> tuple[float, float, bool]:
-    """The slider's ends for a channel (the type's range for integers, the data's for float) and whether whole."""
-    if ch.data.dtype.kind in "ui":
-        info = np.iinfo(ch.data.dtype)
-        top = info.max if ch.data.dtype.itemsize <= 2 else float(np.max(ch.data))
-        return float(min(0, info.min) if ch.data.dtype.itemsize <= 2 else np.min(ch.data)), float(top), True
-    lo, hi = stretch.display_range(ch, "full")
-    return lo, hi, False
-
-
 def range_choice(chans, key: str) -> list[tuple[float, float]]:
-    """A range slider per channel, starting at its auto range; ChannelError (all-NaN) passes up."""
+    """A slider per channel over the percentiles of its pixels (0.1 to 99.9 at first: the auto range; one scale
+    for 8-bit, 16-bit and float data of any spread), with the values it gives; ChannelError (all-NaN) passes up."""
     out = []
+    low, high = stretch.AUTO_PERCENTILES
     for i, ch in enumerate(chans):
-        auto = stretch.display_range(ch, "auto")
-        lo, hi, whole = _slider_range(ch)
-        if whole:
-            value = (int(math.floor(auto[0])), int(math.ceil(auto[1])))
-            picked = st.slider(f"Range of {ch.name}", int(lo), int(hi), value, step=max(1, int((hi - lo) // 1000)),
-                               key=f"fc_r{i}_{key}")
-        else:
-            step = (hi - lo) / 1000 or 1.0
-            picked = st.slider(f"Range of {ch.name}", lo, hi, (max(lo, auto[0]), min(hi, auto[1])), step=step,
-                               format="%.4g", key=f"fc_r{i}_{key}")
-        out.append((float(picked[0]), float(picked[1])))
+        picked = st.slider(f"Range of {ch.name} (percentiles of its pixels)", 0.0, 100.0, (low, high), step=0.1,
+                           format="%.1f %%", key=f"fc_r{i}_{key}",
+                           help="Below the first, black; above the second, full colour. 0 and 100: nothing "
+                                "clipped. The command line also takes values (--range MIN:MAX).")
+        lo, hi = stretch.percentile_range(ch, *picked)
+        st.caption(f"{ch.name}: {fmt(lo)} to {fmt(hi)}")
+        out.append((lo, hi))
     return out
 
 
 def reset_ranges(key: str, n: int) -> None:
-    """Back to the auto ranges (on_click)."""
+    """Back to the auto ranges, 0.1 to 99.9 % (on_click)."""
     for i in range(n):
         st.session_state.pop(f"fc_r{i}_{key}", None)
 

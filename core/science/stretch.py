@@ -1,8 +1,10 @@
 """Display ranges and stretches: how a channel's measured values become brightness 0-1.
 
-* :func:`display_range`: a channel's range: ``"auto"`` (the :data:`AUTO_PERCENT` % percentile interval of its
-  finite values, :class:`astropy.visualization.PercentileInterval`, on at most :data:`SAMPLE` evenly spread
-  pixels), ``"full"`` (its smallest to its largest value: nothing clipped) or ``(min, max)`` given.
+* :func:`display_range`: a channel's range: ``"auto"`` (its values at the :data:`AUTO_PERCENTILES`, 0.1 % of
+  the pixels clipped at each end: :func:`percentile_range`), ``"full"`` (its smallest to its largest value:
+  nothing clipped) or ``(min, max)`` given.
+* :func:`percentile_range`: the values at two percentiles of a channel's finite pixels
+  (:class:`astropy.visualization.AsymmetricPercentileInterval`, on at most :data:`SAMPLE` evenly spread pixels).
 * :func:`to_unit`: values -> 0-1 float32: ``(v - min) / (max - min)`` clipped to 0-1 (outside the display
   range is black or full brightness, as any display range does), then the stretch: ``linear``, ``asinh``
   (:class:`astropy.visualization.AsinhStretch`: faint detail lifted, bright cores kept apart: Lupton et al.
@@ -22,7 +24,7 @@ from core.science.channel import Channel, ChannelError
 STRETCHES = ("linear", "asinh", "log")
 ASINH_A = 0.1             # astropy's default: linear below about 0.1 of the range, logarithmic above
 LOG_A = 1000.0            # astropy's default
-AUTO_PERCENT = 99.8       # "auto" clips 0.1 % of the pixels at each end (Fiji's Auto saturates 0.35 %)
+AUTO_PERCENTILES = (0.1, 99.9)   # "auto" clips 0.1 % of the pixels at each end (Fiji's Auto saturates 0.35 %)
 SAMPLE = 1_000_000        # at most this many pixels decide an auto range
 
 
@@ -62,6 +64,19 @@ def _top(data: np.ndarray) -> float:
     return float(np.iinfo(data.dtype).max) if data.dtype.kind in "ui" else 1.0
 
 
+def percentile_range(ch: Channel, lower: float = AUTO_PERCENTILES[0],
+                     upper: float = AUTO_PERCENTILES[1]) -> tuple[float, float]:
+    """The values of ``ch`` at the ``lower`` and ``upper`` percentiles (0-100) of its finite pixels (sampled);
+    ChannelError naming the channel when every pixel is NaN. The two may be equal (a flat stretch of pixels)."""
+    from astropy.visualization import AsymmetricPercentileInterval
+
+    values = finite_sample(ch.data)
+    if values.size == 0:
+        raise ChannelError(f"{ch.label}: every pixel is NaN or infinite: there is no data to show.")
+    lo, hi = AsymmetricPercentileInterval(lower, upper).get_limits(values)
+    return float(lo), float(hi)
+
+
 def display_range(ch: Channel, spec="auto") -> tuple[float, float]:
     """The display range of ``ch``: ``spec`` "auto", "full" or (min, max); ChannelError naming the channel
     for all-NaN data or an empty range (min >= max). An auto or full range of a flat channel (every pixel
@@ -78,16 +93,12 @@ def display_range(ch: Channel, spec="auto") -> tuple[float, float]:
             raise ChannelError(f"{ch.label}: the range {lo:g} to {hi:g} is empty: its max must be above its min.")
         return lo, hi
     if spec == "auto":
-        values = finite_sample(ch.data)
+        lo, hi = percentile_range(ch)
+        values = finite_sample(ch.data) if lo >= hi else None
     else:
         values = ch.data[np.isfinite(ch.data)] if ch.data.dtype.kind == "f" else ch.data.reshape(-1)
-    if values.size == 0:
-        raise ChannelError(f"{ch.label}: every pixel is NaN or infinite: there is no data to show.")
-    if spec == "auto":
-        from astropy.visualization import PercentileInterval
-
-        lo, hi = (float(v) for v in PercentileInterval(AUTO_PERCENT).get_limits(values))
-    else:
+        if values.size == 0:
+            raise ChannelError(f"{ch.label}: every pixel is NaN or infinite: there is no data to show.")
         lo, hi = float(values.min()), float(values.max())
     if lo >= hi:                       # a flat channel (or one bright speck above a flat rest: take the extremes)
         lo, hi = float(values.min()), float(values.max())
