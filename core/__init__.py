@@ -10,6 +10,8 @@ Public API::
     from core.metrics import compare
     from core import guide        # hints, reference transfer, vibrance over any result (core/guide/)
     from core import video        # colour a black-and-white clip without flicker (core/video/)
+    from core import falsecolour, load_channels   # measured channels in chosen colours, nothing guessed
+    falsecolour(load_channels(["sii.fits", "ha.fits", "oiii.fits"]), preset="hubble")   # (core/science/)
 
 The names are loaded on first use (PEP 562), so ``python -m core.<module>`` and ``import core.lab``
 do not load the model registry first.
@@ -32,6 +34,8 @@ _EXPORTS = {
     "clear_cache": "core.colorizers",
     "colorize": "core.colorizers",
     "get_colorizer": "core.colorizers",
+    "falsecolour": "core.science",
+    "load_channels": "core.science",
 }
 
 __all__ = [
@@ -43,7 +47,9 @@ __all__ = [
     "classify",
     "clear_cache",
     "colorize",
+    "falsecolour",
     "get_colorizer",
+    "load_channels",
     "load_image",
     "photo_kind",
 ]
@@ -66,3 +72,4 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers
     from core.colorizers.base import ModelUnavailable
     from core.images import ImageError, load_image
     from core.kind import PhotoKind, classify, photo_kind
+    from core.science import falsecolour, load_channels

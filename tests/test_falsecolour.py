@@ -314,3 +314,11 @@ def test_cli_is_listed_and_has_help():
     assert r.returncode == 0 and "python -m core falsecolour" in r.stdout and "hubble" in r.stdout
     assert "falsecolour" in subprocess.run([sys.executable, "-m", "core", "--help"], cwd=ROOT, env=cli_env(),
                                            capture_output=True, text=True, timeout=120).stdout
+
+
+def test_the_public_api_names_it():
+    import core
+    import core.science
+
+    assert core.falsecolour is core.science.falsecolour and core.load_channels is core.science.load_channels
+    assert {"falsecolour", "load_channels"} <= set(core.__all__)
