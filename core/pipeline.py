@@ -15,13 +15,11 @@ name in the same folder, then ``os.replace``), so a killed run never leaves a ha
 from __future__ import annotations
 
 import errno
-import os
-import secrets
-from pathlib import Path
 
 import numpy as np
 
 from core import lab
+from core.files import temp_name, write_atomically  # noqa: F401  (the engine's writers import them from here)
 from core.rgb import is_grey
 
 
@@ -86,12 +84,6 @@ def grey_master(rgb16: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(grey * 65535.0), 0, 65535).astype(np.uint16)
 
 
-def temp_name(dest: str | os.PathLike) -> Path:
-    """A fresh hidden temporary name next to ``dest``: ``.<name>.<8 hex>.part``."""
-    dest = Path(dest)
-    return dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
-
-
 def own_write_error(e: OSError) -> str | None:
     """Why writing a file failed when the reason is that file's own name (too long for the file system: the
     temporary name adds 15 characters), so other files can still be written; None when it is the folder's
@@ -102,17 +94,3 @@ def own_write_error(e: OSError) -> str | None:
     return None
 
 
-def write_atomically(dest: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to a temporary name beside ``dest``, then rename it into place (OSError on failure,
-    with no temporary file left behind)."""
-    tmp = temp_name(dest)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -266,6 +266,8 @@ def tune_decoding(col, learned: list, log: Callable[[str], None] = print) -> dic
             de = float(np.mean([delta_e2000(r, o) for r, o in zip(refs, outs, strict=True)]))
             cf = float(np.mean([colorfulness(o) / max(colorfulness(r), 1e-6) for r, o in zip(refs, outs, strict=True)]))
             rows.append((t, g, de, cf))
+    log("decodings tried (T, gain: ΔE2000, colourfulness): "
+        + "; ".join(f"{t:g}, {g:g}: {de:.2f}, {cf:.2f}" for t, g, de, cf in rows))
     lo, hi = COLOURFUL_ENOUGH
     fits = [r for r in rows if lo <= r[3] <= hi]
     t, g, de, cf = min(fits, key=lambda r: r[2]) if fits else min(rows, key=lambda r: abs(np.log(max(r[3], 1e-6))))

@@ -123,7 +123,7 @@ def from_bytes(data: bytes, name: str = "the file", max_bytes: int = MAX_BYTES):
 
 def save(model, path, info: dict | None = None) -> None:
     """Write ``model`` (with ``info``) to ``path`` as a ``.keras`` file, atomically."""
-    from core.pipeline import write_atomically
+    from core.files import write_atomically
 
     write_atomically(path, to_bytes(model, info))
 

@@ -32,7 +32,8 @@ CROP = 128                   # training crops (px, a multiple of the encoder's s
 MIN_CROPS = 48               # at least this many crops are cached, whatever the time
 MAX_CROPS = 3000             # ... and at most this many (about 1.6 GB of features)
 BATCH = 16
-LR = 5e-4
+LR = 1.5e-3
+PRIOR_SHIFT = True           # start from the examples' palette (_shift_prior)
 TRAIN_BATCH_NORM = False     # the decoder's batch norm keeps the general model's statistics
 CACHE_SHARE = 0.3            # at most this share of the time goes to caching features
 MAX_HELD_OUT = 40
@@ -84,6 +85,19 @@ def _load(base):
         raise SpecialiseError(f"{os.path.basename(str(base))} cannot be specialised: only the shipped kind of model "
                               "(the EfficientNet pyramid with its colour bins) can be")
     return col
+
+
+def _shift_prior(model, quant, y: np.ndarray) -> None:
+    """Move the network's colour palette from the general training photos' to the examples' before it learns:
+    the logits' bias gains log p_examples(bin) - log p_general(bin) (the label-shift correction of a classifier
+    whose class frequencies change; ``p_general`` is the prior the general model keeps in its decoder). Every
+    prediction starts in the examples' colours, and the training refines where and when each is used."""
+    counts = np.bincount(y.reshape(-1).astype(np.int64), minlength=quant.n_bins).astype(np.float64)
+    p_examples = quant.decoding_prior(counts)
+    layer = model.get_layer("colour_net_pyramid").get_layer("logits")
+    kernel, bias = layer.get_weights()
+    general = model.get_layer("annealed_mean").log_prior.numpy().astype(np.float64)
+    layer.set_weights([kernel, (bias + np.log(p_examples) - general).astype(np.float32)])
 
 
 def _general(base):
@@ -163,7 +177,9 @@ def specialise(sources: Sequence, *, minutes: float = 10.0, base=None, seed: int
     y = np.concatenate(targets)
     log(f"cached {n} crops of {CROP} px in {time.monotonic() - t_cache:.0f} s")
 
-    # 2. the decoder trained on the cache until the time is up
+    # 2. the decoder starts from the examples' palette (a prior shift), then learns on the cache until the time is up
+    if PRIOR_SHIFT:
+        _shift_prior(mine.model, quant, y)
     for layer in head.layers:                 # batch norm keeps its running statistics (inference mode)
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = TRAIN_BATCH_NORM
