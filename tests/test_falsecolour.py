@@ -167,6 +167,24 @@ def test_fits_rows_run_from_the_bottom_and_cubes_are_channels():
     assert chans[0].data[-1].min() == 1.0 and chans[0].data[0].max() == 0.0
 
 
+def test_gzipped_and_tile_compressed_fits(monkeypatch):
+    import gzip
+
+    from astropy.io import fits
+
+    field = star_and_galaxy()
+    [ch] = read_channels(gzip.compress(fits_bytes(field, FILTER="V")), "field.fits.gz")
+    assert ch.name == "V" and np.array_equal(ch.data, field[::-1])
+    buf = io.BytesIO()
+    lossless = fits.CompImageHDU(field, compression_type="GZIP_1", quantize_level=0.0)
+    fits.HDUList([fits.PrimaryHDU(), lossless]).writeto(buf)
+    [ch] = read_channels(buf.getvalue(), "field.fits.fz")
+    assert np.array_equal(ch.data, field[::-1])
+    monkeypatch.setenv("COLORIZER_MAX_BYTES", str(2**20))
+    with pytest.raises(ChannelError, match="bomb.fits.gz: unpacked, the file is larger than the limit of 1 MB"):
+        read_channels(gzip.compress(b"\0" * 2 * 2**20), "bomb.fits.gz")
+
+
 def test_multi_channel_tiff_ome_names_and_colour_pictures():
     buf = io.BytesIO()
     stack = np.stack([disc(c, dtype=np.uint16, value=4000) for c in CENTRES[:3]])

@@ -24,9 +24,9 @@ import numpy as np
 from core import images
 from core.science.channel import MAX_CHANNELS, Channel, ChannelError
 
-FITS_EXTS = (".fits", ".fit", ".fts", ".fits.gz")
+FITS_EXTS = (".fits", ".fit", ".fts", ".fz", ".fits.gz")
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-UPLOAD_TYPES = ["fits", "fit", "fts", "tif", "tiff", "png", "jpg", "jpeg", "bmp", "webp"]
+UPLOAD_TYPES = ["fits", "fit", "fts", "fz", "gz", "tif", "tiff", "png", "jpg", "jpeg", "bmp", "webp"]
 
 
 def _check_pixels(name: str, shape) -> None:
@@ -153,13 +153,35 @@ def _picture(name: str, data: bytes) -> list[Channel]:
     return _split(name, np.ascontiguousarray(arr))
 
 
+def _too_large(name: str, size: int) -> ChannelError:
+    return ChannelError(f"{name}: the file is too large ({size / 2**20:.0f} MB; the limit is "
+                        f"{images.max_bytes() / 2**20:.0f} MB).")
+
+
+def _gunzip(name: str, data: bytes) -> bytes:
+    """A gzipped file (``.fits.gz``) unpacked, at most the byte cap of it (a small file cannot flood memory)."""
+    import zlib
+
+    unpack = zlib.decompressobj(wbits=31)
+    try:
+        out = unpack.decompress(data, images.max_bytes() + 1)
+    except zlib.error as e:
+        raise ChannelError(f"{name}: the gzip file is damaged ({e}).") from None
+    if len(out) > images.max_bytes():
+        raise ChannelError(f"{name}: unpacked, the file is larger than the limit of "
+                           f"{images.max_bytes() / 2**20:.0f} MB.")
+    return out
+
+
 def read_channels(data: bytes, name: str) -> list[Channel]:
-    """The channels of one file's bytes (``name``: its file name, for the channels and the messages)."""
+    """The channels of one file's bytes (``name``: its file name, for the channels and the messages); a gzipped
+    file (``.fits.gz``) is unpacked first."""
     if not data:
         raise ChannelError(f"{name}: the file is empty (0 bytes).")
     if len(data) > images.max_bytes():
-        raise ChannelError(f"{name}: the file is too large ({len(data) / 2**20:.0f} MB; the limit is "
-                           f"{images.max_bytes() / 2**20:.0f} MB).")
+        raise _too_large(name, len(data))
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(name, data)
     if data[:9] == b"SIMPLE  =" or name.lower().endswith(FITS_EXTS):
         return _fits(name, data)
     if data[:4] in TIFF_MAGIC:
