@@ -168,3 +168,29 @@ def test_split_is_stable_and_needs_five_examples():
     a, b = examples.split(items), examples.split(list(reversed(items)))
     assert sorted(n for n, _ in a[1]) == sorted(n for n, _ in b[1]) and len(a[1]) == 2
     assert examples.split(items[:4]) == (items[:4], [])
+
+
+def test_a_shared_server_limits_runs_at_once_and_per_session():
+    """Specialisations share the classroom runs' board: at most ``limit`` at once, one per browser session."""
+    import threading
+
+    from core.training.jobs import AlreadyRunning, JobBoard, ServerBusy
+    from core.training.specialise_job import SpecialiseJob
+
+    board, gate = JobBoard(limit=2), threading.Event()
+
+    class Held(SpecialiseJob):              # a run that waits for the test instead of learning
+        def _work(self):
+            gate.wait(10)
+            self.on_end(self)
+
+    board.admit(lambda: Held([], 1, "a"), "a")
+    with pytest.raises(AlreadyRunning):
+        board.admit(lambda: Held([], 1, "a"), "a")
+    board.admit(lambda: Held([], 1, "b"), "b")
+    with pytest.raises(ServerBusy, match="at most 2 at once"):
+        board.admit(lambda: Held([], 1, "c"), "c")
+    gate.set()
+    for job in board.running():
+        job.join(10)
+    assert board.running() == []
