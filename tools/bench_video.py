@@ -5,6 +5,7 @@
     .venv/bin/python tools/bench_video.py --speed            # only frames per second
     .venv/bin/python tools/bench_video.py --tune             # search alpha and sigma of "flow" on the clip
     .venv/bin/python tools/bench_video.py --clip film.mp4    # also a real clip (flicker along optical flow)
+    .venv/bin/python tools/bench_video.py --new-content      # zooms, uncovering and the sample clip (issue 34)
     .venv/bin/python tools/bench_video.py --eccv16-dir /path/to/eccv16_files   # time eccv16 with those files
 
 **Synthetic clip** (the truth is known): three shots, each a slow pan or zoom over a colour photo of
@@ -18,6 +19,13 @@ warped onto the current one with the clip's exact motion (pairs across a cut lef
 along dense optical flow (DIS, medium preset), leaving out pixels whose L does not match after warping.
 **ΔE2000** = the mean CIEDE2000 of every output frame to the colour truth (core.metrics.delta_e2000);
 "after cuts" = over the 3 frames that follow each cut (colour carried across a cut shows there).
+
+**New content** (``--new-content``, tools/video_clips.py): clips where content enters the view (zooms out
+over three photos) or is uncovered (a patch of the same mean lightness sliding over a still photo), and the
+built-in sample clip. "new" = the pixels not visible in any of the 6 frames before (known from the motion):
+their ΔE2000 to the truth, and how far (mean |Δab|) the output is there from the frame's own prediction
+(a stale colour carried in shows as a large distance); "grown" = the share of all pixels whose output is
+more than 10 ab from the frame's own prediction (a colour the single frame never had).
 
 Every smoothing of one model sees the same per-frame predictions (computed once), so the differences are
 the smoothing's alone.
@@ -161,6 +169,56 @@ def _pct(value, base):
     return "–" if base == 0 or value is base else f"{100.0 * (value / base - 1.0):+.0f} %"
 
 
+NEW_CONFIGS = (("none", {}), ("flow before (L match only)", {"check": False, "colour_sigma": None}),
+               ("flow + forward-backward check", {"colour_sigma": None}), ("flow + colour check", {"check": False}),
+               ("flow (shipped: both)", {}))
+
+
+def _new_row(outs, preds_ab, new, motions, cuts, truths=None):
+    """flicker, ΔE2000 (all, new), |Δab| from the frame's own prediction on new pixels, share grown."""
+    outs_ab = [lab.rgb_to_lab(o)[..., 1:] for o in outs]
+    gap = [np.linalg.norm(o - p, axis=-1) for o, p in zip(outs_ab, preds_ab, strict=True)]
+    row = {"flicker": flicker(outs, motions, cuts),
+           "own_new": float(np.mean(np.concatenate([g[n] for g, n in zip(gap, new, strict=True)]))),
+           "grown": float(np.mean([(g > 10).mean() for g in gap]))}
+    if truths is not None:
+        from skimage.color import deltaE_ciede2000
+
+        de = [deltaE_ciede2000(lab.rgb_to_lab(t), lab.rgb_to_lab(o)) for t, o in zip(truths, outs, strict=True)]
+        row["de"] = float(np.mean([d.mean() for d in de]))
+        row["de_new"] = float(np.mean(np.concatenate([d[n] for d, n in zip(de, new, strict=True)])))
+    return row
+
+
+def new_content(model, render_factor, width, height, configs=NEW_CONFIGS):
+    """The --new-content tables: zooms and uncovering (truth known) and the sample clip (no truth)."""
+    import video_clips
+
+    from core import get_colorizer
+
+    col = get_colorizer(model)
+    rf = col.check_render_factor(render_factor)
+    print(f"\n### New content: zooms out, uncovering, the sample clip ({model}, rf {rf})\n")
+    print("| clip | smoothing | flicker | vs none | ΔE2000 | ΔE2000 on new content | new content: |Δab| from "
+          "the frame's own | grown (> 10 ab from own) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    clips = [("zoom", *video_clips.zoom_clip(width, height)), ("uncover", *video_clips.uncover_clip(width, height))]
+    greys, motions, new = video_clips.sample_clip_frames()
+    clips.append(("sample (no truth)", greys, None, motions, [], new))
+    for name, greys, truths, motions, cuts, new in clips:
+        preds = predictions(col, rf, greys)
+        own = [lab.rgb_to_lab(o)[..., 1:] for o in colorize_frames(greys, Replay(preds), rf, "none")]
+        base = None
+        for label, params in configs:
+            smoothing = "none" if label == "none" else "flow"
+            outs = list(colorize_frames(greys, Replay(preds), rf, make_smoother(smoothing, **params)))
+            r = _new_row(outs, own, new, motions, cuts, truths)
+            base = base or r
+            de = (f"{r['de']:.3f} | {r['de_new']:.3f}" if truths is not None else "– | –")
+            print(f"| {name} | {label} | {r['flicker']:.3f} | {_pct(r['flicker'], base['flicker'])} | {de} | "
+                  f"{r['own_new']:.2f} | {100 * r['grown']:.2f} % |", flush=True)
+
+
 def tune(model, render_factor, width, height, grain):
     from core import get_colorizer
 
@@ -258,6 +316,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quality", action="store_true", help="only the flicker / ΔE2000 tables")
     ap.add_argument("--speed", action="store_true", help="only the throughput table")
     ap.add_argument("--tune", action="store_true", help="grid of alpha and sigma for flow smoothing")
+    ap.add_argument("--new-content", action="store_true", help="only the zoom / uncover / sample clip table")
     ap.add_argument("--grain", action="store_true", help="--tune on the grainy clip (default: the clean one)")
     ap.add_argument("--models", default=None, help="comma-separated (default: autoencoder,grayscale and eccv16 "
                                                     "when its weights are there; quality: autoencoder)")
@@ -288,7 +347,9 @@ def main(argv=None) -> int:
           "(1 / 5 / 15 min); shared machine: timings are noisy")
     for m in skipped:
         print(f"- {m} skipped: {avail[m].reason}")
-    every = not (args.quality or args.speed or args.tune)
+    every = not (args.quality or args.speed or args.tune or args.new_content)
+    if args.new_content or every:
+        new_content((chosen or ["autoencoder"])[0], args.render_factor, 480, 270)
     if args.tune:
         tune((chosen or ["autoencoder"])[0], args.render_factor, width, height, args.grain)
     if args.quality or every:

@@ -5,9 +5,13 @@ here take the model's ab for a frame and return the ab to join with that frame's
 
 ``flow`` (the default): dense optical flow (OpenCV's DIS) on L from the current frame back to the previous
 one; the previous *output* ab is warped onto the current frame along it and blended with the current
-prediction. The history's weight falls per pixel with how badly the warped previous L matches the current L,
-so newly revealed areas and occlusions take the new prediction, and a frame that the flow cannot explain at
-all (a scene cut) resets the history.
+prediction. The history is used only where it can be trusted (issue 34): its weight falls per pixel with how
+badly the warped previous L matches the current L, it is 0 where the flow back and the flow forward disagree
+(a forward-backward check: what is uncovered or enters the view has no true match in the previous frame,
+however alike its L looks) or where the pixel came from outside the previous frame, and it falls with how far
+the warped colour is from the frame's own prediction (a colour the frame never had cannot grow, and small
+flicker is still averaged away). A frame that the flow cannot explain at all (a scene cut) resets the
+history.
 
 ``average``: a plain running average of ab, without motion; kept for comparison (it smears colour along
 motion and carries it across cuts).
@@ -25,6 +29,9 @@ WORK_LONG_SIDE = 640         # flow and blending run on a copy of at most this m
 ALPHA = 0.2                  # weight of the new prediction where the history is fully trusted (tuned: README)
 AVERAGE_ALPHA = 0.2          # the running average's weight of the new prediction
 MATCH_SIGMA = 8.0            # L units: a warped-L mismatch of this size leaves the history e^-1 of its weight
+COLOUR_SIGMA = 16.0          # ab units: a warped colour this far from the frame's own leaves the history e^-1
+FB_RELATIVE, FB_ABSOLUTE = 0.01, 0.5   # forward-backward check (Sundaram et al. 2010): the two flows disagree
+                                       # where |back + forward|^2 > 0.01 (|back|^2 + |forward|^2) + 0.5 px^2
 CUT_MISMATCH = 12.0          # a scene cut: the median warped-L mismatch is above this many L units ...
 CUT_OUTSIDE = 0.6            # ... or this share of the pixels flowed in from outside the previous frame
 SMOOTHING = ("flow", "none", "average")
@@ -90,12 +97,15 @@ class FlowSmoother(Smoother):
 
     name = "flow"
 
-    def __init__(self, alpha: float = ALPHA, sigma: float = MATCH_SIGMA, cut_mismatch: float = CUT_MISMATCH):
+    def __init__(self, alpha: float = ALPHA, sigma: float = MATCH_SIGMA, cut_mismatch: float = CUT_MISMATCH,
+                 colour_sigma: float | None = COLOUR_SIGMA, check: bool = True, fb_absolute: float = FB_ABSOLUTE):
         import cv2
 
         super().__init__()
         self.cv2 = cv2
         self.alpha, self.sigma, self.cut_mismatch = float(alpha), float(sigma), float(cut_mismatch)
+        self.colour_sigma = None if not colour_sigma else float(colour_sigma)     # None: no colour check
+        self.check, self.fb_absolute = bool(check), float(fb_absolute)            # the forward-backward check
         self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
         self.prev_L = self.prev_u8 = self.prev_ab = None
         self.grid = None
@@ -126,7 +136,20 @@ class FlowSmoother(Smoother):
             return None, None
         warped_ab = cv2.remap(self.prev_ab, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         confidence = np.exp(-np.square(mismatch / self.sigma)) * inside
+        if self.check:
+            confidence *= self.consistent(u8, flow, mx, my)
         return warped_ab, (1.0 - self.alpha) * confidence
+
+    def consistent(self, u8: np.ndarray, back: np.ndarray, mx: np.ndarray, my: np.ndarray) -> np.ndarray:
+        """1 where the flow from the previous frame forward, read where the current pixel came from, brings
+        it back to where it is (Sundaram, Brox and Keutzer 2010); 0 where it does not: an uncovered pixel,
+        new content, or a flow that is wrong there."""
+        cv2 = self.cv2
+        forward = self.dis.calc(self.prev_u8, u8, None)
+        forward = cv2.remap(forward, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        gap = np.square(back + forward).sum(-1)
+        bound = FB_RELATIVE * (np.square(back).sum(-1) + np.square(forward).sum(-1)) + self.fb_absolute
+        return (gap <= bound).astype(np.float32)
 
     def __call__(self, L, ab):
         self.frame += 1
@@ -142,6 +165,8 @@ class FlowSmoother(Smoother):
             if weight is None:
                 self.cuts.append(self.frame)
             else:
+                if self.colour_sigma is not None:        # a colour far from the frame's own is not flicker
+                    weight = weight * np.exp(-np.square(warped - ab).sum(-1) / self.colour_sigma ** 2)
                 ab = ab + weight[..., None] * (warped - ab)
         self.prev_L, self.prev_u8, self.prev_ab = L, u8, ab
         return ab
