@@ -194,3 +194,27 @@ def test_a_shared_server_limits_runs_at_once_and_per_session():
     for job in board.running():
         job.join(10)
     assert board.running() == []
+
+
+def test_an_album_photo_fixed_by_hand_is_an_example(tmp_path):
+    """A grey photo with the Guide page's hints file beside it teaches the colours its owner gave it."""
+    from PIL import Image
+
+    from core import lab
+    from core.guide import hints_to_json
+    from core.training import examples
+
+    grey = lab.to_grey_rgb(_scene(3))
+    Image.fromarray(grey).save(tmp_path / "album_07.png")
+    (tmp_path / "album_07_hints.json").write_text(hints_to_json([(40, 40, (200, 40, 30), 6)], 96, 96))
+    Image.fromarray(lab.to_grey_rgb(_scene(4))).save(tmp_path / "album_08.png")      # no hints: left out
+    seen = []
+
+    def fix(g, data):
+        seen.append(examples.sidecar(str(tmp_path / "album_07.png")))
+        assert b"200" in data or b"c8" in data.lower()
+        return _scene(3)                        # the fixed result (the real one: core.guide over the model)
+
+    good, bad = examples.gather([str(tmp_path)], log=lambda m: None, fix=fix)
+    assert [n for n, _ in good] == ["album_07.png + album_07_hints.json"] and seen
+    assert dict(bad)["album_08.png"].startswith("it is black-and-white")

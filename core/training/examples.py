@@ -67,10 +67,27 @@ def _sources(sources: Sequence) -> list:
     return out
 
 
-def gather(sources: Sequence, log: Callable[[str], None] = print
+HINTS_SIDECARS = ("{stem}_hints.json", "{stem}.hints.json")    # the Guide page's download, and a plain name
+
+
+def sidecar(path: str) -> str | None:
+    """The hints file saved beside a grey photo (``photo_hints.json``, as the Guide page names its download,
+    or ``photo.hints.json``), or None."""
+    folder, name = os.path.split(path)
+    stem = os.path.splitext(name)[0]
+    for pattern in HINTS_SIDECARS:
+        candidate = os.path.join(folder, pattern.format(stem=stem))
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def gather(sources: Sequence, log: Callable[[str], None] = print, fix: Callable | None = None
            ) -> tuple[list[tuple[str, np.ndarray]], list[tuple[str, str]]]:
     """(usable examples as (name, RGB uint8 shrunk to :data:`MAX_SIDE`), left out as (name, reason)).
-    ``sources``: paths of files or folders, (name, RGB array) or (name, file bytes) pairs."""
+    ``sources``: paths of files or folders, (name, RGB array) or (name, file bytes) pairs. A grey photo with a
+    hints file beside it (:func:`sidecar`: an album photo fixed by hand) becomes the example ``fix(grey, hints
+    file bytes)`` makes: its colours as the person guided them."""
     from core.images import ImageError, fit_within, load_image
 
     good, bad, toned = [], [], []
@@ -104,6 +121,15 @@ def gather(sources: Sequence, log: Callable[[str], None] = print
                 continue
             except (OSError, MemoryError) as e:
                 bad.append((name, f"it could not be read ({type(e).__name__})"))
+                continue
+        side = sidecar(s) if isinstance(s, str) and fix is not None else None
+        if side is not None and _kind_problem(rgb) and not _kind_problem(rgb).startswith(TONED):
+            try:
+                with open(side, "rb") as fh:
+                    rgb = fix(rgb, fh.read(1 << 22))
+                name = f"{name} + {os.path.basename(side)}"
+            except (OSError, ValueError) as e:               # HintError is a ValueError
+                bad.append((name, f"its hints file {os.path.basename(side)} could not be used: {e}"))
                 continue
         why = _kind_problem(rgb)
         if why and not why.startswith(TONED):

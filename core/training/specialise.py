@@ -100,6 +100,15 @@ def _shift_prior(model, quant, y: np.ndarray) -> None:
     layer.set_weights([kernel, (bias + np.log(p_examples) - general).astype(np.float32)])
 
 
+def _fixed(base, grey: np.ndarray, hints: bytes) -> np.ndarray:
+    """A grey album photo as its owner fixed it: the general model's colours with their hints (the Guide page's
+    result, and ``colorize --hints``'s)."""
+    from core import guide
+
+    h, w = grey.shape[:2]
+    return guide.guide(grey, _general(base).colorize(grey), hints=guide.hints_from_json(hints, w, h))
+
+
 def _general(base):
     """The model to compare with: the process's shared instance of the shipped model, or the base file's."""
     if base is None:
@@ -137,7 +146,7 @@ def specialise(sources: Sequence, *, minutes: float = 10.0, base=None, seed: int
     budget = max(0.2, float(minutes)) * 60.0
     cancel = cancel or threading.Event()
     say = progress or (lambda stage, frac: None)
-    items, left_out = ex.gather(sources, log)
+    items, left_out = ex.gather(sources, log, fix=lambda grey, hints: _fixed(base, grey, hints))
     for name, why in left_out:
         log(f"left out {name}: {why}")
     if not items:
