@@ -76,18 +76,18 @@ class Meta:
         return "".join(c if ord(c) < 128 else "?" for c in folded if not unicodedata.combining(c)) or None
 
 
-def clean_text(value) -> str | None:
+def clean_text(value, limit: int = MAX_TEXT) -> str | None:
     """A text copied from a file, safe to write into EXIF, XMP and TIFF: bytes read as Latin-1 (as Pillow reads
     EXIF), every control or format character (NUL, escape sequences, bell, form feed, bidi overrides, lone
-    surrogates) and every run of spaces made one space, at most :data:`MAX_TEXT` characters; None when
-    nothing is left."""
+    surrogates) and every run of spaces made one space, at most ``limit`` characters; None when nothing is
+    left."""
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     if not isinstance(value, str):
         return None
     kept = "".join(" " if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") else c
-                   for c in value[:4 * MAX_TEXT])
-    return " ".join(kept.split())[:MAX_TEXT].strip() or None
+                   for c in value[:4 * limit])
+    return " ".join(kept.split())[:limit].strip() or None
 
 
 def _dpi(value) -> tuple[float, float] | None:

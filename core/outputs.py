@@ -6,7 +6,8 @@ metadata and the "AI-coloured" XMP mark (:mod:`core.metadata`).
 * :func:`encode`: the bytes of one result. PNG and JPEG through Pillow (XMP as PNG iTXt
   ``XML:com.adobe.xmp`` / JPEG APP1); 16-bit RGB PNG through OpenCV (Pillow cannot write 48-bit RGB PNG),
   its chunks added by :func:`core.metadata.add_png_chunks`; TIFF through tifffile (Pillow cannot write
-  48-bit RGB TIFF, OpenCV writes no ICC or XMP tags), XMP in tag 700, deflate compressed.
+  48-bit RGB TIFF, OpenCV writes no ICC or XMP tags), XMP in tag 700, deflate compressed; then, when asked,
+  signed with Content Credentials (:mod:`core.credentials`).
 * :func:`to_bits`: a uint8 or uint16 picture at the other depth (x 257, or rounded / 257).
 """
 
@@ -17,6 +18,7 @@ import io
 import numpy as np
 
 from core import metadata
+from core.credentials import Request, sign_result
 from core.metadata import Meta
 
 FORMATS = ("png", "png16", "tiff", "jpeg")
@@ -51,17 +53,24 @@ def to_bits(rgb: np.ndarray, bits: int) -> np.ndarray:
 
 
 def encode(rgb: np.ndarray, fmt: str, meta: Meta | None = None, facts: dict | None = None,
-           text: dict[str, str] | None = None, compress_level: int = 1, guessed: bool = True) -> bytes:
+           text: dict[str, str] | None = None, compress_level: int = 1, guessed: bool = True,
+           credentials: Request | None = None) -> bytes:
     """The file of one result ``rgb`` (H x W x 3, uint8 or uint16) in ``fmt`` (:data:`FORMATS`).
 
     ``meta``: the source's DPI, ICC profile and EXIF date/camera, kept (an RGB profile, else the file is
     tagged sRGB); ``facts``: how it was made (model, render_factor, hints, restore ...), written with the
     IPTC "AI-made" marker in XMP (:func:`core.metadata.xmp_packet`); ``text``: PNG text chunks (the batch's
     provenance; PNG only). png and jpeg are 8-bit, png16 16-bit, tiff keeps the depth of ``rgb``.
-    ``guessed=False``: false colour of measured data, not AI-made (:func:`core.metadata.xmp_packet`)."""
-    meta = meta or Meta()
-    xmp = metadata.xmp_packet(dict(facts or {}), meta, guessed=guessed)
+    ``guessed=False``: false colour of measured data, not AI-made (:func:`core.metadata.xmp_packet`).
+    ``credentials``: sign the file with Content Credentials (:mod:`core.credentials`); when that fails the
+    file is returned unsigned and ``credentials.problem`` says why."""
     fmt = resolve(fmt, 16 if np.asarray(rgb).dtype == np.uint16 else 8)
+    data = _encode(rgb, fmt, meta or Meta(), facts, text, compress_level, guessed)
+    return sign_result(data, fmt, dict(facts or {}), credentials, guessed)
+
+
+def _encode(rgb, fmt: str, meta: Meta, facts, text, compress_level: int, guessed: bool) -> bytes:
+    xmp = metadata.xmp_packet(dict(facts or {}), meta, guessed=guessed)
     if fmt == "png16":
         return _png16(to_bits(rgb, 16), meta, xmp, text, compress_level)
     if fmt == "tiff":

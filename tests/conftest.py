@@ -15,8 +15,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,9 @@ for p in (str(ROOT), str(TESTS)):
         sys.path.insert(0, p)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Content Credentials' signing key is made on first use in the config folder: never the user's own in tests
+os.environ["COLORIZER_CONFIG"] = tempfile.mkdtemp(prefix="studio-config-")
+atexit.register(shutil.rmtree, os.environ["COLORIZER_CONFIG"], True)
 
 SHIPPED_AUTOENCODER = ROOT / "models" / "autoencoder.keras"
 SHARED = ROOT.parent / "shared"

@@ -30,6 +30,15 @@ class Settings:
     include_colour: bool = False
     restore: bool = False            # scratches and dust repaired first (core.restore)
     format: str = "auto"             # core.outputs: auto (png16 for 16-bit photos, else png), png, png16, tiff, jpeg
+    credentials: bool = True         # signed Content Credentials (core.credentials), with the key made on first use
+    sign_cert: str | None = None     # ... or this certificate chain and key (PEM files)
+    sign_key: str | None = None
+
+    @property
+    def signing(self):
+        from core.credentials import Signing
+
+        return Signing(self.credentials, self.sign_cert, self.sign_key)
 
     def describe(self) -> str:
         text = f"model {self.model}, render factor {self.render_factor}, vibrance {self.vibrance:g}"

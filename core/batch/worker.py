@@ -3,7 +3,8 @@
 load (:func:`core.images.load_master`: 16-bit photos keep 16 bits) -> kind (grey / toned / colour) -> the model
 and vibrance (:func:`core.pipeline.colorize_photo`, the same path as ``python -m core colorize``) -> the result
 file (:func:`core.outputs.encode`: PNG with a provenance text chunk, or TIFF/JPEG with it in XMP; the source's
-metadata and the AI-coloured mark in every format) -> temporary name -> rename.
+metadata and the AI-coloured mark in every format, signed Content Credentials unless switched off) -> temporary
+name -> rename.
 Each worker uses one compute thread, so a result does not depend on the engine or on how many workers run; the
 file is encoded on a second thread while the model works out the photo's uncertainty (the same bytes).
 """
@@ -99,6 +100,7 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
     """Colorize one photo into ``dst/job.output``; every problem with the photo becomes a "failed" result,
     a problem writing into DST a result with ``stop=True`` (it would hit every photo: the run stops)."""
     from core import ImageError, outputs, photo_kind
+    from core.credentials import Request, Source
     from core.guide import HintError
     from core.images import load_master
     from core.pipeline import colorize_photo, own_write_error, write_atomically
@@ -110,16 +112,19 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
         kind = photo_kind(rgb)
         if kind == "colour" and not settings.include_colour:
             return result(job, "skipped", kind, time.perf_counter() - t0, SKIPPED_COLOUR)
+        facts = facts_of(job.key, settings, kind)
         if settings.restore:
             from core import restore
 
-            rgb = restore.restore(rgb).rgb
+            fixed = restore.restore(rgb)
+            rgb = fixed.rgb
+            facts["repaired_share"] = fixed.fraction
         fmt = outputs.resolve(settings.format, master.bits)
         deep = master.rgb16 if fmt in ("png16", "tiff") else None       # png and jpeg are 8-bit
         out = colorize_photo(rgb, settings.model, settings.render_factor, vibrance=settings.vibrance, rgb16=deep)
         text = provenance(job.key, settings, kind) if fmt in ("png", "png16") else None
-        encoding = _ENCODER.submit(outputs.encode, out, fmt, master.meta, facts_of(job.key, settings, kind),
-                                     text=text)
+        request = Request(settings.signing, Source.of(job.source, job.key)) if settings.credentials else None
+        encoding = _ENCODER.submit(outputs.encode, out, fmt, master.meta, facts, text=text, credentials=request)
         unsure = uncertainty_text(rgb, settings)        # meanwhile (zlib lets go of the GIL): another forward pass
         data = encoding.result()
     except (ImageError, HintError) as e:
@@ -137,7 +142,8 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
         own = own_write_error(e)                  # this photo's name: the others can still be written
         return result(job, "failed", kind, time.perf_counter() - t0,
                       own or f"cannot write {dest}: {e.strerror or e}", stop=not own)
-    return result(job, "done", kind, time.perf_counter() - t0, uncertainty=unsure)
+    unsigned = f"written without Content Credentials: {request.problem}" if request and request.problem else ""
+    return result(job, "done", kind, time.perf_counter() - t0, unsigned, uncertainty=unsure)
 
 
 class BatchWorker:

@@ -20,6 +20,7 @@ COMMANDS = {
     "specialise": ("core.cli.specialise", "teach the colour model a few of your own colour examples (a .keras file)"),
     "video": ("core.cli.video", "colorize a black-and-white video clip, without flicker (MP4 out)"),
     "falsecolour": ("core.cli.falsecolour", "false colour of measured channels (microscopy, FITS): nothing guessed"),
+    "credentials": ("core.cli.credentials", "what a file's Content Credentials say, and whether it changed since"),
 }
 
 

@@ -19,7 +19,8 @@ with one photo path a line (relative lines are relative to the list file's folde
 Results mirror the source paths and keep the source's extension: SRC/1950/a.jpg -> DST/1950/a.jpg.png
 (from a list: a relative line as written, an absolute one whole: /archive/b.tif -> DST/archive/b.tif.png;
 .tif or .jpg instead of .png with --format tiff or jpeg). 16-bit photos give 16-bit PNGs by default; every
-result keeps the photo's DPI, ICC profile and EXIF date/camera and is marked AI-coloured in its XMP.
+result keeps the photo's DPI, ICC profile and EXIF date/camera, is marked AI-coloured in its XMP and
+carries signed Content Credentials (--no-credentials: none; docs/credentials.md).
 Inputs are never modified.
 
 DST/manifest.csv has one row per photo: source, output, status (done / skipped / failed), kind (grey /
@@ -63,6 +64,9 @@ def _args(argv):
     ap.add_argument("--review", type=int, default=0, metavar="N",
                     help="afterwards, list the N photos whose colours the model was least sure of (the manifest's "
                          "uncertainty column), to check them first")
+    from core.cli.credentials import add_options
+
+    add_options(ap)
     return ap.parse_args(argv)
 
 
@@ -94,8 +98,14 @@ def _settings(args):
         if not model_path().exists():
             return None, f"--restore needs the scratch and dust detector {model_path()}, which is missing"
     model = os.path.abspath(args.model) if is_model_file(args.model) else args.model   # workers may run elsewhere
+    from core.cli.credentials import signing
+
+    sign, problem = signing(args)              # the key is made here, before the workers start
+    if problem:
+        return None, problem
+    cert, key = (os.path.abspath(p) if p else None for p in (sign.cert, sign.key))
     return Settings(model, rf, args.vibrance, args.include_colour, restore=args.restore,
-                    format=args.format or "auto"), None
+                    format=args.format or "auto", credentials=sign.enabled, sign_cert=cert, sign_key=key), None
 
 
 def main(argv=None) -> int:

@@ -2,7 +2,8 @@
 
 ``--format png|png16|tiff|jpeg`` (default: png16 for a 16-bit input, png for an 8-bit one); every result
 keeps the input's DPI, ICC profile and EXIF date/camera and carries the "AI-coloured" XMP mark
-(:mod:`core.outputs`, docs/archive.md).
+(:mod:`core.outputs`, docs/archive.md) and signed Content Credentials (:mod:`core.credentials`;
+``--no-credentials``, ``--sign-cert/--sign-key``).
 
 Guided colour (:mod:`core.guide`) on top of the model: ``--hints FILE``, ``--reference PHOTO``, ``--vibrance X``.
 """
@@ -14,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from core.cli.credentials import add_options as add_credentials_options
+from core.cli.credentials import signing as credentials_signing
 from core.images import IMAGE_EXTS
 from core.outputs import FORMATS
 from core.text import printable
@@ -171,6 +174,7 @@ def main(argv=None) -> int:
     u.add_argument("--uncertainty", metavar="OUT.png",
                    help="write the model's uncertainty map (viridis: dark = sure, yellow = unsure); with "
                         "several inputs, a folder for <name>_<model>_uncertainty.png files")
+    add_credentials_options(ap)
     args = ap.parse_args(argv)
     from core.guide.suggest import MAX_K
 
@@ -195,6 +199,13 @@ def main(argv=None) -> int:
     hints_text, reference, problem = _guided_inputs(args)
     if problem:
         return _fail(problem)
+    signing, problem = credentials_signing(args)
+    if problem:
+        return _fail(problem)
+    from core.credentials import Request, Source
+    from core.guide import hints_from_json
+
+    hint_list = tuple(hints_from_json(hints_text)) if hints_text else ()      # with their sources, as given
     guided = bool(args.hints or args.reference or args.vibrance != 1.0)
     suffix = f"_{label(args.model)}_guided" if guided else f"_{label(args.model)}"
     ext = outputs.extension(args.format)
@@ -258,11 +269,12 @@ def main(argv=None) -> int:
                 continue
         try:
             master = load_master(f)
-            rgb = master.rgb
+            rgb, repaired = master.rgb, None
             if args.restore:
                 from core import restore
 
-                rgb = restore.restore(rgb).rgb
+                fixed = restore.restore(rgb)
+                rgb, repaired = fixed.rgb, fixed.fraction
             if args.suggest or args.uncertainty:
                 _explain(f, rgb, args, _uncertainty_dest(args.uncertainty, f, args.model, len(files)), bar.write)
             if keep:
@@ -273,8 +285,13 @@ def main(argv=None) -> int:
                                  reference=reference, strength=args.reference_strength, rgb16=deep)
             facts = {"model": label(args.model), "render_factor": col.check_render_factor(args.render_factor),
                      "hints": bool(args.hints), "reference": bool(args.reference), "vibrance": args.vibrance,
-                     "restore": bool(args.restore)}
-            write_atomically(dest, outputs.encode(out, fmt, master.meta, facts))
+                     "restore": bool(args.restore), **({"repaired_share": repaired} if args.restore else {}),
+                     **({"reference_strength": args.reference_strength} if args.reference_strength is not None else {})}
+            request = Request(signing, Source.of(f), hint_list) if signing.enabled else None
+            write_atomically(dest, outputs.encode(out, fmt, master.meta, facts, credentials=request))
+            if request is not None and request.problem:
+                bar.write(f"warning: {printable(dest)} was written without Content Credentials: "
+                          f"{printable(request.problem)}", file=sys.stderr)
             ok += 1
             if len(files) < 2:
                 print(f"{printable(f)} -> {printable(dest)}")

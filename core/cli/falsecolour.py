@@ -75,8 +75,14 @@ def main(argv=None) -> int:
     ap.add_argument("--legend", action="store_true", help="draw the legend beside the picture")
     ap.add_argument("--out", required=True, metavar="OUT.png|.tif", help="the picture to write")
     ap.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
-    args = ap.parse_args(argv)
+    from core.cli.credentials import add_options, signing
 
+    add_options(ap)
+    args = ap.parse_args(argv)
+    sign, problem = signing(args)
+    if problem:
+        return _fail(problem)
+    from core.credentials import Request, Source
     from core.science import ChannelError, falsecolour, load_channels, save
     from core.science.legend import file_format
 
@@ -96,7 +102,8 @@ def main(argv=None) -> int:
         result = falsecolour(channels, args.colours, preset=args.preset, lut=args.lut, stretch=args.stretch,
                              softening=args.softening,
                              ranges=ranges, names=names)
-        save(result, out, legend=args.legend)
+        request = Request(sign, Source.of(args.channels[0]) if len(args.channels) == 1 else None)
+        save(result, out, legend=args.legend, credentials=request if sign.enabled else None)
     except ChannelError as e:
         return _fail(str(e), 1)
     except OSError as e:
@@ -105,4 +112,6 @@ def main(argv=None) -> int:
     print(f"{out}: {w} x {h}, {result.bits}-bit, {result.stretch_text} stretch; {result.legend_text}"
           + (f"; {result.nan_pixels:,} pixels with no data (NaN) in {result.nan_colour}" if result.nan_pixels
              else ""))
+    if sign.enabled and request.problem:
+        print(f"warning: written without Content Credentials: {request.problem}", file=sys.stderr)
     return 0

@@ -25,6 +25,9 @@ limits: at most COLORIZER_MAX_VIDEO_MPS megapixel-seconds (default 60: e.g. 65 s
 1280 x 720, 4 min 20 s at 640 x 360). Nothing is written unless the whole clip was coloured:
 Ctrl+C or an error leaves no partial file.
 
+The clip carries signed Content Credentials (C2PA: the source clip, the model, the smoothing;
+docs/credentials.md) unless --no-credentials is given.
+
 exit codes: 0 done, 1 the clip could not be coloured, 2 bad arguments or model, 130 cancelled.
 """
 
@@ -52,9 +55,15 @@ def main(argv=None) -> int:
                     help="colour is rendered at 16 x this many pixels on the long side (default: the model's)")
     ap.add_argument("--smoothing", choices=SMOOTHING, default="flow", help="see below (default: flow)")
     ap.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    from core.cli.credentials import add_options, signing
+
+    add_options(ap)
     args = ap.parse_args(argv)
     if bool(args.clip) == bool(args.sample):
         return _fail("give one video file, or --sample")
+    sign, problem = signing(args)
+    if problem:
+        return _fail(problem)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     from core import ModelUnavailable, get_colorizer
@@ -101,7 +110,7 @@ def main(argv=None) -> int:
 
     try:
         result = colorize_video(src, out, model=colorizer, render_factor=rf, smoothing=args.smoothing,
-                                progress=progress, cancel=cancel)
+                                progress=progress, cancel=cancel, credentials=sign)
     except KeyboardInterrupt:
         cancel.set()
         bar.close()

@@ -35,9 +35,9 @@ from core.guide.hints import (
     hints_from_json,
     hints_to_json,
     parse_color,
-    sample_hints,
 )
 from core.guide.matching import ReferencePhotoError, reference_lab, transfer_ab
+from core.guide.sampling import sample_hints
 from core.guide.saturation import MAX_AMOUNT, MIN_AMOUNT, check_amount, vibrance_ab
 from core.guide.spread import spread_ab
 from core.guide.suggest import Suggestion, suggest

@@ -14,13 +14,15 @@ The hints file (``--hints`` of ``python -m core colorize``, the download of the 
       "format": "colorization-studio-hints", "version": 1,
       "width": 640, "height": 427,
       "hints": [
-        {"x": 120, "y": 80, "color": "#c0392b", "radius": 6},
+        {"x": 120, "y": 80, "color": "#c0392b", "radius": 6, "source": "museum catalogue 1953/12"},
         {"points": [[10, 20], [14, 22], [20, 25]], "color": [40, 90, 200], "radius": 4}
       ]
     }
 
 ``width`` and ``height`` (optional) are the size of the photo the hints were made on: on a photo of
 another size with the same shape the hints are scaled to it. A bare list of hints is accepted too.
+``source`` (optional): where the colour is documented (a text, a link, an archive reference; at most
+:data:`MAX_SOURCE` characters), which the result's Content Credentials keep (:mod:`core.credentials`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.metadata import clean_text
+
 FORMAT = "colorization-studio-hints"
 VERSION = 1
 DEFAULT_RADIUS = 3.0
@@ -42,6 +46,7 @@ MAX_FILE_BYTES = 2 * 2**20      # a hints file larger than this is refused befor
 ASPECT_TOLERANCE = 0.02         # a photo of another size is accepted when its shape differs by less
 MAX_DOTS = 100_000              # dots drawn for all the hints of a photo together (a stroke: one every half radius)
 MAX_DOT_PIXELS = 200_000_000    # ... and the pixels those dots cover, added up (each at most the whole photo)
+MAX_SOURCE = 500                # characters of a hint's source (where its colour is documented)
 
 
 class HintError(ValueError):
@@ -55,6 +60,7 @@ class Hint:
     points: tuple[tuple[float, float], ...]
     color: tuple[int, int, int]
     radius: float = DEFAULT_RADIUS
+    source: str | None = None       # where the colour is documented; None: chosen by a person
 
     @property
     def is_stroke(self) -> bool:
@@ -67,14 +73,14 @@ class Hint:
     def to_dict(self) -> dict:
         """The JSON form (coordinates rounded to 0.01 pixel)."""
         r = round(float(self.radius), 2)
-        if self.is_stroke:
-            return {"points": [[round(x, 2), round(y, 2)] for x, y in self.points], "color": self.hex, "radius": r}
         x, y = self.points[0]
-        return {"x": round(x, 2), "y": round(y, 2), "color": self.hex, "radius": r}
+        where = {"points": [[round(x, 2), round(y, 2)] for x, y in self.points]} if self.is_stroke else \
+            {"x": round(x, 2), "y": round(y, 2)}
+        return {**where, "color": self.hex, "radius": r, **({"source": self.source} if self.source else {})}
 
     def scaled(self, sx: float, sy: float) -> Hint:
         return Hint(tuple((x * sx, y * sy) for x, y in self.points), self.color,
-                    self.radius * math.sqrt(sx * sy))
+                    self.radius * math.sqrt(sx * sy), self.source)
 
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
@@ -139,6 +145,7 @@ def as_hint(item, where: str = "a hint") -> Hint:
     """Any accepted form of one hint (see the module's docstring) -> :class:`Hint`; HintError otherwise."""
     if isinstance(item, Hint):
         return item
+    source = None
     if isinstance(item, dict):
         if "points" in item:
             pts = item["points"]
@@ -155,6 +162,10 @@ def as_hint(item, where: str = "a hint") -> Hint:
             raise HintError(f"{where}: needs a \"color\"")
         color = parse_color(item["color"], where)
         radius = _number(item.get("radius", DEFAULT_RADIUS), "radius", where)
+        source = item.get("source")
+        if source is not None and (not isinstance(source, str) or len(source) > MAX_SOURCE):
+            raise HintError(f"{where}: \"source\" must be a text of at most {MAX_SOURCE} characters")
+        source = clean_text(source, MAX_SOURCE)
     elif isinstance(item, (list, tuple)) and len(item) in (2, 3, 4):
         if len(item) >= 3 and not isinstance(item[0], (list, tuple, np.ndarray)):     # (x, y, colour[, radius])
             points = (_point(item[:2], where),)
@@ -174,7 +185,7 @@ def as_hint(item, where: str = "a hint") -> Hint:
         raise HintError(f"{where}: a stroke may have at most {MAX_STROKE_POINTS} points")
     if not 0 <= radius <= 1000:
         raise HintError(f"{where}: the radius must be 0 to 1000 pixels, not {radius:g}")
-    return Hint(points, color, radius)
+    return Hint(points, color, radius, source)
 
 
 def check_hints(hints: Iterable, width: int, height: int) -> list[Hint]:
@@ -276,29 +287,6 @@ def hints_from_json(text, width: int | None = None, height: int | None = None) -
                             f"{height} and has another shape")
         hints = [h.scaled(width / made_w, height / made_h) for h in hints]
     return check_hints(hints, width, height)
-
-
-def sample_hints(reference_rgb: np.ndarray, n: int, seed: int = 0, radius: int = 2) -> list[Hint]:
-    """``n`` point hints at random places (fixed ``seed``), each with the colour original's mean colour over
-    its disk: what a user who knows the true colours would give. For test mode and the benchmark."""
-    import cv2
-
-    ref = np.asarray(reference_rgb)
-    h, w = ref.shape[:2]
-    rng = np.random.default_rng(seed)
-    r = int(max(0, radius))
-    disk = np.zeros((2 * r + 1, 2 * r + 1), np.uint8)
-    cv2.circle(disk, (r, r), r, 1, -1)
-    out = []
-    for _ in range(int(n)):
-        x = int(rng.integers(0, w))
-        y = int(rng.integers(0, h))
-        y0, y1, x0, x1 = max(0, y - r), min(h, y + r + 1), max(0, x - r), min(w, x + r + 1)
-        patch = ref[y0:y1, x0:x1].reshape(-1, 3)
-        keep = disk[y0 - y + r:y1 - y + r, x0 - x + r:x1 - x + r].reshape(-1).astype(bool)
-        colour = tuple(int(round(v)) for v in patch[keep].astype(np.float64).mean(0))
-        out.append(Hint(((float(x), float(y)),), colour, float(r)))
-    return out
 
 
 def _along(points, step: float):

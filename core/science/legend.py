@@ -102,16 +102,17 @@ def file_format(path, bits: int) -> str:
     return "png16" if fmt_ == "png" and bits == 16 else fmt_
 
 
-def encode(result: FalseColour, fmt_: str = "png", legend: bool = False) -> bytes:
+def encode(result: FalseColour, fmt_: str = "png", legend: bool = False, credentials=None) -> bytes:
     """The file of ``result`` (``fmt_``: png, png16 or tiff), with its legend beside it when ``legend``; the XMP
-    says which channel became which colour, the stretch and the ranges, and that nothing was guessed."""
+    says which channel became which colour, the stretch and the ranges, and that nothing was guessed; so do
+    its Content Credentials (dataDrivenMedia) when ``credentials`` (a :class:`core.credentials.Request`)."""
     rgb = with_legend(result) if legend else result.rgb
-    return outputs.encode(rgb, fmt_, facts=result.facts, guessed=False)
+    return outputs.encode(rgb, fmt_, facts=result.facts, guessed=False, credentials=credentials)
 
 
-def save(result: FalseColour, path, legend: bool = False) -> Path:
-    """Write ``result`` to ``path`` (.png or .tif/.tiff; 16-bit when the picture is)."""
+def save(result: FalseColour, path, legend: bool = False, credentials=None) -> Path:
+    """Write ``result`` to ``path`` (.png or .tif/.tiff; 16-bit when the picture is), signed as :func:`encode`."""
     path = Path(path)
-    data = encode(result, file_format(path, result.bits), legend)
+    data = encode(result, file_format(path, result.bits), legend, credentials)
     path.write_bytes(data)
     return path

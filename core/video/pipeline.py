@@ -39,6 +39,7 @@ class VideoResult:
     audio: str | None          # "copied", "re-encoded to AAC", None (the source had no sound)
     scene_cuts: list[int] = field(default_factory=list)     # frames where the smoothing started afresh
     flow_seconds: float = 0.0
+    credentials: str = ""      # "signed", "" (not asked for), or why the clip was written without them
 
     @property
     def padded(self) -> bool:
@@ -57,6 +58,8 @@ class VideoResult:
             w, h = self.source_size
             text += (f". The source is {w} × {h}: H.264 needs even sides, so its last "
                      f"{'column' if w % 2 else 'row'}{' and row' if w % 2 and h % 2 else ''} was repeated")
+        if self.credentials not in ("", "signed"):
+            text += f". Written without Content Credentials: {self.credentials}"
         return text
 
 
@@ -92,7 +95,8 @@ def _colour(rgb: np.ndarray, colorizer, rf: int, smoother: Smoother) -> tuple[np
 
 
 def colorize_video(src, dst, model="autoencoder", render_factor: int | None = None,
-                   smoothing: str | None = "flow", progress: Progress | None = None, cancel=None) -> VideoResult:
+                   smoothing: str | None = "flow", progress: Progress | None = None, cancel=None,
+                   credentials=None) -> VideoResult:
     """Colour the clip ``src`` into an MP4 at ``dst`` (H.264, yuv420p, +faststart; the source's frame rate,
     frame count and size, and its sound). ``model`` is a model name or a colorizer instance;
     ``render_factor`` None = the model's default; ``smoothing`` "flow" (default), "none" or "average".
@@ -101,7 +105,9 @@ def colorize_video(src, dst, model="autoencoder", render_factor: int | None = No
     returning True to stop) is checked before every frame and raises :class:`Cancelled`. Raises
     :class:`VideoError` for unreadable, damaged or over-size clips, ``ValueError`` for a bad render factor or
     smoothing, :class:`core.ModelUnavailable` for a model that cannot run. Nothing is left at ``dst`` (nor
-    beside it) unless the whole clip was written."""
+    beside it) unless the whole clip was written. ``credentials``: a :class:`core.credentials.Signing` to sign
+    the clip with Content Credentials (the source clip its parent); ``VideoResult.credentials`` says how it went
+    (a failure keeps the clip, unsigned)."""
     t0 = time.perf_counter()
     src, dst = Path(src), Path(dst)
     colorizer = _colorizer(model)
@@ -130,9 +136,24 @@ def colorize_video(src, dst, model="autoencoder", render_factor: int | None = No
         frames, audio, duration = writer.frames, writer.audio, float(writer.end)
     width, height = writer.size
     fps = frames / duration if duration > 0 else float(info.fps)          # the average rate, for a variable one too
+    facts = {"model": colorizer.name, "render_factor": rf, "smoothing": smoother.name, "frames": frames}
+    signed = _sign(dst, src, facts, credentials)
     return VideoResult(dst, frames, fps, width, height, (info.width, info.height),
                        duration, time.perf_counter() - t0, colorizer.name, rf, smoother.name, audio,
-                       list(smoother.cuts), smoother.flow_seconds)
+                       list(smoother.cuts), smoother.flow_seconds, signed)
+
+
+def _sign(dst: Path, src: Path, facts: dict, signing) -> str:
+    """Sign the written clip in place; "signed", "" (no ``signing``) or why it stays unsigned."""
+    if signing is None or not signing.enabled:
+        return ""
+    from core import credentials
+
+    try:
+        credentials.sign_file(dst, "mp4", {**facts, "title": dst.name}, credentials.Source.of(src), signing)
+    except credentials.CredentialsError as e:
+        return str(e)
+    return "signed"
 
 
 def _checked(frames: Iterable[tuple], info: VideoInfo, cancel) -> Iterator[tuple]:
