@@ -11,6 +11,9 @@ drawn damage with a 1 px tolerance, the clean photos' PSNR after restore and sha
 mask (clean ones and clean ones with film grain), and the time per MP. ``--big`` also measures the peak
 memory (resident, sampled every 10 ms) of restoring a synthetic 40 MP scan in a child process.
 scikit-image's other photos (:data:`FRESH`, never used to choose) are reported as clean real photos too.
+``--damage other`` draws the reported photos' damage with tools/other_damage.py instead (thick, bright,
+curved and crossing scratches, dust clusters: shapes synth.damage does not draw; never used to train or
+choose), one kind per photo, and reports the gain per kind too.
 """
 
 from __future__ import annotations
@@ -85,9 +88,10 @@ def tune(items) -> dict:
     keeps <= 0.5 % of its pixels in the mask and >= 38 dB (the dilation, views and smallest component kept
     stay as set). Each photo's probability is computed once; the grid only thresholds and fills."""
     from core.restore import engine
+    from core.restore.network import detector_input
 
     def prob(grey):
-        return engine.probability(engine._lightness01(np.repeat(grey[..., None], 3, 2)))
+        return engine.probability(detector_input(np.repeat(grey[..., None], 3, 2)))
 
     def mask(p, t):
         return engine._mask_of(p, t, engine.DILATE, True, True, max(t, engine.SEED))
@@ -119,13 +123,28 @@ def tune(items) -> dict:
     return {"best": best, "grid": rows}
 
 
-def report(items) -> dict:
+def other_damaged(grey: np.ndarray, seed: int, kind: str):
+    import other_damage
+
+    d, m = other_damage.damage(grey / 255.0, np.random.default_rng(seed), kind)
+    return np.clip(np.round(d * 255), 0, 255).astype(np.uint8), m
+
+
+def report(items, other: bool = False) -> dict:
     from core import restore
+
+    if other:
+        import other_damage
 
     c = np.zeros(4, np.int64)
     gains, before, after, clean_psnr, clean_mask, grain_mask, secs, mp = [], [], [], [], [], [], [], []
+    per_kind: dict[str, list] = {}
     for i, (_, _, g) in enumerate(items):
-        d, m = damaged(g, 10_000 + i)
+        if other:
+            kind = other_damage.KINDS[i % len(other_damage.KINDS)]
+            d, m = other_damaged(g, 10_000 + i, kind)
+        else:
+            d, m = damaged(g, 10_000 + i)
         if not m.any():                              # the generator drew nothing on this one
             continue
         t0 = time.perf_counter()
@@ -137,6 +156,8 @@ def report(items) -> dict:
         before.append(b)
         after.append(a)
         gains.append(a - b)
+        if other:
+            per_kind.setdefault(kind, []).append(a - b)
         rc = restore.restore(np.repeat(g[..., None], 3, 2))
         clean_psnr.append(min(psnr(g, rc.rgb[..., 0]), 100.0))
         clean_mask.append(rc.fraction)
@@ -150,7 +171,8 @@ def report(items) -> dict:
             "clean_psnr_mean": float(np.mean(clean_psnr)), "clean_psnr_min": float(np.min(clean_psnr)),
             "clean_mask_mean": float(np.mean(clean_mask)), "clean_mask_max": float(np.max(clean_mask)),
             "grain_mask_mean": float(np.mean(grain_mask)), "grain_mask_max": float(np.max(grain_mask)),
-            "seconds_per_mp_small": float(np.sum(secs) / np.sum(mp))}
+            "seconds_per_mp_small": float(np.sum(secs) / np.sum(mp)),
+            **({"gain_per_kind": {k: float(np.mean(v)) for k, v in per_kind.items()}} if other else {})}
 
 
 SKIMAGE = ("camera", "astronaut", "coffee", "chelsea", "grass", "brick", "gravel")   # used to choose (--tune)
@@ -241,6 +263,8 @@ def main(argv=None) -> int:
     ap.add_argument("--dilate", type=int, default=None, help="override the mask's dilation (px)")
     ap.add_argument("--views", type=int, default=None, help="override the rotated views averaged (1-4)")
     ap.add_argument("--min-area", type=int, default=None, help="override the smallest component kept (px)")
+    ap.add_argument("--damage", choices=("synth", "other"), default="synth",
+                    help="the reported photos' damage: synth.damage (default) or tools/other_damage.py")
     args = ap.parse_args(argv)
     data = Path(args.data)
     if not data.is_dir():
@@ -280,7 +304,7 @@ def main(argv=None) -> int:
                        "dilate": engine.DILATE, "views": engine.VIEWS,
                        "inpaint": "ns" if engine.INPAINT_METHOD == cv2.INPAINT_NS else "telea",
                        "model": str(engine.model_path())}
-    res["report"] = report(groups["report"])
+    res["report"] = report(groups["report"], other=args.damage == "other")
     res["skimage"] = skimage_photos()
     res["skimage_fresh"] = skimage_photos(FRESH)
     res["seconds_1mp"] = timing_1mp()

@@ -34,6 +34,8 @@ def main(argv=None) -> int:
                     help="share of crops that get procedural real thin structure (rods, rims, wires) as negatives")
     ap.add_argument("--p-dark", type=float, default=0.0,
                     help="share of crops made dark first (bright scratches over black coats, nights)")
+    ap.add_argument("--teacher", default=None,
+                    help="distil: learn this detector's mean over four rotations (one pass instead of four)")
     ap.add_argument("--combine", nargs="+", metavar="FILE", default=None,
                     help="train nothing: write to --out one detector that needs all of these to agree")
     ap.add_argument("--take", nargs=2, metavar=("FILE", "K"), default=None,
@@ -68,7 +70,8 @@ def main(argv=None) -> int:
         run(args.data, args.out, args.steps, args.checkpoint_dir, batch_size=args.batch_size, size=args.size,
             max_photos=args.max_photos, save_every=args.save_every, minutes=args.minutes, seed=args.seed,
             lr=args.lr, init=args.init, hard_every=args.hard_every, p_hard=args.p_hard,
-            p_structure=args.p_structure, p_dark=args.p_dark, log=lambda m: print(m, flush=True))
+            p_structure=args.p_structure, p_dark=args.p_dark, teacher=args.teacher,
+            log=lambda m: print(m, flush=True))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

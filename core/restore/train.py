@@ -16,6 +16,9 @@ checkpoint dir) and a share ``--p-hard`` of the crops holds one of them. ``--p-s
 procedural real thin structure (:func:`core.restore.synth.structure`: shaded rods, rim-lit edges, wires
 with a shadow) into that share of the crops before the damage, as negatives our small photos lack.
 ``--p-dark`` makes that share of the crops dark first (bright scratches over black coats and nights).
+``--teacher FILE`` distils: the target of every crop is no longer its drawn damage but the teacher's damage
+probability averaged over its four 90-degree rotations (what :mod:`core.restore.engine` computes with four
+network passes), so that one pass of the student gives about the same (issue 34: four passes were too slow).
 """
 
 from __future__ import annotations
@@ -90,9 +93,20 @@ def mine(model, images, threshold: float = 0.5, per_image: int = 3, limit: int |
     return np.array([f[1:] for f in found], np.int64).reshape(-1, 3)
 
 
+def four_views(model, x: np.ndarray) -> np.ndarray:
+    """The mean of ``model``'s probability over the four 90-degree rotations of the square crops ``x``
+    (N, S, S, 1), each turned back: the target a distilled student learns to give in one pass."""
+    total = np.zeros(x.shape, np.float32)
+    for k in range(4):
+        p = np.asarray(model(np.ascontiguousarray(np.rot90(x, k, axes=(1, 2))), training=False))
+        total += np.rot90(p, -k, axes=(1, 2))
+    return total / 4
+
+
 def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int = 128, max_photos: int = 4000,
         save_every: int = 100, minutes: float | None = None, seed: int = 0, lr: float = 2e-3, log=print,
-        init=None, hard_every: int = 0, p_hard: float = 0.5, p_structure: float = 0.0, p_dark: float = 0.0) -> dict:
+        init=None, hard_every: int = 0, p_hard: float = 0.5, p_structure: float = 0.0, p_dark: float = 0.0,
+        teacher=None) -> dict:
     import keras
 
     from core.restore import network, synth
@@ -109,6 +123,10 @@ def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int =
     held = load_lightness(photo_paths(Path(data), held_out=True)[:64]) or images[:8]
     vx, vy = synth.batch(held, size, min(32, 4 * len(held)), np.random.default_rng(12345))
     log(f"{len(images)} training photos, {len(held)} held-out photos for the log")
+    teach = None
+    if teacher:
+        teach = keras.saving.load_model(teacher, compile=False)
+        log(f"distilling {teacher} over four rotations")
 
     state_file, ck_file = ckdir / "state.json", ckdir / "last.keras"
     start = 0
@@ -154,6 +172,8 @@ def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int =
             brng = np.random.default_rng([seed, step])     # the data of a step does not depend on resuming
             x, y = synth.batch(images, size, batch_size, brng, hard=hard, p_hard=p_hard, p_structure=p_structure,
                                 p_dark=p_dark)
+            if teach is not None:
+                y = four_views(teach, x)
             losses.append(float(model.train_on_batch(x, y)))
             step += 1
             if step % save_every == 0 or step == steps:
