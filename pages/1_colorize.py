@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import images
 from core.figures import export
+from ui import credentials as ui_credentials
 from ui import models as ui_models
 from ui import notices, photos, results, widgets
 from ui import restore as ui_restore
@@ -83,6 +84,7 @@ with st.spinner("Preparing the pictures and their downloads (a big photo takes a
     for i, photo in enumerate(batch):
         with st.expander(f"{i + 1}. {photo.name}", expanded=i < 6):
             widgets.photo_role(ui_restore.original(photo))
+            ui_credentials.upload_view(photo)
             ui_restore.mask_view(photo)
             shown = widgets.versions(photo, outcome, ready, grey="Grey input")
             model_of = {ui_models.title(m): m for m in ready}
@@ -111,6 +113,7 @@ with st.spinner("Preparing the pictures and their downloads (a big photo takes a
             file_name="colorized.zip", mime="application/zip", key="dl_zip", on_click="ignore", type="primary",
             icon=":material/folder_zip:",
         )
+    ui_credentials.note()
 
 st.divider()
 st.markdown("**Next:** drag the before/after slider, look inside the colours, or score the results.")

@@ -11,8 +11,10 @@ import streamlit as st
 from core import guide as core_guide
 from core import images
 from core.figures import export
+from ui import credentials as ui_credentials
 from ui import guide, widgets
 from ui import models as ui_models
+from ui import palette as ui_palette
 from ui import restore as ui_restore
 from ui import uncertainty as ui_uncertainty
 from ui.compare_slider import compare_slider
@@ -61,6 +63,8 @@ colour = c1.color_picker("Hint colour", key="guide_colour", persist_state="sessi
 tool = c2.radio("A click on the photo…", [guide.PAINT, guide.PICK], key="guide_tool",
                 help="“Pick” takes the colour the model put at that spot into the colour picker, to reuse it.")
 brush = c3.select_slider("Brush size", options=list(guide.BRUSHES), key="guide_brush", persist_state="session")
+ui_palette.source_field()
+ui_palette.panel()
 show_map, show_suggestions = ui_uncertainty.controls()
 
 canvas_slot = st.container()
@@ -135,12 +139,13 @@ if st.toggle("Before and after: a slider between the model's colours and yours",
 st.subheader("Keep it")
 stem = export.safe_stem(photo.name)
 d1, d2 = st.columns(2)
-d1.download_button("Download the result (PNG)", data=guide.download_png(photo, shown),
+d1.download_button("Download the result (PNG)", data=guide.download_png(photo, shown, model, rf),
                    file_name=f"{stem}_{model}_guided.png", mime="image/png", key="guide_dl_png", on_click="ignore",
                    icon=":material/download:", type="primary")
 d2.download_button("Download the hints (JSON)", data=core_guide.hints_to_json(hints, width, height),
                    file_name=f"{stem}_hints.json", mime="application/json", key="guide_dl_hints",
                    on_click="ignore", icon=":material/data_object:", disabled=not hints)
+ui_credentials.note()
 hints_file = st.file_uploader("Load hints saved before (JSON)", type=["json"], key=f"guide_hints_{photo.key}",
                               help="A hints file downloaded here (or written by hand, see `python -m core colorize "
                                    "--help`). It replaces the hints of this photo.")

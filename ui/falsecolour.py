@@ -184,7 +184,10 @@ def show(result, title: str) -> None:
 def _file(chans, settings: dict, fmt: str, legend: bool) -> bytes:
     bits = 16 if fmt == "tiff" else None
     result = falsecolour(chans, **settings, **({"bits": bits} if bits else {}))
-    return science_legend.encode(result, "png16" if fmt == "png" and result.bits == 16 else fmt, legend)
+    from core.credentials import Request, Signing
+
+    return science_legend.encode(result, "png16" if fmt == "png" and result.bits == 16 else fmt, legend,
+                                 Request(Signing.from_env()))
 
 
 def downloads(chans, settings: dict, name: str) -> None:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from core import ModelUnavailable
 from core import video as core_video
+from core.credentials import Signing
 from core.video import Cancelled, VideoError, VideoInfo, VideoResult
 from ui import models as ui_models
 from ui import notices
@@ -181,7 +182,8 @@ class Job:
             self.state, self.started, self.total = "running", time.monotonic(), self.clip.info.frames
             self.result = core_video.colorize_video(
                 self.clip.path, self.out, model=self.colorizer, render_factor=self.render_factor,
-                smoothing=self.smoothing, progress=self._progress, cancel=self._stop)
+                smoothing=self.smoothing, progress=self._progress, cancel=self._stop,
+                credentials=Signing.from_env())
             self.state = "done"
         except Cancelled:
             self.state = "cancelled"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -18,6 +18,7 @@ from core import guide as core_guide
 from core import images
 from core.guide import Hint, HintError, ReferencePhotoError
 from ui import results
+from ui.palette import current_source, text
 
 GUIDED = "guided"                         # the results-cache entry (photo key, GUIDED): the latest guided result
 GUIDED_LABEL = "Guided (your hints)"      # its label on the Compare, Channels and Metrics pages
@@ -146,7 +147,8 @@ def take_strokes(photo_key: str, strokes, width: int, height: int, base: np.ndar
                 taken.picked = colour_at(base, *points[0], radius)
             continue
         try:
-            hints.append(core_guide.as_hint((points, core_guide.parse_color(colour), radius)))
+            hint = core_guide.as_hint((points, core_guide.parse_color(colour), radius))
+            hints.append(replace(hint, source=current_source()))        # where its colour is documented
         except HintError as e:
             taken.problems.append(str(e).capitalize() + ".")
             continue
@@ -213,7 +215,8 @@ def describe(index: int, hint: Hint) -> str:
         f"click at ({x:.0f}, {y:.0f})"
     swatch = (f'<span style="display:inline-block;width:1.1em;height:1.1em;border:1px solid #000;'
               f'vertical-align:middle;background:{hint.hex}"></span>')
-    return f"{index + 1}. {swatch} `{hint.hex}` {what}, radius {hint.radius:.0f} px"
+    source = f" · documented: {text(hint.source)}" if hint.source else ""
+    return f"{index + 1}. {swatch} `{hint.hex}` {what}, radius {hint.radius:.0f} px{source}"
 
 
 # --------------------------------------------------------------------------- reference
@@ -267,14 +270,22 @@ def image_id(photo) -> str:
         else f"{photo.key}-base"
 
 
-def download_png(photo, img: np.ndarray) -> bytes:
+def download_png(photo, img: np.ndarray, model: str | None = None, render_factor: int | None = None) -> bytes:
     """The PNG of the photo's current guided result (or of the base), encoded once per result as the Colorize
     page's downloads are (:func:`ui.results.png_file`: 16-bit for a 16-bit upload, its "stamp" setting, the
-    upload's DPI/ICC/EXIF and the AI-coloured XMP mark, fast compression)."""
+    upload's DPI/ICC/EXIF and the AI-coloured XMP mark, fast compression) and signed Content Credentials: the
+    base ``model`` and ``render_factor``, the reference, vibrance and each hint, documented or chosen."""
     stamp = bool(_ss().get("stamp", False))
-    key = (photo.key, "png", GUIDED, image_id(photo), stamp)
-    facts = {"page": "guide", "guided": True, "hints": bool(hints_of(photo.key)), "stamp": stamp}
-    return results.downloads().get_or_put(key, lambda: results.png_file(img, GUIDED, 0, stamp, photo, facts))
+    key = (photo.key, "png", GUIDED, image_id(photo), stamp, model, render_factor)
+    hints = hints_of(photo.key)
+    facts = {"page": "guide", "guided": True, "hints": bool(hints), "stamp": stamp,
+             **({"model": model, "render_factor": render_factor} if model else {})}
+    signature = _per_photo("guide_signature").get(photo.key) if latest(photo) is not None else None
+    if signature is not None:                  # (key, model, render factor, hints, reference, vibrance, strength)
+        _, model, rf, hints, ref_key, vibrance, strength = signature
+        facts.update(model=model, render_factor=rf, hints=bool(hints), reference=ref_key is not None,
+                     vibrance=vibrance, **({"reference_strength": strength} if ref_key is not None else {}))
+    return results.downloads().get_or_put(key, lambda: results.png_file(img, GUIDED, 0, stamp, photo, facts, hints))
 
 
 def latest(photo) -> np.ndarray | None:

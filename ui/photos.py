@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from core import ImageError, images, lab, pipeline
+from core.credentials import Source
 from core.figures import samples
 from core.images import is_grey
 from core.kind import PhotoKind, classify
@@ -50,6 +51,8 @@ class Photo:
     role: str | None = None                 # the user's choice ("bw" or "test"); None = follow ``kind``
     grey16: np.ndarray | None = None        # a 16-bit upload's grey (H, W) uint16, for its 16-bit download
     meta: Meta | None = None                # what the uploaded file said (DPI, ICC, EXIF), kept on downloads
+    source: Source | None = None            # the uploaded file: the downloads' parent ingredient (core.credentials)
+    repaired: float | None = None           # share of pixels repaired (ui.restore), said by the downloads
 
     @property
     def is_test(self) -> bool:
@@ -86,7 +89,7 @@ def photo_from_upload(name: str, data: bytes) -> Photo:
     master = images.load_master(data)
     photo = photo_from_rgb(name, master.rgb)
     grey16 = None if master.rgb16 is None else pipeline.grey_master(master.rgb16)
-    return replace(photo, grey16=grey16, meta=master.meta)
+    return replace(photo, grey16=grey16, meta=master.meta, source=Source.from_bytes(name, data))
 
 
 def set_role(key: str, role: str | None) -> None:

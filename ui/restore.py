@@ -92,7 +92,7 @@ def prepared(batch: Sequence) -> list:
         if done is None or not done.mask.any():
             out.append(photo)
             continue
-        out.append(dataclasses.replace(photo, key=done.key, grey=done.rgb))
+        out.append(dataclasses.replace(photo, key=done.key, grey=done.rgb, repaired=float(done.mask.mean())))
     return out
 
 

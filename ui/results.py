@@ -51,23 +51,36 @@ def download_png(photo_key: str, model: str, render_factor: int, img, stamp: boo
     return downloads().get_or_put(key, lambda: png_file(img, model, render_factor, stamp, photo))
 
 
-def png_file(img, model: str, render_factor: int, stamp: bool, photo=None, facts: dict | None = None) -> bytes:
+def png_file(img, model: str, render_factor: int, stamp: bool, photo=None, facts: dict | None = None,
+             hints=()) -> bytes:
     """The downloaded PNG of a result (see :func:`download_png`; the Guide page's too); the label is drawn at
-    8 bits. ``facts``: how it was made, for its XMP (default: the model, render factor and stamp)."""
+    8 bits. ``facts``: how it was made, for its XMP and Content Credentials (default: the model, render factor
+    and stamp; a repaired photo's repair is added); ``hints``: the Guide page's, for the credentials' colour
+    decisions. Signed as ``STUDIO_SIGN_CERT``/``STUDIO_SIGN_KEY``/``STUDIO_CREDENTIALS`` say; a download that
+    could not be signed is kept, and a warning says so."""
     from core import outputs
+    from core.credentials import Request, Signing
     from core.pipeline import with_lightness
 
     shown = export.stamp_label(img) if stamp else img
-    facts = facts or {"model": model, "render_factor": int(render_factor), "stamp": bool(stamp)}
+    facts = dict(facts or {"model": model, "render_factor": int(render_factor), "stamp": bool(stamp)})
+    repaired = getattr(photo, "repaired", None)
+    if repaired is not None:
+        facts.update(restore=True, repaired_share=round(repaired, 6))
     grey16 = getattr(photo, "grey16", None)
     meta = getattr(photo, "meta", None)
+    request = Request(Signing.from_env(), getattr(photo, "source", None), tuple(hints))
     if grey16 is None:
-        return outputs.encode(shown, "png", meta, facts)
-    deep = with_lightness(img, photo.grey, grey16)
-    if stamp:
-        drawn = (shown != img).any(axis=-1)
-        deep[drawn] = outputs.to_bits(shown[drawn], 16)
-    return outputs.encode(deep, "png16", meta, facts)
+        data = outputs.encode(shown, "png", meta, facts, credentials=request)
+    else:
+        deep = with_lightness(img, photo.grey, grey16)
+        if stamp:
+            drawn = (shown != img).any(axis=-1)
+            deep[drawn] = outputs.to_bits(shown[drawn], 16)
+        data = outputs.encode(deep, "png16", meta, facts, credentials=request)
+    if request.problem:
+        st.warning(f"This download has no Content Credentials: {request.problem}", icon=":material/warning:")
+    return data
 
 
 def download_zip(entries, render_factor: int, stamp: bool, readme: str) -> bytes:

@@ -14,10 +14,10 @@
 docs/credentials.md says what they mean and how to check them with standard tools.
 """
 
+from core.credentials.embed import Request, Source, check, sign, sign_file, sign_result
 from core.credentials.keys import CredentialsError, Signing, config_folder, own_key
 from core.credentials.manifest import DECISIONS
 from core.credentials.report import describe, read
-from core.credentials.embed import Request, Source, check, sign, sign_file, sign_result
 
 __all__ = ["DECISIONS", "CredentialsError", "Request", "Signing", "Source", "check", "config_folder", "describe",
            "own_key", "read", "sign", "sign_file", "sign_result"]

@@ -13,8 +13,8 @@ import json
 import os
 
 from core.credentials import manifest
-from core.credentials.keys import own_serial
 from core.credentials.embed import SETTINGS, sniff
+from core.credentials.keys import own_serial
 
 MAX_READ_BYTES = 1 << 30
 MAX_JSON_CHARS = 16 << 20
@@ -67,12 +67,12 @@ def _source(path_or_bytes) -> tuple[bytes | None, str, str | None]:
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
         data = bytes(path_or_bytes)
         if len(data) > MAX_READ_BYTES:
-            return None, "", f"too large to read its credentials (over {MAX_READ_BYTES >> 20} MB)"
+            return None, "", f"too large to read (over {MAX_READ_BYTES >> 20} MB)"
         return data, "", None
     try:
         size = os.stat(path_or_bytes).st_size
         if size > MAX_READ_BYTES:
-            return None, str(path_or_bytes), f"too large to read its credentials (over {MAX_READ_BYTES >> 20} MB)"
+            return None, str(path_or_bytes), f"too large to read (over {MAX_READ_BYTES >> 20} MB)"
         with open(path_or_bytes, "rb") as fh:
             return fh.read(), os.path.basename(os.fspath(path_or_bytes)), None
     except OSError as e:
@@ -99,14 +99,13 @@ def read(path_or_bytes) -> dict:
             with reader:
                 text = reader.json()
                 if len(text) > MAX_JSON_CHARS:
-                    return {"credentials": None, "message": "its Content Credentials are too large to show "
-                                                            f"(over {MAX_JSON_CHARS >> 20} MB)"}
+                    return {"credentials": None, "message": f"too large to show (over {MAX_JSON_CHARS >> 20} MB)"}
                 store = json.loads(text)
                 state = reader.get_validation_state() or "Invalid"
     except (c2pa.C2paError, ValueError, RecursionError) as e:
         if "ManifestNotFound" in type(e).__name__ or "no JUMBF" in str(e):
             return {"credentials": False, "message": "no Content Credentials"}
-        return {"credentials": None, "message": f"its Content Credentials cannot be read: {_text(str(e), 200)}"}
+        return {"credentials": None, "message": f"unreadable ({_text(str(e), 200)})"}
     return _summary(store, state)
 
 

@@ -1,0 +1,59 @@
+"""Content Credentials in the app: what the downloads carry (:func:`note`) and what an uploaded photo's own
+credentials say (:func:`upload_view`); :mod:`core.credentials` does the work."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import credentials
+
+_REPORTS = "_upload_credentials"
+MAX_REPORTS = 32
+
+
+def note() -> None:
+    """One caption under the downloads: signed or not, and why "untrusted" is expected."""
+    signing = credentials.Signing.from_env()
+    if not signing.enabled:
+        st.caption("Downloads carry no Content Credentials on this server (STUDIO_CREDENTIALS=off); the XMP note "
+                   "still marks them as AI-coloured.")
+        return
+    whose = "this institution's certificate" if signing.cert else "a key made on this server"
+    st.caption(f"Downloads carry signed **Content Credentials** (C2PA): the source file, each step, and which "
+               f"colours were documented, chosen by you or guessed by the model. They are signed with {whose}, so a "
+               "checker such as contentcredentials.org/verify calls them valid but *untrusted* (no public "
+               "authority vouches for the signer); any change to the pixels shows as a mismatch. "
+               "`python -m core credentials FILE` prints them.")
+
+
+def _report(source) -> dict:
+    """The upload's report, read once per file per session (a bounded cache)."""
+    cache = st.session_state.setdefault(_REPORTS, {})
+    report = cache.get(source.sha256)
+    if report is None:
+        report = credentials.read(source.data) if source.data is not None else \
+            {"credentials": False, "message": "no Content Credentials"}
+        if len(cache) >= MAX_REPORTS:
+            cache.pop(next(iter(cache)))
+        cache[source.sha256] = report
+    return report
+
+
+def upload_view(photo) -> None:
+    """For an upload that carries Content Credentials: a line on what they say, the details behind a toggle;
+    the results' downloads keep them as their source's. Nothing for other photos."""
+    source = getattr(photo, "source", None)
+    if source is None or not source.carries_credentials:
+        return
+    report = _report(source)
+    if report.get("credentials") is None:
+        st.caption(f"The upload's Content Credentials: {report.get('message', 'unreadable')}. The downloads name "
+                   "it as their source without them.")
+        return
+    if not report.get("credentials"):
+        return
+    state = "changed after signing" if report["changed"] else report["message"]
+    st.caption(f"The upload carries **Content Credentials** ({state}), signed by {report['signer']['common_name']}; "
+               "the downloads keep them as their source's.")
+    if st.toggle("Show the upload's Content Credentials", key=f"credentials_show_{photo.key}"):
+        st.code("\n".join(credentials.describe(report)), language=None, wrap_lines=True)
