@@ -48,9 +48,10 @@ if items:
     cols[1].button("Clear the examples", on_click=specialise.clear, disabled=busy, icon=":material/delete:")
     st.image([rgb for _, rgb in items[:24]], caption=[n for n, _ in items[:24]], width=96)
     held = examples.MIN_FOR_HELD_OUT <= len(items)
+    n_held = min(examples.MAX_HELD_OUT, max(1, round(examples.HELD_OUT_SHARE * len(items))))
     st.caption(f"{widgets.plural(len(items), 'example')}"
-               + (f"; {min(examples.MAX_HELD_OUT, max(1, round(examples.HELD_OUT_SHARE * len(items))))} of them "
-                  "are held out, never learned from, to score the result." if held else
+               + (f"; {widgets.plural(n_held, 'of them is', 'of them are')} held out, never learned from, to score "
+                  "the result." if held else
                   f"; with {examples.MIN_FOR_HELD_OUT} or more, some are held out to score the result."))
 for name, why in specialise.problems():
     st.warning(f"**{notices.no_paths(name)}** is not used: {why}.", icon=":material/block:")
@@ -107,11 +108,12 @@ else:
     facts = mine.trained.specialised or {}
     st.success(f"**{mine.title}** joined the model choice of this session: it is ticked on the Colorize page, and "
                "every page offers it.", icon=":material/celebration:")
-    st.markdown(examples.summary(facts) + ".")
+    line = examples.summary(facts)
+    st.markdown(line[:1].upper() + line[1:] + ".")
     s = facts.get("scores") or {}
     if s:
-        st.dataframe([{"on the held-out examples": label, "ΔE2000 (lower is closer)": s[key]["delta_e2000"],
-                       "colourfulness (1 = as the originals)": s[key]["colourfulness"]}
+        st.dataframe([{"on the held-out examples": label, "ΔE2000 (lower is closer)": round(s[key]["delta_e2000"], 2),
+                       "colourfulness (1 = as the originals)": round(s[key]["colourfulness"], 2)}
                       for key, label in (("grey", "no colour"), ("general", "general model"),
                                          ("specialised", "specialised"))], hide_index=True)
     if result is not None and result.previews:

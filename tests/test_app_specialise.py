@@ -64,7 +64,7 @@ def test_examples_learn_and_the_model_joins_every_page():
     at.run()
     assert_clean(at)
     assert "joined the model choice" in texts(at.success)
-    assert "specialised on 3 examples" in texts(at.markdown)
+    assert "Specialised on 3 examples" in texts(at.markdown)
     assert at.get("download_button"), "no download of the model"
     own = at.session_state["spec_model_name"]
     assert own in at.session_state["models"]
