@@ -83,6 +83,8 @@ def test_every_image_format_carries_the_actions_and_the_colour_decisions(fmt, bi
     ours = assertion(active, manifest.DECISIONS)
     assert [h["decision"] for h in ours["hints"]] == ["documented", "chosen by a person"]
     assert ours["hints"][0]["source"] == HINTS[0].source and ours["rest"] == "guessed by the model"
+    assert ours["hints"][0]["at"] == {"x": 3.0, "y": 4.0}                   # where: kept as numbers
+    assert ours["hints"][1]["stroke"] == {"points": 2, "from": {"x": 1.0, "y": 2.0}, "to": {"x": 5.0, "y": 6.0}}
     assert ours["summary"].startswith("1 colour documented; 1 colour chosen by a person")
     # the XMP mark and the facts are still there after signing
     from PIL import Image
@@ -333,6 +335,10 @@ def test_the_command_prints_what_a_file_says_and_exits_by_its_state(tmp_path, cl
                   "compositeWithTrainedAlgorithmicMedia", "hint 1 #c81e14: documented - source: Regimental archive",
                   "hint 2 #145ac8: chosen by a person", "the rest guessed by the model (autoencoder)"):
         assert words in r.stdout, (words, r.stdout)
+    r = cli(["credentials", "--trust", good.parent / "config" / "credentials" / keys.CA_FILE, good])
+    assert r.returncode == 0 and "Content Credentials: valid and trusted" in r.stdout, r.stdout   # its CA vouches
+    other, _, _ = _institution(tmp_path)
+    assert "valid and trusted" not in cli(["credentials", "--trust", other, good]).stdout        # another CA does not
     r = cli(["credentials", plain, "--json"])
     assert r.returncode == 1 and json.loads(r.stdout)["credentials"] is False
     r = cli(["credentials", tmp_path / "missing.png"])

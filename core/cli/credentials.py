@@ -51,13 +51,17 @@ def main(argv=None) -> int:
     ap.add_argument("files", nargs="*", metavar="FILE", help="images or clips to check")
     ap.add_argument("--json", action="store_true", help="print the reports as JSON (one object per file)")
     ap.add_argument("--key", action="store_true", help="show this computer's signing key (made on first use)")
+    ap.add_argument("--trust", metavar="ANCHORS.pem",
+                    help="trust these CA certificates (PEM): an institution's root, or ca.pem of this computer's key "
+                         "folder; files they vouch for are 'trusted'")
     args = ap.parse_args(argv)
     from core import credentials
 
     if args.key:
         try:
             chain, key = credentials.own_key()
-            print(f"{credentials.Signing().describe()}\ncertificate chain: {chain}\nprivate key: {key}")
+            print(f"{credentials.Signing().describe()}\ncertificate chain: {chain}\nprivate key: {key}\n"
+                  f"its CA (a trust anchor for checkers): {chain.parent / 'ca.pem'}")
         except credentials.CredentialsError as e:
             print(f"error: {printable(e)}", file=sys.stderr)
             return 2
@@ -67,10 +71,19 @@ def main(argv=None) -> int:
         ap.print_usage(sys.stderr)
         print("error: give a FILE (or --key)", file=sys.stderr)
         return 2
+    trust = None
+    if args.trust:
+        from core.images import ImageError, read_file_bytes
+
+        try:
+            trust = read_file_bytes(args.trust, 1 << 20)
+        except ImageError as e:
+            print(f"error: --trust: {printable(e)}", file=sys.stderr)
+            return 2
     code = 0
     reports = {}
     for f in args.files:
-        report = credentials.read(f)
+        report = credentials.read(f, trust)
         reports[f] = report
         if report.get("credentials") is None:
             code = 2

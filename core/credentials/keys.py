@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FOLDER = "credentials"
-CHAIN_FILE, KEY_FILE = "signer-chain.pem", "signer-key.pem"
+CHAIN_FILE, KEY_FILE, CA_FILE = "signer-chain.pem", "signer-key.pem", "ca.pem"
 MAX_PEM_BYTES = 1 << 20               # a certificate chain or key file larger than this is refused
 CA_YEARS, SIGNER_YEARS = 20, 10
 ENV_CERT, ENV_KEY, ENV_SWITCH = "STUDIO_SIGN_CERT", "STUDIO_SIGN_KEY", "STUDIO_CREDENTIALS"
@@ -35,6 +35,8 @@ signer-chain.pem  the signing certificate and the certificate authority that iss
                   first use: a verifier calls such credentials valid but untrusted, as no public
                   authority vouches for them)
 signer-key.pem    the private key (keep it to yourself; whoever has it can sign as you)
+ca.pem            the certificate authority alone: give it to a checker as a trust anchor
+                  (python -m core credentials --trust ca.pem FILE, c2patool FILE trust --trust_anchors ca.pem)
 
 Delete this folder to make a new key. To sign with your institution's certificate instead, give
 --sign-cert CHAIN.pem --sign-key KEY.pem (or the app's STUDIO_SIGN_CERT / STUDIO_SIGN_KEY).
@@ -170,6 +172,7 @@ def _write_new_key(folder: Path) -> None:
     pem = serialization.Encoding.PEM
     chain, key_file = _folder_files(folder)
     chain.write_bytes(leaf.public_bytes(pem) + ca.public_bytes(pem))
+    (folder / CA_FILE).write_bytes(ca.public_bytes(pem))
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))

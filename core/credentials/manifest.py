@@ -72,11 +72,13 @@ def decision(i: int, hint) -> dict:
     the colour, the radius, and whether it is documented (with its source) or chosen by a person."""
     d = hint_dict(hint)
     out = {"hint": i, "colour": d.get("color"), "radius": d.get("radius")}
+    # points as {"x", "y"}: c2pa stores a flat JSON list of numbers as bytes (floats as nothing at all)
     if "points" in d:
         pts = d["points"]
-        out["stroke"] = {"points": len(pts), "from": pts[0], "to": pts[-1]}
+        (x0, y0), (x1, y1) = pts[0], pts[-1]
+        out["stroke"] = {"points": len(pts), "from": {"x": x0, "y": y0}, "to": {"x": x1, "y": y1}}
     else:
-        out["at"] = [d.get("x"), d.get("y")]
+        out["at"] = {"x": d.get("x"), "y": d.get("y")}
     if d.get("source"):
         out.update(decision=DOCUMENTED, source=d["source"])
     else:

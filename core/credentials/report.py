@@ -79,12 +79,14 @@ def _source(path_or_bytes) -> tuple[bytes | None, str, str | None]:
         return None, str(path_or_bytes), f"cannot read it: {e.strerror or e}"
 
 
-def read(path_or_bytes) -> dict:
+def read(path_or_bytes, trust: bytes | None = None) -> dict:
     """What the file's Content Credentials say. Keys: ``credentials`` (True / False: none / None: unreadable),
     ``message``; with credentials: ``state`` ("Trusted", "Valid", "Invalid"), ``valid``, ``trusted``,
     ``changed`` (changed after signing), ``failures``, ``signer`` ({issuer, common_name, algorithm, time,
     this_computer}), ``generator``, ``title``, ``actions``, ``source_types`` (the IPTC digital source types
-    its actions name), ``decisions`` (ours), ``ingredients``, ``manifests`` (how many in the file's history)."""
+    its actions name), ``decisions`` (ours), ``ingredients``, ``manifests`` (how many in the file's history).
+    ``trust``: PEM certificates of CAs to trust (an institution's root, or this computer's own CA: ``ca.pem`` of
+    the key folder); a file they vouch for is "Trusted"."""
     data, name, problem = _source(path_or_bytes)
     if problem:
         return {"credentials": None, "message": problem}
@@ -92,7 +94,8 @@ def read(path_or_bytes) -> dict:
 
     mime = sniff(data[:32], name)
     try:
-        with c2pa.Context.from_dict(SETTINGS) as context:
+        settings = {**SETTINGS, "trust": {"user_anchors": trust.decode("ascii", "replace")}} if trust else SETTINGS
+        with c2pa.Context.from_dict(settings) as context:
             reader = c2pa.Reader.try_create(mime or "", io.BytesIO(data), None, context)
             if reader is None:
                 return {"credentials": False, "message": "no Content Credentials"}
