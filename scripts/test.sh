@@ -3,7 +3,7 @@
 # The browser tests need Chromium at /usr/bin/chromium (Debian: apt-get install -y chromium);
 # without it they are skipped with a message.
 # Every test runs here, in parallel (pytest-xdist, COLORIZER_TEST_WORKERS processes, default 2); a bare
-# `.venv/bin/python -m pytest` is the quick run, without the browser, load, Ray and training tests.
+# `.venv/bin/python -m pytest` is the quick run, without the browser, load, Ray, training and slow tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}

@@ -39,6 +39,7 @@ def progress_texts(at) -> list[str]:
     return [p.proto.text for p in at.get("progress")]
 
 
+@pytest.mark.training
 def test_a_run_finishes_and_its_model_joins_the_choice_and_round_trips():
     at = open_page(TRAIN)
     assert at.title[0].value == "Train your own"

@@ -172,6 +172,7 @@ def test_resume_recovers_results_without_rows_and_cleans_up(tmp_path, photos, ca
     assert not temp.exists() and not list(dst.rglob("*.part"))
 
 
+@pytest.mark.slow
 def test_kill_9_in_the_middle_then_restart(tmp_path):
     """A real kill -9 of the driver while its worker is busy; the restart finishes: every photo done once."""
     psutil = pytest.importorskip("psutil")
@@ -332,6 +333,7 @@ def test_help_and_the_command_list(cli):
         assert r.returncode == 0 and words in r.stdout, r.stderr
 
 
+@pytest.mark.slow
 def test_a_result_does_not_depend_on_what_the_worker_colorized_before(autoencoder_path, photos, downscale):
     """Workers see photos in any order: the autoencoder gives a photo the same bytes either way."""
     from skimage import data

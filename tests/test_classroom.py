@@ -135,6 +135,7 @@ def test_the_pretrained_descriptor_branch(tiny_data, effnet_weights):
     modelfile.check_colorizer(result.model)
 
 
+@pytest.mark.training
 def test_cancel_stops_the_run_between_batches(tiny_data):
     cancel = threading.Event()
     seen = []
