@@ -148,6 +148,18 @@ def test_credentials_can_be_switched_off_for_the_app(monkeypatch):
     assert "no Content Credentials on this server" in texts(at.caption)
 
 
+def test_a_server_certificate_that_cannot_sign_keeps_the_downloads_and_says_so(monkeypatch, tmp_path):
+    broken = tmp_path / "broken.pem"
+    broken.write_text("not a certificate")
+    monkeypatch.setenv(keys.ENV_CERT, str(broken))
+    monkeypatch.setenv(keys.ENV_KEY, str(broken))
+    at = open_page(sample="try")
+    pngs = [v for k, v in downloads(at).items() if k[1] == "png"]
+    assert pngs and all(credentials.read(v)["credentials"] is False for v in pngs)     # made, unsigned
+    said = texts(at.warning)
+    assert "Downloads carry no Content Credentials on this server: the certificate" in said, said
+
+
 # --------------------------------------------------------------------------- the palette file (no app)
 
 

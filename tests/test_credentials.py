@@ -167,6 +167,23 @@ def test_processes_starting_at_once_share_one_key(config):
     assert [p.name for p in (config / "credentials").iterdir()] != [] and not list(config.glob(".credentials.*"))
 
 
+def test_sessions_sign_at_once(config):
+    """The app's sessions are threads: eight signing at once all give valid credentials of their own facts."""
+    credentials.own_key()
+    out: dict[int, dict] = {}
+
+    def one(i: int) -> None:
+        out[i] = credentials.read(credentials.sign(outputs.encode(picture(), "png"), "png", {"model": f"m{i}"}))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(out) == list(range(8)) and all(r["valid"] for r in out.values())
+    assert [out[i]["actions"][1]["parameters"]["model"] for i in range(8)] == [f"m{i}" for i in range(8)]
+
+
 def test_an_expired_key_is_renewed(config, monkeypatch):
     chain, _ = credentials.own_key()
     old = chain.read_bytes()

@@ -11,9 +11,35 @@ _REPORTS = "_upload_credentials"
 MAX_REPORTS = 32
 
 
+def problem() -> str | None:
+    """Why this server cannot sign its downloads (a certificate C2PA refuses, an unreadable key), or None;
+    tried once per setting and session (:func:`core.credentials.check`)."""
+    signing = credentials.Signing.from_env()
+    if not signing.enabled:
+        return None
+    checked = st.session_state.setdefault("_credentials_checked", {})
+    if signing not in checked:
+        try:
+            credentials.check(signing)
+            checked[signing] = None
+        except credentials.CredentialsError as e:
+            checked[signing] = str(e)
+    return checked[signing]
+
+
+def warning() -> bool:
+    """A warning when the downloads cannot be signed (they are still made, without credentials)."""
+    why = problem()
+    if why:
+        st.warning(f"Downloads carry no Content Credentials on this server: {why}", icon=":material/warning:")
+    return bool(why)
+
+
 def note() -> None:
     """One caption under the downloads: signed or not, and why "untrusted" is expected."""
     signing = credentials.Signing.from_env()
+    if warning():
+        return
     if not signing.enabled:
         st.caption("Downloads carry no Content Credentials on this server (STUDIO_CREDENTIALS=off); the XMP note "
                    "still marks them as AI-coloured.")

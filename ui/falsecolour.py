@@ -191,7 +191,11 @@ def _file(chans, settings: dict, fmt: str, legend: bool) -> bytes:
 
 
 def downloads(chans, settings: dict, name: str) -> None:
-    """PNG (16-bit when the data are) and 16-bit TIFF of the full-size picture, made when pressed."""
+    """PNG (16-bit when the data are) and 16-bit TIFF of the full-size picture, made when pressed (signed with
+    Content Credentials: measured, nothing guessed; a warning when this server cannot sign)."""
+    from ui import credentials as ui_credentials
+
+    ui_credentials.warning()
     legend = st.checkbox("Draw the legend beside the picture in the files", value=True, key="fc_file_legend",
                          help="Either way the file's XMP keeps the legend: which channel became which colour.")
     stem = f"{safe_stem(name)}_falsecolour"
