@@ -156,6 +156,19 @@ def test_the_key_is_made_once_and_persists_between_runs(config, cli):
     assert "Colorization Studio signer" in two["signer"]["common_name"]
 
 
+def test_the_installed_command_runs_in_a_real_process(config, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT, cli_env
+
+    good = tmp_path / "good.jpg"
+    good.write_bytes(credentials.sign(outputs.encode(picture(), "jpeg"), "jpeg", FACTS))
+    r = subprocess.run([sys.executable, "-m", "core", "credentials", str(good)], cwd=ROOT, capture_output=True,
+                       text=True, env=cli_env(COLORIZER_CONFIG=config), timeout=120)
+    assert r.returncode == 0 and "(the key made on this computer)" in r.stdout, r.stderr
+
+
 def test_processes_starting_at_once_share_one_key(config):
     made = []
     threads = [threading.Thread(target=lambda: made.append(credentials.own_key()[0].read_bytes())) for _ in range(4)]
