@@ -61,12 +61,14 @@ hints file (JSON; the Guide page of the app downloads and loads the same file):
     "format": "colorization-studio-hints", "version": 1,
     "width": 640, "height": 427,
     "hints": [
-      {"x": 120, "y": 80, "color": "#c0392b", "radius": 6},
+      {"x": 120, "y": 80, "color": "#c0392b", "radius": 6, "source": "catalogue 1953/12"},
       {"points": [[10, 20], [14, 22], [20, 25]], "color": [40, 90, 200], "radius": 4}
     ]
   }
   x, y: pixels of the photo (0, 0 = top-left); "points": a stroke. color: "#rrggbb"
   or [r, g, b] (only its colour counts, not its lightness). radius: pixels (default 3).
+  source (optional): where the colour is documented; the result's Content Credentials
+  list the hint as documented (else as chosen by a person; every other colour: guessed).
   width, height (optional): the size of the photo the hints were made on; a photo of
   the same shape at another size gets them scaled. A bare list of hints also works.
   The hints apply to every INPUT; an input they do not fit is skipped with a message.
