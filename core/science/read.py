@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from core import images
+from core.rgb import is_grey
 from core.science.channel import MAX_CHANNELS, Channel, ChannelError
 
 FITS_EXTS = (".fits", ".fit", ".fts", ".fz", ".fits.gz")
@@ -143,8 +144,7 @@ def _picture(name: str, data: bytes) -> list[Channel]:
         raise ChannelError(f"{name}: the picture could not be decoded (damaged or incomplete?).")
     if arr.ndim == 3:
         arr = arr[..., 2::-1] if arr.shape[2] >= 3 else arr[..., :1]      # BGR(A) -> RGB, alpha dropped
-        if arr.shape[2] == 1 or (np.array_equal(arr[..., 0], arr[..., 1])
-                                 and np.array_equal(arr[..., 1], arr[..., 2])):
+        if arr.shape[2] == 1 or is_grey(arr, tol=0):
             arr = arr[..., 0]                                             # a grey picture stored as colour
         else:
             stem = Path(name).name
