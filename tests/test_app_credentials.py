@@ -75,6 +75,7 @@ def test_an_uploads_own_credentials_are_shown_and_kept():
     assert_clean(at)
     said = texts(at.caption)
     assert "The upload carries **Content Credentials** (valid" in said and said.count("The upload carries") == 1
+    assert "Colorization Studio signer" not in said                           # the file's own words: not markdown
     at.toggle(key=next(t.key for t in at.toggle if str(t.key).startswith("credentials_show_"))).set_value(True).run()
     assert "colour decisions" in texts(at.code)
     reports = [credentials.read(v) for k, v in downloads(at).items() if k[1] == "png"]
@@ -92,7 +93,8 @@ def test_a_hostile_manifest_in_an_upload_is_only_a_line():
     at = open_page()
     upload(at, [("odd.png", hostile)])
     assert_clean(at)
-    assert "The upload's Content Credentials: unreadable (" in texts(at.caption)
+    assert "The upload's Content Credentials cannot be read" in texts(at.caption)
+    assert texts(at.text).startswith("unreadable (")                           # the file's words: plain text
     assert all(credentials.read(v)["valid"] for k, v in downloads(at).items() if k[1] == "png")
 
 

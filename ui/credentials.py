@@ -67,19 +67,21 @@ def _report(source) -> dict:
 
 def upload_view(photo) -> None:
     """For an upload that carries Content Credentials: a line on what they say, the details behind a toggle;
-    the results' downloads keep them as their source's. Nothing for other photos."""
+    the results' downloads keep them as their source's. Nothing for other photos. What the file itself says (the
+    signer's name, its texts, the library's message about it) is shown as plain text, never as markdown."""
     source = getattr(photo, "source", None)
     if source is None or not source.carries_credentials:
         return
     report = _report(source)
     if report.get("credentials") is None:
-        st.caption(f"The upload's Content Credentials: {report.get('message', 'unreadable')}. The downloads name "
-                   "it as their source without them.")
+        st.caption("The upload's Content Credentials cannot be read; the downloads name it as their source "
+                   "without them.")
+        st.text(report.get("message", "unreadable"))
         return
     if not report.get("credentials"):
         return
-    state = "changed after signing" if report["changed"] else report["message"]
-    st.caption(f"The upload carries **Content Credentials** ({state}), signed by {report['signer']['common_name']}; "
-               "the downloads keep them as their source's.")
+    state = "changed after signing" if report["changed"] else credentials.report.STATES.get(report["state"], "")
+    st.caption(f"The upload carries **Content Credentials** ({state}); the downloads keep them as their "
+               "source's.")
     if st.toggle("Show the upload's Content Credentials", key=f"credentials_show_{photo.key}"):
         st.code("\n".join(credentials.describe(report)), language=None, wrap_lines=True)
