@@ -25,20 +25,20 @@ else
   VPY=""
 fi
 
-# 1. A supported Python (TensorFlow 2.21 and the pinned packages: Python 3.10, 3.11 or 3.12).
+# 1. A supported Python (TensorFlow 2.21 and the pinned packages: Python 3.11 or 3.12; numpy 2.4, SciPy 1.17 and astropy 8 need 3.11).
 CHECK=${VPY:-$PY}
-command -v "$CHECK" >/dev/null 2>&1 || fail "$CHECK was not found. Install Python 3.10, 3.11 or 3.12 \
+command -v "$CHECK" >/dev/null 2>&1 || fail "$CHECK was not found. Install Python 3.11 or 3.12 \
 (https://www.python.org/downloads/) and run this again, or name it: PYTHON=python3.12 bash scripts/run.sh"
 VERSION=$("$CHECK" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) \
-  || fail "$CHECK does not run. Install Python 3.10, 3.11 or 3.12 and run this again."
+  || fail "$CHECK does not run. Install Python 3.11 or 3.12 and run this again."
 case "$VERSION" in
-  3.10|3.11|3.12) ;;
+  3.11|3.12) ;;
   *)
     if [ -n "$VPY" ]; then
-      fail "the .venv folder was made with Python $VERSION, which is not supported (Python 3.10, 3.11 or 3.12 \
+      fail "the .venv folder was made with Python $VERSION, which is not supported (Python 3.11 or 3.12 \
 is needed). Delete the .venv folder and run: PYTHON=python3.12 bash scripts/run.sh"
     fi
-    fail "Python $VERSION ($CHECK) is not supported: the app needs Python 3.10, 3.11 or 3.12 (TensorFlow has \
+    fail "Python $VERSION ($CHECK) is not supported: the app needs Python 3.11 or 3.12 (TensorFlow has \
 no packages for other versions). Install one of them and run, for example: PYTHON=python3.12 bash scripts/run.sh"
     ;;
 esac
