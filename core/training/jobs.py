@@ -169,7 +169,24 @@ class Progress:
         return min(1.0, done / (self.epochs * self.steps))
 
 
-class Job:
+class ThreadJob:
+    """Start, cancel and wait for a job that does its work in ``self.thread`` and watches ``self.cancel_event``
+    (a classroom run, a specialisation: both sit on one :class:`JobBoard`)."""
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the job to end; True when it has."""
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+
+class Job(ThreadJob):
     """One background run of the classroom data set with ``config`` plus the ``extra`` colour photos."""
 
     def __init__(self, config: TrainConfig, extra: Sequence[np.ndarray] = (), owner: str = "",
@@ -198,18 +215,6 @@ class Job:
         self.thread = threading.Thread(target=self._work, name=f"classroom-train-{self.id}", daemon=True)
 
     # ------------------------------------------------------------------ control
-    def start(self) -> Job:
-        self.thread.start()
-        return self
-
-    def cancel(self) -> None:
-        self.cancel_event.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the run to end; True when it has."""
-        self.thread.join(timeout)
-        return not self.thread.is_alive()
-
     @property
     def running(self) -> bool:
         return self.state in ("waiting", "preparing", "training")

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.training.jobs import TrainedModel, _freeze_garbage
+from core.training.jobs import ThreadJob, TrainedModel, _freeze_garbage
 
 _ids = itertools.count(1_000_000)          # apart from the classroom runs' ids: one board holds both
 STAGES = {"waiting": "Waiting", "loading": "Loading the model", "caching": "Reading your examples",
@@ -37,7 +37,7 @@ class SpecialiseProgress:
         return self.state in ("waiting", "running")
 
 
-class SpecialiseJob:
+class SpecialiseJob(ThreadJob):
     """One :func:`core.training.specialise.specialise` of ``examples`` ((name, RGB) pairs) in a thread."""
 
     def __init__(self, examples: list, minutes: float, owner: str = "", alive: Callable[[], bool] | None = None,
@@ -55,17 +55,6 @@ class SpecialiseJob:
         self.trained: TrainedModel | None = None
         self.t_start, self.t_end = time.monotonic(), None
         self.thread = threading.Thread(target=self._work, name=f"specialise-{self.id}", daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def cancel(self) -> None:
-        self.cancel_event.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        self.thread.join(timeout)
-        return not self.thread.is_alive()
 
     @property
     def running(self) -> bool:
