@@ -136,7 +136,7 @@ def test_large_images_go_in_tiles(monkeypatch, scratched, repaired, camera):
     monkeypatch.setattr(engine, "MARGIN", 32)
     calls = []
     real = engine.probability
-    monkeypatch.setattr(engine, "probability", lambda x: calls.append(x.shape) or real(x))
+    monkeypatch.setattr(engine, "probability", lambda x, **kw: calls.append(x.shape) or real(x, **kw))
     tiled = restore.restore(img)
     assert len(calls) == 4 and max(max(s) for s in calls) <= 256 + 2 * 32
     assert np.array_equal(tiled.rgb[~tiled.mask], img[~tiled.mask])

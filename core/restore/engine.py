@@ -1,14 +1,16 @@
 """Detect and fill scratches and dust (see :mod:`core.restore` for the public API).
 
 Detection: the tiny U-Net of :mod:`core.restore.network` gives a damage probability from the lightness,
-averaged over :data:`VIEWS` rotated views of the photo (0, 90, 180 and 270 degrees: a false alarm on real
-structure mostly holds in one or two of them, real damage in all four). The mean is thresholded at
-:data:`THRESHOLD` (chosen on held-out synthetic damage so that every scikit-image photo keeps <= 0.5 % of
-its pixels and >= 38 dB: tools/bench_restore.py --tune), optionally with hysteresis (a component is kept
-only if one of its pixels reaches :data:`SEED`; off); components smaller than :data:`MIN_AREA` pixels
-are dropped, and what is left is dilated by :data:`DILATE` px so that the fill also covers the soft
-edge of a scratch. Filling: OpenCV's Navier-Stokes inpainting of the masked pixels only; every pixel outside the
-mask is copied from the input unchanged.
+averaged over :data:`VIEWS` rotated views of the photo (0 and 90 degrees; up to four: a false alarm on real
+structure mostly holds in one view, real damage in all). The second view runs only where it can still change
+the mask (issue 34: a pixel the first view puts below 2 x threshold - 1 cannot reach the threshold;
+:func:`probability` with ``threshold``), on blocks with enough context to give the same values. The mean is
+thresholded at :data:`THRESHOLD` (chosen on held-out synthetic damage so that every scikit-image photo keeps
+<= 0.5 % of its pixels and >= 38 dB: tools/bench_restore.py --tune), optionally with hysteresis (a component
+is kept only if one of its pixels reaches :data:`SEED`; off); components smaller than :data:`MIN_AREA` pixels
+are dropped, and what is left is dilated by :data:`DILATE` px so that the fill also covers the soft edge of a
+scratch. Filling: OpenCV's Navier-Stokes inpainting of the masked pixels only; every pixel outside the mask is
+copied from the input unchanged.
 
 Big scans are cut into tiles of :data:`TILE` px with a :data:`MARGIN` px border of context on every side
 (detection and filling both see the border; only the tile's core is written), so memory stays bounded
@@ -29,8 +31,8 @@ from core.restore.network import MULTIPLE, detector_input
 from core.rgb import check_rgb, is_grey
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "restore_detector.keras"
-THRESHOLD = 0.97         # mean damage probability at strength 1 (tools/bench_restore.py; docs/restoration.md)
-VIEWS = 4                # rotations by 90 degrees the probability is averaged over (1: the photo as it is)
+THRESHOLD = 0.975        # mean damage probability at strength 1 (tools/bench_restore.py; docs/restoration.md)
+VIEWS = 2                # rotations by 90 degrees the probability is averaged over (1: the photo as it is)
 SEED = 0.0               # a component needs one pixel this sure (hysteresis; 0: off, measured in docs/restoration.md)
 MIN_AREA = 1             # components of fewer pixels are not damage (1: every speck counts; docs/restoration.md)
 DILATE = 1               # px of dilation of the mask at strength 1
@@ -39,6 +41,9 @@ INPAINT_RADIUS = 3
 INPAINT_METHOD = cv2.INPAINT_NS   # Navier-Stokes: +0.3 dB over Telea on the true masks (docs/restoration.md)
 TILE = 1024
 MARGIN = 48
+BLOCK = 64               # later views run only on blocks of this size where they can still change the mask ...
+CONTEXT = 48             # ... with this much context on every side (more than the network's reach: same values)
+FULL_SHARE = 0.6         # ... unless those blocks cost more than this share of the whole view
 
 _lock = threading.Lock()
 _model = None
@@ -89,15 +94,70 @@ def _probability_of_view(light: np.ndarray) -> np.ndarray:
     return p[0, :h, :w, 0]
 
 
-def probability(light: np.ndarray, views: int | None = None) -> np.ndarray:
+def _cost(box, h: int, w: int) -> int:
+    y0, y1, x0, x1 = box
+    return (min(h, y1 + CONTEXT) - max(0, y0 - CONTEXT)) * (min(w, x1 + CONTEXT) - max(0, x0 - CONTEXT))
+
+
+def _boxes(where: np.ndarray):
+    """Rectangles (y0, y1, x0, x1), aligned to BLOCK px blocks, that cover every True pixel of ``where``: for
+    each group of touching blocks, its bounding box or its runs of blocks row by row, whichever costs less
+    with CONTEXT around; None when they would cost more than FULL_SHARE of running the whole image."""
+    h, w = where.shape
+    rows, cols = -(-h // BLOCK), -(-w // BLOCK)
+    padded = np.zeros((rows * BLOCK, cols * BLOCK), bool)
+    padded[:h, :w] = where
+    active = padded.reshape(rows, BLOCK, cols, BLOCK).any(axis=(1, 3)).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(active, connectivity=8)
+    boxes, cost = [], 0
+    for k in range(1, n):
+        c0, r0, cw, rh = stats[k, :4]
+        whole = [(r0 * BLOCK, min(h, (r0 + rh) * BLOCK), c0 * BLOCK, min(w, (c0 + cw) * BLOCK))]
+        runs = []
+        for r in range(r0, r0 + rh):
+            c = np.flatnonzero(labels[r] == k)
+            for run in np.split(c, np.flatnonzero(np.diff(c) > 1) + 1):
+                runs.append((r * BLOCK, min(h, (r + 1) * BLOCK), run[0] * BLOCK, min(w, (run[-1] + 1) * BLOCK)))
+        best = min((whole, runs), key=lambda bs: sum(_cost(b, h, w) for b in bs))
+        boxes += best
+        cost += sum(_cost(b, h, w) for b in best)
+    return None if cost > FULL_SHARE * h * w else boxes
+
+
+def _view(light: np.ndarray, k: int, where: np.ndarray | None = None) -> np.ndarray:
+    """The probability of the view turned by ``k`` x 90 degrees, turned back; with ``where``, only there (the
+    network runs on blocks around it with CONTEXT px of context, which give the very same values; 0 elsewhere)."""
+    turned = np.ascontiguousarray(np.rot90(light, k))
+    boxes = None if where is None else _boxes(np.rot90(where, k))
+    if boxes is None:
+        return np.rot90(_probability_of_view(turned), -k)
+    h, w = turned.shape
+    out = np.zeros((h, w), np.float32)
+    for y0, y1, x0, x1 in boxes:
+        Y0, Y1, X0, X1 = max(0, y0 - CONTEXT), min(h, y1 + CONTEXT), max(0, x0 - CONTEXT), min(w, x1 + CONTEXT)
+        out[y0:y1, x0:x1] = _probability_of_view(turned[Y0:Y1, X0:X1])[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0]
+    return np.rot90(out, -k)
+
+
+def probability(light: np.ndarray, views: int | None = None, threshold: float | None = None) -> np.ndarray:
     """Damage probability (H, W) float32 of one lightness image in [0, 1] (one tile: no tiling here): the
-    mean over ``views`` (default :data:`VIEWS`, 1 to 4) rotations of the image by 90 degrees, each turned back."""
+    mean over ``views`` (default :data:`VIEWS`, 1 to 4) rotations of the image by 90 degrees, each turned back.
+
+    With ``threshold``, only what decides ``probability >= threshold`` is computed: after the first view, a
+    pixel whose sum so far cannot reach ``views x threshold`` any more (every view gives at most 1) gets no
+    further view, and its value stays that smaller sum / ``views`` (below the threshold; issue 34: on a clean
+    photo the second view then runs on a few blocks instead of the whole photo)."""
     n = VIEWS if views is None else int(views)
     if not 1 <= n <= 4:
         raise ValueError(f"views must be 1 to 4, got {views}")
-    total = np.zeros(light.shape, np.float32)
-    for k in range(n):
-        total += np.rot90(_probability_of_view(np.ascontiguousarray(np.rot90(light, k))), -k)
+    total = _view(light, 0).astype(np.float32)
+    for k in range(1, n):
+        where = None
+        if threshold is not None:
+            where = total >= n * float(threshold) - (n - k) - 1e-4
+            if not where.any():
+                break
+        total += _view(light, k, where)
     return total / n
 
 
@@ -156,7 +216,7 @@ def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bo
     grey = is_grey(rgb, tol=0)       # exactly grey: repaired once, in one channel for three
     for (y0, y1, x0, x1), (Y0, Y1, X0, X1) in _tiles(h, w):
         crop = rgb[Y0:Y1, X0:X1]
-        m = _mask_of(probability(detector_input(crop)), threshold, dilate, scratches, dust, seed)
+        m = _mask_of(probability(detector_input(crop), threshold=threshold), threshold, dilate, scratches, dust, seed)
         core = (slice(y0 - Y0, y1 - Y0), slice(x0 - X0, x1 - X0))
         mc = m[core]
         if not mc.any():
