@@ -72,7 +72,7 @@ def _repair(photo) -> Repair | None:
     done = cache.get(photo.key)
     if done is None:
         try:
-            with st.spinner(f"Repairing scratches and dust in {photo.name}…"):    # about 1 s per megapixel
+            with st.spinner(f"Repairing scratches and dust in {photo.name}…"):    # 0.5-1 s per megapixel
                 r = restore.restore(photo.grey)
         except (FileNotFoundError, ValueError, MemoryError) as e:
             st.warning(f"Could not repair {photo.name}: {e}", icon=":material/healing:")

@@ -6,7 +6,7 @@
 >>> restore.detect(rgb)    # the damage mask alone
 
 The detector is a tiny learned U-Net (:mod:`core.restore.network`; several can be combined to agree), run
-on four rotations of the photo and trained on synthetic damage (:mod:`core.restore.synth`) by
+on the photo and its 90-degree turn and trained on synthetic damage (:mod:`core.restore.synth`) by
 ``python -m core train-restore`` (:mod:`core.restore.train`); the fill is OpenCV inpainting of the mask only
 (:mod:`core.restore.engine`). See models/RESTORE.md and docs/restoration.md.
 """

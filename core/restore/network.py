@@ -4,7 +4,7 @@ Three downsamplings (context of about 60 px to tell a scratch from hair or grass
 full resolution on each side (a 1 px scratch must survive), 97,898 parameters: 1 MP takes about a
 second on one CPU core. Any input size that is a multiple of 8 works (:mod:`core.restore.engine` pads).
 The shipped detector is one such network (in the wrapper :func:`agreeing` writes; the previous release
-combined two, the lower of their probabilities); :mod:`core.restore.engine` runs it on four rotations.
+combined two, the lower of their probabilities); :mod:`core.restore.engine` runs it on two rotations.
 """
 
 from __future__ import annotations
