@@ -229,6 +229,41 @@ def timing_1mp() -> dict:
     return out
 
 
+def timing_ab(repeats: int = 3) -> dict:
+    """The shipped setting against the previous release (C over four views, every view over the whole photo,
+    mean >= 0.97) in one process, alternating, on the damaged and the clean 1 MP photo: median seconds, and the
+    load average (1 min) seen during the runs."""
+    import os
+
+    import cv2
+    from skimage import data
+
+    from core import restore
+    from core.restore import engine
+
+    g = cv2.resize(data.camera(), (1000, 1000), interpolation=cv2.INTER_CUBIC)
+    photos = {"damaged": np.repeat(damaged(g, 7)[0][..., None], 3, 2), "clean": np.repeat(g[..., None], 3, 2)}
+    shipped = (engine.VIEWS, engine.THRESHOLD, engine.probability)
+    settings = {"shipped": shipped,
+                "previous release": (4, 0.97, lambda light, views=None, threshold=None: shipped[2](light, views))}
+    times = {k: {n: [] for n in photos} for k in settings}
+    loads = []
+    try:
+        for rep in range(repeats + 1):                                 # the first round warms up
+            for k, (views, threshold, fn) in settings.items():
+                engine.VIEWS, engine.THRESHOLD, engine.probability = views, threshold, fn
+                for n, rgb in photos.items():
+                    t0 = time.perf_counter()
+                    restore.restore(rgb)
+                    if rep:
+                        times[k][n].append(time.perf_counter() - t0)
+                        loads.append(os.getloadavg()[0])
+    finally:
+        engine.VIEWS, engine.THRESHOLD, engine.probability = shipped
+    return {**{k: {n: float(np.median(v)) for n, v in t.items()} for k, t in times.items()},
+            "load": [float(min(loads)), float(max(loads))]}
+
+
 BIG = r"""
 import json, sys, threading, time, numpy as np, cv2, psutil
 sys.path.insert(0, sys.argv[1])
@@ -271,6 +306,10 @@ def main(argv=None) -> int:
     ap.add_argument("--dilate", type=int, default=None, help="override the mask's dilation (px)")
     ap.add_argument("--views", type=int, default=None, help="override the rotated views averaged (1-4)")
     ap.add_argument("--min-area", type=int, default=None, help="override the smallest component kept (px)")
+    ap.add_argument("--ab", action="store_true",
+                    help="only time the shipped setting against the previous release, alternating, and stop")
+    ap.add_argument("--every-view", action="store_true",
+                    help="run every view over the whole photo, as before issue 34 (same masks, for timing)")
     ap.add_argument("--damage", choices=("synth", "other"), default="synth",
                     help="the reported photos' damage: synth.damage (default) or tools/other_damage.py")
     args = ap.parse_args(argv)
@@ -292,6 +331,12 @@ def main(argv=None) -> int:
     engine.DILATE = engine.DILATE if args.dilate is None else args.dilate
     engine.MIN_AREA = engine.MIN_AREA if args.min_area is None else args.min_area
     engine.VIEWS = engine.VIEWS if args.views is None else args.views
+    if args.every_view:
+        whole = engine.probability
+        engine.probability = lambda light, views=None, threshold=None: whole(light, views)
+    if args.ab:
+        print(json.dumps(timing_ab(), indent=1))
+        return 0
     groups = {"tune": [], "report": []}
     for group, name, g in photos(data):
         if len(groups[group]) < args.n:
@@ -311,7 +356,7 @@ def main(argv=None) -> int:
     res["settings"] = {"threshold": engine.THRESHOLD, "seed": engine.SEED, "min_area": engine.MIN_AREA,
                        "dilate": engine.DILATE, "views": engine.VIEWS,
                        "inpaint": "ns" if engine.INPAINT_METHOD == cv2.INPAINT_NS else "telea",
-                       "model": str(engine.model_path())}
+                       "model": str(engine.model_path()), "every_view": args.every_view}
     res["report"] = report(groups["report"], other=args.damage == "other")
     res["skimage"] = skimage_photos()
     res["skimage_fresh"] = skimage_photos(FRESH)
