@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import SHIPPED_AUTOENCODER
 
-pytestmark = [pytest.mark.skipif(not SHIPPED_AUTOENCODER.is_file(), reason="needs the shipped models/autoencoder.keras"),
+pytestmark = [pytest.mark.skipif(not SHIPPED_AUTOENCODER.is_file(), reason="needs models/autoencoder.keras"),
               pytest.mark.xdist_group("specialise")]       # one worker: the taught model is made once
 
 BLUE, ORANGE = (40, 90, 200), (230, 140, 40)
