@@ -30,8 +30,8 @@ ALPHA = 0.2                  # weight of the new prediction where the history is
 AVERAGE_ALPHA = 0.2          # the running average's weight of the new prediction
 MATCH_SIGMA = 8.0            # L units: a warped-L mismatch of this size leaves the history e^-1 of its weight
 COLOUR_SIGMA = 16.0          # ab units: a warped colour this far from the frame's own leaves the history e^-1
-FB_RELATIVE, FB_ABSOLUTE = 0.01, 0.5   # forward-backward check (Sundaram et al. 2010): the two flows disagree
-                                       # where |back + forward|^2 > 0.01 (|back|^2 + |forward|^2) + 0.5 px^2
+FB_RELATIVE, FB_ABSOLUTE = 0.01, 2.0   # forward-backward check (Sundaram et al. 2010): the two flows disagree
+                                       # where |back + forward|^2 > 0.01 (|back|^2 + |forward|^2) + 2 px^2 (grain)
 CUT_MISMATCH = 12.0          # a scene cut: the median warped-L mismatch is above this many L units ...
 CUT_OUTSIDE = 0.6            # ... or this share of the pixels flowed in from outside the previous frame
 SMOOTHING = ("flow", "none", "average")
