@@ -534,6 +534,8 @@ def test_guide_uncertainty_map_and_suggested_swatches(tab):
     assert first.is_visible() and re.fullmatch(r"#[0-9a-f]{6}", first.inner_text().strip())
     assert page.locator("[class*=st-key-guide_suggest_] button").count() >= 3
     assert page.locator(".uncertainty-swatch").count() >= 3 and page.locator(".uncertainty-swatch").first.is_visible()
+    page.locator(CANVAS).evaluate("e => e.scrollIntoView({block: 'start'})")     # the map, not the settings above it
+    page.wait_for_timeout(500)
     screenshot(page, "6_guide_uncertainty")
     first.click()
     wait_canvas(page, 1)
