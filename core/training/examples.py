@@ -122,8 +122,9 @@ def gather(sources: Sequence, log: Callable[[str], None] = print, fix: Callable 
             except (OSError, MemoryError) as e:
                 bad.append((name, f"it could not be read ({type(e).__name__})"))
                 continue
-        side = sidecar(s) if isinstance(s, str) and fix is not None else None
-        if side is not None and _kind_problem(rgb) and not _kind_problem(rgb).startswith(TONED):
+        why = _kind_problem(rgb)
+        side = sidecar(s) if isinstance(s, str) and fix is not None and why else None
+        if side is not None and not why.startswith(TONED):
             try:
                 with open(side, "rb") as fh:
                     rgb = fix(rgb, fh.read(1 << 22))
@@ -131,7 +132,7 @@ def gather(sources: Sequence, log: Callable[[str], None] = print, fix: Callable 
             except (OSError, ValueError) as e:               # HintError is a ValueError
                 bad.append((name, f"its hints file {os.path.basename(side)} could not be used: {e}"))
                 continue
-        why = _kind_problem(rgb)
+            why = _kind_problem(rgb)
         if why and not why.startswith(TONED):
             bad.append((name, why))
             continue

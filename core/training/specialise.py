@@ -119,13 +119,8 @@ def _general(base):
 
 
 def _features(front, crops_l: np.ndarray) -> list[np.ndarray]:
-    """The encoder's feature maps of the crops (float16, to halve the cache)."""
-    outs = None
-    for i in range(0, len(crops_l), 32):
-        f = front(crops_l[i:i + 32], training=False)
-        f = [np.asarray(t, np.float16) for t in f]
-        outs = [[x] for x in f] if outs is None else [o + [x] for o, x in zip(outs, f, strict=True)]
-    return [np.concatenate(o) for o in outs]
+    """The encoder's five feature maps of a batch of crops (float16, to halve the cache)."""
+    return [np.asarray(t, np.float16) for t in front(crops_l, training=False)]
 
 
 def specialise(sources: Sequence, *, minutes: float = 10.0, base=None, seed: int = 0,
@@ -168,13 +163,12 @@ def specialise(sources: Sequence, *, minutes: float = 10.0, base=None, seed: int
 
     # 1. the cache: augmented crops through the frozen encoder, as many as a share of the time allows
     rng = np.random.default_rng(seed)
-    feats, targets, n = None, [], 0
+    chunks, targets, n = [], [], 0                # chunks: per batch, its five feature maps
     t_cache = time.monotonic()
     while n < max_crops:
         batch = [ex.crop(train[int(rng.integers(len(train)))][1], CROP, rng) for _ in range(32)]
-        f = _features(front, np.stack([b[0] for b in batch]))
+        chunks.append(_features(front, np.stack([b[0] for b in batch])))
         targets.append(quant.encode(np.stack([b[1] for b in batch])).astype(np.int16))
-        feats = [[x] for x in f] if feats is None else [o + [x] for o, x in zip(feats, f, strict=True)]
         n += len(batch)
         spent = time.monotonic() - t_cache
         say("caching", min(1.0, spent / (CACHE_SHARE * left)))
@@ -182,7 +176,8 @@ def specialise(sources: Sequence, *, minutes: float = 10.0, base=None, seed: int
             raise SpecialiseError("Cancelled.")
         if n >= MIN_CROPS and spent > CACHE_SHARE * left:
             break
-    feats = [np.concatenate(o) for o in feats]
+    feats = [np.concatenate(level) for level in zip(*chunks, strict=True)]
+    del chunks
     y = np.concatenate(targets)
     log(f"cached {n} crops of {CROP} px in {time.monotonic() - t_cache:.0f} s")
 
@@ -206,8 +201,6 @@ def specialise(sources: Sequence, *, minutes: float = 10.0, base=None, seed: int
     if cancel.is_set():
         raise SpecialiseError("Cancelled.")
     del feats
-    mine.stride = general.stride                 # the same network shape: one graph for any size
-    mine._fn = mine._graph()
 
     # 3. the decoding chosen on the learned-from examples, the held-out score, and the facts the file carries
     say("scoring", 0.0)
