@@ -226,15 +226,21 @@ def test_cli_batch_restore_is_in_the_manifest(tmp_path, scratched):
     assert main([str(src), str(dst), "--model", "grayscale", "--workers", "1"]) == 2   # one DST, one setting
 
 
-@pytest.mark.training
-def test_train_restore_runs_and_resumes(tmp_path, capsys):
-    from core.cli.restore import main
-
+def training_photos(tmp_path):
+    """Three small noise photos for a train-restore run (one named like a held-out imnet_ photo)."""
     photos = tmp_path / "photos"
     photos.mkdir()
     rng = np.random.default_rng(0)
     for name in ("a.png", "b.png", "imnet_x.png"):
         Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(photos / name)
+    return photos
+
+
+@pytest.mark.training
+def test_train_restore_runs_and_resumes(tmp_path, capsys):
+    from core.cli.restore import main
+
+    photos = training_photos(tmp_path)
     out, ck = tmp_path / "m.keras", tmp_path / "ck"
     args = ["--data", str(photos), "--out", str(out), "--checkpoint-dir", str(ck), "--size", "32",
             "--batch-size", "2", "--save-every", "1", "--threads", "1", "--hard-every", "2", "--p-structure", "0.5",

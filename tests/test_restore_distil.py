@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import ROOT
-from PIL import Image
+from test_restore import training_photos
 
 from core.restore import engine, train
 
@@ -27,11 +27,7 @@ def test_four_views_is_the_engines_mean_over_rotations():
 def test_train_restore_distils_a_teacher(tmp_path, capsys):
     from core.cli.restore import main
 
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    rng = np.random.default_rng(0)
-    for name in ("a.png", "b.png", "imnet_x.png"):
-        Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(photos / name)
+    photos = training_photos(tmp_path)
     out, ck = tmp_path / "s.keras", tmp_path / "ck"
     assert main(["--data", str(photos), "--out", str(out), "--checkpoint-dir", str(ck), "--size", "32",
                  "--batch-size", "2", "--save-every", "1", "--threads", "1", "--steps", "2",
