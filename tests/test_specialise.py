@@ -219,3 +219,13 @@ def test_an_album_photo_fixed_by_hand_is_an_example(tmp_path):
     good, bad = examples.gather([str(tmp_path)], log=lambda m: None, fix=fix)
     assert [n for n, _ in good] == ["album_07.png + album_07_hints.json"] and seen
     assert dict(bad)["album_08.png"].startswith("it is black-and-white")
+
+
+@pytest.mark.slow
+def test_a_model_file_is_named_by_its_stem_not_its_path(taught):
+    """What results, their metadata and credentials say of a model file is its stem: no local path leaks."""
+    from core.colorizers import get_colorizer
+
+    _, path, _ = taught
+    col = get_colorizer(str(path))
+    assert col.name == col.title == "scenes" and str(path.parent) not in col.name

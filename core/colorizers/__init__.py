@@ -121,7 +121,9 @@ def _from_file(path: str) -> Colorizer:
     except modelfile.ModelFileError as e:
         raise ModelUnavailable(str(e)) from None
     col = AutoencoderColorizer(model)
-    col.name, col.title, col.info = str(path), label(path), info or {}
+    # what a result's metadata and credentials name (the video's too): the file's stem, never the local path
+    col.name = col.title = label(path)
+    col.info = info or {}
     return col
 
 
