@@ -53,6 +53,7 @@ class AutoencoderColorizer(Colorizer):
         self.stride = _stride(self.model)
         self._fn = self._graph()
         self._dist_fn = None        # the graph up to the bins' probabilities, traced on first use
+        self._both_fn = None        # ... and the one with both outputs (ab and probabilities)
 
     def _graph(self):
         """One graph for every photo size: a graph traced for one fixed shape rounds a few pixels differently
@@ -73,13 +74,7 @@ class AutoencoderColorizer(Colorizer):
         decodes (temperature 1, no prior: the calibrated classifier), at 1/4 of the render size."""
         import tensorflow as tf
 
-        from core.colorizers.base import NoDistribution
-
-        names = {layer.name for layer in self.model.layers}
-        if "annealed_mean" not in names:
-            raise NoDistribution("this autoencoder predicts a and b directly (a regression head), not a "
-                                 "distribution over colours, so it cannot say where it is unsure")
-        layer = self.model.get_layer("annealed_mean")
+        layer = self._distribution_layer()
         if self._dist_fn is None:
             import keras
 
@@ -89,6 +84,35 @@ class AutoencoderColorizer(Colorizer):
         x = lab.normalize_l(L_small)[None, ..., None]
         probs = self._dist_fn(tf.constant(x)).numpy()[0]
         return probs, lab.denormalize_ab(layer.centres_w.numpy())
+
+    def predict_ab_and_distribution(self, L_small: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`predict_ab` and :meth:`predict_distribution` from one forward pass: one graph with both
+        outputs (its ab are the same numbers as :meth:`predict_ab`'s; tests/test_pipeline_path.py checks it)."""
+        import tensorflow as tf
+
+        layer = self._distribution_layer()
+        if self._both_fn is None:
+            import keras
+
+            both = keras.Model(self.model.inputs, [self.model.outputs[0], layer.input])
+
+            def ab_and_probs(x):
+                ab, logits = both(x)
+                return ab, tf.nn.softmax(logits, axis=-1)
+
+            self._both_fn = tf.function(ab_and_probs, input_signature=[tf.TensorSpec([1, None, None, 1], tf.float32)])
+        ab_norm, probs = self._both_fn(tf.constant(lab.normalize_l(L_small)[None, ..., None]))
+        return (lab.denormalize_ab(ab_norm.numpy()[0]), probs.numpy()[0],
+                lab.denormalize_ab(layer.centres_w.numpy()))
+
+    def _distribution_layer(self):
+        """The annealed-mean layer whose input is the logits over the ab bins; NoDistribution without one."""
+        from core.colorizers.base import NoDistribution
+
+        if "annealed_mean" not in {layer.name for layer in self.model.layers}:
+            raise NoDistribution("this autoencoder predicts a and b directly (a regression head), not a "
+                                 "distribution over colours, so it cannot say where it is unsure")
+        return self.model.get_layer("annealed_mean")
 
     def set_decoding(self, temperature: float | None = None, prior_strength: float | None = None,
                      chroma_gain: float | None = None):
@@ -101,7 +125,7 @@ class AutoencoderColorizer(Colorizer):
                 layer.prior_strength.assign(float(prior_strength))
             if chroma_gain is not None and float(chroma_gain) != layer.chroma_gain:
                 layer.chroma_gain = float(chroma_gain)     # a constant of the graph: trace it again
-                self._fn = self._graph()
+                self._fn, self._both_fn = self._graph(), None
 
     def decoding(self) -> dict[str, float]:
         """The decoding this instance uses: temperature T, prior strength β and chroma gain."""

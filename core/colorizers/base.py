@@ -111,6 +111,22 @@ class Colorizer:
         with self._lock:
             return self.predict_distribution(L_small)
 
+    def predict_ab_and_distribution(self, L_small: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`predict_ab` and :meth:`predict_distribution` of one render-size ``L_small``: (ab, probabilities,
+        bin centres). A model whose network gives both from one forward pass overrides it (the autoencoder);
+        this default runs the two."""
+        return (self.predict_ab(L_small), *self.predict_distribution(L_small))
+
+    def ab_and_distribution_for_lightness(self, L: np.ndarray, render_factor: int | None = None
+                                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`ab_for_lightness` (the same ab) and the model's distribution from the same render-size
+        lightness: (ab, probabilities (h', w', Q), bin centres (Q, 2)). NoDistribution without one."""
+        if not self.has_distribution:
+            return self.predict_distribution(L)                 # raises NoDistribution, before any work
+        L_small = self._render_lightness(L, render_factor)
+        with self._lock:
+            return self.predict_ab_and_distribution(L_small)
+
     def colorize(self, rgb: np.ndarray, render_factor: int | None = None) -> np.ndarray:
         rf = self.check_render_factor(render_factor)
         L = lab.lightness(rgb)

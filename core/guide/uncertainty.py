@@ -121,6 +121,13 @@ def uncertainty(rgb: np.ndarray, model: str = "autoencoder", render_factor: int 
     return resize_map(uncertainty_map(L, probs), *rgb.shape[:2])
 
 
+def uncertainty_of(rgb: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """:func:`uncertainty` of a distribution the model already gave (``probs`` (h', w', Q), e.g. from the
+    forward pass that made the photo's colour, :func:`core.pipeline.process`): the same map, no network."""
+    rgb = check_rgb(rgb)
+    return resize_map(uncertainty_map(lab.lightness(work_copy(rgb)), probs), *rgb.shape[:2])
+
+
 def uncertainty_score(u: np.ndarray) -> float:
     """One number per photo, for a review queue: the mean of the uncertainty map (0 = sure everywhere,
     1 = unsure everywhere). Photos with a higher score need a person first."""
