@@ -24,3 +24,11 @@ def printable(text) -> str:
     if s.isprintable() and s.isascii():
         return s
     return "".join(_escape(c) if unicodedata.category(c) in ("Cc", "Cs") or c in _BIDI else c for c in s)
+
+
+def text_name(name: str) -> str:
+    """``name`` as text a manifest or a result's facts can hold: the bytes of a file name that are not UTF-8
+    (from an older system, given by the OS as surrogate escapes) written as ``\\xff``."""
+    import os
+
+    return os.fsencode(name).decode("utf-8", "backslashreplace")

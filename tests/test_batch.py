@@ -51,6 +51,12 @@ def make_tree(root, photos):
     return {"1950/photo.jpg": "grey", "1960/photo.jpg": "toned", "1960/holiday.png": "colour", "1960/broken.png": ""}
 
 
+def result_name(key: str, model: str = "grayscale") -> str:
+    """The result of the photo ``key`` in DST: its folder mirrored, named as ``colorize`` names it."""
+    folder, _, name = key.rpartition("/")
+    return f"{folder}/" * bool(folder) + f"{name.rsplit('.', 1)[0]}_{model}.png"
+
+
 def rows_of(dst):
     with open(dst / "manifest.csv", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -86,16 +92,16 @@ def test_local_run_mirrors_paths_records_every_photo_and_never_touches_inputs(tm
             assert case is None or case.message in row["message"].lower(), (key, row["message"])
         elif row["kind"] == "colour":
             assert row["status"] == "skipped" and "colour photo" in row["message"], key
-            assert not (dst / f"{key}.png").exists()
+            assert not (dst / result_name(key)).exists()
         else:
-            assert row["status"] == "done" and row["output"] == f"{key}.png", key
+            assert row["status"] == "done" and row["output"] == result_name(key), key
             assert float(row["seconds"]) >= 0
             result, source = load_master(dst / row["output"]), load_master(src / key)
             assert result.bits == source.bits, key                # a 16-bit photo gives a 16-bit PNG
             out = result.rgb if result.rgb16 is None else to_bits(result.rgb16, 8)
             assert np.array_equal(out, to_grey_rgb(source.rgb)), key
     # two photo.jpg in two folders, two results; each PNG says where it came from
-    facts = worker.read_provenance(dst / "1960" / "photo.jpg.png")
+    facts = worker.read_provenance(dst / "1960" / "photo_grayscale.png")
     assert facts == {"source": "1960/photo.jpg", "model": "grayscale", "render_factor": 16, "vibrance": 1.0,
                      "kind": "toned"}
     assert not list(dst.rglob("*.part"))
@@ -151,7 +157,7 @@ def test_resume_recovers_results_without_rows_and_cleans_up(tmp_path, photos, ca
     other = Settings("grayscale", 8)                                          # a result of other settings
     (dst / complete[stale]["output"]).write_bytes(encode_png(photos["coffee"], text=worker.provenance(stale, other,
                                                                                                         "grey")))
-    temp = dst / "roll0" / ".p0.png.png.0123abcd.part"
+    temp = dst / "roll0" / ".p0_grayscale.png.0123abcd.part"
     temp.write_bytes(b"partial")
     inode = {k: os.stat(dst / r["output"]).st_ino for k, r in complete.items() if (dst / r["output"]).exists()}
     capsys.readouterr()
@@ -216,8 +222,8 @@ def test_list_file_sources(tmp_path, photos, capsys):
     assert main([str(listing), str(dst), "--model", "grayscale"]) == 1
     rows = {r["source"]: r for r in rows_of(dst)}
     assert set(rows) == {"a/x.png", "b/x.png", str(elsewhere), "missing.tif"}
-    assert rows["a/x.png"]["output"] == "a/x.png.png" and rows["b/x.png"]["output"] == "b/x.png.png"
-    assert rows[str(elsewhere)]["output"] == str(elsewhere).lstrip("/") + ".png"
+    assert rows["a/x.png"]["output"] == "a/x_grayscale.png" and rows["b/x.png"]["output"] == "b/x_grayscale.png"
+    assert rows[str(elsewhere)]["output"] == str(elsewhere.with_name("y_grayscale.png")).lstrip("/")
     assert (dst / rows[str(elsewhere)]["output"]).is_file()
     assert rows["missing.tif"]["status"] == "failed" and "not found" in rows["missing.tif"]["message"].lower()
     capsys.readouterr()

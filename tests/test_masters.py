@@ -230,12 +230,12 @@ def test_batch_format_tiff_names_records_and_recovers(tmp_path, photos, capsys):
     with open(dst / "manifest.csv", newline="", encoding="utf-8") as fh:
         rows = {r["source"]: r for r in csv.DictReader(fh)}
     assert {r["format"] for r in rows.values()} == {"tiff"}
-    assert rows["scan.png"]["output"] == "scan.png.tif" and rows["camera.jpg"]["output"] == "camera.jpg.tif"
-    scan = read_back((dst / "scan.png.tif").read_bytes(), "tiff")
+    assert rows["scan.png"]["output"] == "scan_grayscale.tif" and rows["camera.jpg"]["output"] == "camera_grayscale.tif"
+    scan = read_back((dst / "scan_grayscale.tif").read_bytes(), "tiff")
     assert scan["bits"] == 16 and scan["icc"] == rgb_icc() and scan["exif"] == (DATE, MAKE, MODEL)
     assert scan["xmp"]["Iptc4xmpExt:DigitalSourceType"] == DIGITAL_SOURCE_TYPE
-    assert read_back((dst / "camera.jpg.tif").read_bytes(), "tiff")["bits"] == 8
-    facts = worker.read_provenance(dst / "scan.png.tif")              # from the XMP: a TIFF has no text chunk
+    assert read_back((dst / "camera_grayscale.tif").read_bytes(), "tiff")["bits"] == 8
+    facts = worker.read_provenance(dst / "scan_grayscale.tif")              # from the XMP: a TIFF has no text chunk
     assert facts["source"] == "scan.png" and facts["format"] == "tiff"
     capsys.readouterr()
     assert batch_main([*args[:-1], "png"]) == 2                        # one DST, one setting

@@ -143,7 +143,7 @@ def paths() -> list[str]:
             assert main(["colorize", str(src), "--model", "grayscale", "--out", str(tmp / fmt), "--format", fmt]) == 0
             check(f"colorize --format {fmt}", sorted((tmp / fmt).iterdir()))
         assert main(["batch", str(src), str(tmp / "batch"), "--model", "grayscale", "--workers", "1"]) == 0
-        check("batch", sorted((tmp / "batch").glob("*.png.png")))
+        check("batch", sorted((tmp / "batch").glob("*_grayscale.png")))
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
         from video_util import make_clip
 

@@ -1,11 +1,14 @@
 """Which photos a batch run does: SRC's photos, their output names, and the resume rules (README, "Colorize a
 whole archive").
 
-Output names mirror the source's relative path and keep its extension, so that no two photos share one:
-``SRC/1950/a.jpg`` -> ``DST/1950/a.jpg.png`` (and ``SRC/1950/a.png`` -> ``DST/1950/a.png.png``).
+Output names follow the one rule of ``python -m core colorize`` (:func:`core.pipeline.output_name`:
+``<stem>_<model>[_guided]<ext>``) in a folder tree that mirrors the source's relative path:
+``SRC/1950/a.jpg`` -> ``DST/1950/a_autoencoder.png``; a second photo of the same stem in the same folder
+(``SRC/1950/a.png``) gets ``a_autoencoder_1.png`` (:func:`core.batch.resume.make_plan` numbers them, never
+taking a name that an earlier run's result of another photo holds).
 In a list file, a relative line is relative to the list file's folder and mirrored as written; an absolute
-line (or one that climbs out with ``..``) is mirrored whole: ``/archive/b.tif`` -> ``DST/archive/b.tif.png``.
-``--format tiff`` / ``jpeg`` end the names with ``.tif`` / ``.jpg`` instead (:meth:`Settings.suffix`).
+line (or one that climbs out with ``..``) is mirrored whole: ``/archive/b.tif`` -> ``DST/archive/b_autoencoder.png``.
+``--format tiff`` / ``jpeg`` end the names with ``.tif`` / ``.jpg`` instead.
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from core.images import IMAGE_EXTS
-
-OUTPUT_SUFFIX = ".png"
+from core.text import text_name
 
 
 @dataclass(frozen=True)
@@ -45,21 +47,32 @@ class Settings:
         text += f", format {self.format}" if self.format != "auto" else ""
         return text + (", scratches and dust repaired first" if self.restore else "")
 
-    @property
-    def suffix(self) -> str:
-        """The results' extension: ".png" (auto, png, png16), ".tif" or ".jpg"."""
-        from core.outputs import extension
+    def photo(self, uncertainty: bool = True):
+        """The per-photo settings (:class:`core.pipeline.PhotoSettings`) of this DST's settings, with the
+        manifest's uncertainty score."""
+        from core.pipeline import PhotoSettings
 
-        return extension(self.format)
+        return PhotoSettings(self.model, self.render_factor, self.vibrance, restore=self.restore, format=self.format,
+                             include_colour=self.include_colour, signing=self.signing if self.credentials else None,
+                             uncertainty=uncertainty)
+
+    def output(self, mirrored: str, taken=lambda name: False) -> str:
+        """The result's path relative to DST of the photo whose mirrored path is ``mirrored``
+        (:func:`core.pipeline.output_name`)."""
+        from core.pipeline import output_name
+
+        return output_name(mirrored, self.photo(False), taken)
 
 
 @dataclass(frozen=True)
 class Job:
-    """One photo: ``source`` (the file to read), ``key`` (its name in the manifest), ``output`` (relative to DST)."""
+    """One photo: ``source`` (the file to read), ``key`` (its name in the manifest), ``output`` (relative to DST)
+    and ``mirrored`` (the source's path as mirrored in DST, which its output is named from)."""
 
     source: str
     key: str
     output: str
+    mirrored: str = ""
 
 
 class PlanError(ValueError):
@@ -68,12 +81,6 @@ class PlanError(ValueError):
 
 NOT_UTF8 = ("its file name is not UTF-8 text (the manifest shows the bytes that are not as \\xNN); rename it to "
             "colorize it")
-
-
-def text_name(name: str) -> str:
-    """``name`` as text a manifest can hold: the bytes of a name that are not UTF-8 (from an older system,
-    given by the OS as surrogate escapes) written as ``\\xff``."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def name_problem(job: Job) -> str:
@@ -85,17 +92,17 @@ def name_problem(job: Job) -> str:
     return ""
 
 
-def output_for(rel: str, suffix: str = OUTPUT_SUFFIX) -> str:
-    """The output path (relative to DST, with ``/``) of a photo at relative path ``rel``."""
-    return PurePath(rel).as_posix() + suffix
-
-
-def _absolute_output(path: str, suffix: str = OUTPUT_SUFFIX) -> str:
-    """``/archive/b.tif`` -> ``archive/b.tif.png``; ``C:\\x\\b.tif`` -> ``C/x/b.tif.png``."""
+def _mirror_absolute(path: str) -> str:
+    """``/archive/b.tif`` -> ``archive/b.tif``; ``C:\\x\\b.tif`` -> ``C/x/b.tif``."""
     p = PurePath(path)
     parts = list(p.parts[1:]) if p.anchor else list(p.parts)
     drive = p.drive.rstrip(":").strip("\\/").replace(":", "")
-    return output_for("/".join(([drive] if drive else []) + parts), suffix)
+    return "/".join(([drive] if drive else []) + parts)
+
+
+def _job(source: str, key: str, mirrored: str, settings: Settings) -> Job:
+    mirrored = PurePath(mirrored).as_posix()
+    return Job(source, key, settings.output(mirrored), mirrored)
 
 
 def inside(path: str, folder: str) -> bool:
@@ -104,7 +111,7 @@ def inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def walk_folder(src: str, dst: str, suffix: str = OUTPUT_SUFFIX) -> list[Job]:
+def walk_folder(src: str, dst: str, settings: Settings) -> list[Job]:
     """Every image (by extension) under ``src``, sorted, leaving out DST (when it lies inside SRC) and
     hidden files and folders (names starting with ".", e.g. macOS ``._photo.jpg`` files)."""
     src_real, dst_real = os.path.realpath(src), os.path.realpath(dst)
@@ -118,11 +125,11 @@ def walk_folder(src: str, dst: str, suffix: str = OUTPUT_SUFFIX) -> list[Job]:
                 continue
             rel = name if rel_root == "." else os.path.join(rel_root, name)
             key = text_name(PurePath(rel).as_posix())
-            jobs.append(Job(os.path.join(src_real, rel), key, output_for(key, suffix)))
+            jobs.append(_job(os.path.join(src_real, rel), key, key, settings))
     return jobs
 
 
-def read_list(list_file: str, suffix: str = OUTPUT_SUFFIX) -> list[Job]:
+def read_list(list_file: str, settings: Settings) -> list[Job]:
     """The photos named in a text file, one path a line (blank lines and lines starting with # are left out;
     a photo listed twice is done once)."""
     base = os.path.dirname(os.path.abspath(list_file))
@@ -143,27 +150,28 @@ def read_list(list_file: str, suffix: str = OUTPUT_SUFFIX) -> list[Job]:
         norm = os.path.normpath(item)
         if os.path.isabs(norm) or norm == ".." or norm.startswith(".." + os.sep):
             source = os.path.abspath(os.path.join(base, norm))
-            output = _absolute_output(source, suffix)
+            mirrored = _mirror_absolute(source)
         else:
-            source, output = os.path.join(base, norm), output_for(norm, suffix)
+            source, mirrored = os.path.join(base, norm), norm
         if source in seen:
             continue
         seen.add(source)
-        jobs.append(Job(source, item, output))
+        jobs.append(_job(source, item, mirrored, settings))
     return jobs
 
 
-def find_jobs(src: str, dst: str, suffix: str = OUTPUT_SUFFIX) -> list[Job]:
-    """The photos of SRC (a folder or a list file), their results ending with ``suffix``; PlanError when SRC
-    or DST cannot be used."""
+def find_jobs(src: str, dst: str, settings: Settings) -> list[Job]:
+    """The photos of SRC (a folder or a list file), their results named for ``settings`` (two photos may get
+    one name here: :func:`core.batch.resume.make_plan` numbers them); PlanError when SRC or DST cannot be
+    used."""
     if not os.path.exists(src):
         raise PlanError(f"{src}: no such file or folder")
     if os.path.isdir(src):
         if inside(os.path.realpath(src), os.path.realpath(dst)):
             raise PlanError(f"DST ({dst}) must not be SRC or a folder around it: results would mix with the "
                             "photos. Choose another DST (a folder inside SRC is fine; it is left out).")
-        return walk_folder(src, dst, suffix)
+        return walk_folder(src, dst, settings)
     if Path(src).suffix.lower() in IMAGE_EXTS:
         raise PlanError(f"{src} is a photo; SRC is a folder or a text file listing photos "
                         "(for a few photos, use: python -m core colorize)")
-    return read_list(src, suffix)
+    return read_list(src, settings)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.batch import manifest, worker
@@ -106,22 +106,23 @@ def make_plan(jobs: list[Job], dst: Path, settings: Settings, retry_failed: bool
     rows = manifest.read(path)
     check_settings(rows, settings, path)
     last = {r["source"]: r for r in rows}
-    files, temps = _scan({os.path.dirname(os.path.join(dst, j.output)) for j in jobs})
-    plan, drop, owner = Plan(total=len(jobs)), set(), {}
+    # a result's name belongs to the photo whose done row names it (an older run's name scheme included)
+    owner = {r["output"]: r["source"] for r in last.values() if r["status"] == "done" and r.get("output")}
+    folders = {os.path.dirname(os.path.join(dst, j.output)) for j in jobs}
+    files, temps = _scan(folders | {os.path.dirname(os.path.join(dst, o)) for o in owner})
+    plan, drop = Plan(total=len(jobs)), set()
     for job in jobs:
-        dest = os.path.join(dst, job.output)
         row = last.get(job.key)
         status = row["status"] if row else None
-        if owner.setdefault(job.output, job.key) != job.key:
-            if row is None:
-                plan.new_rows.append(row_for(job, settings, "failed", message=(
-                    f"its result would have the same name as the one of {owner[job.output]} ({job.output}); "
-                    "list each photo once")))
-            else:
-                plan.earlier[status] += 1
-        elif status == "done" and dest in files:
-            plan.earlier["done"] += 1
-        elif status == "skipped" and not settings.include_colour:
+        if status == "done" and os.path.join(dst, row["output"]) in files:
+            plan.earlier["done"] += 1            # kept under the name it was written with
+            continue
+        if owner.get(job.output, job.key) != job.key:       # another photo's: a.jpg and a.png, or a new photo
+            job = replace(job, output=settings.output(job.mirrored,
+                                                      lambda name, key=job.key: owner.get(name, key) != key))
+        owner.setdefault(job.output, job.key)
+        dest = os.path.join(dst, job.output)
+        if status == "skipped" and not settings.include_colour:
             plan.earlier["skipped"] += 1
         elif status == "failed" and not retry_failed:
             plan.earlier["failed"] += 1

@@ -104,7 +104,7 @@ def prepare(src: str, dst: Path, settings: Settings, retry_failed: bool) -> Plan
 
     reap_recorded(dst)              # what the local Ray of a killed earlier run on DST left running
     try:
-        return make_plan(find_jobs(src, str(dst), settings.suffix), dst, settings, retry_failed)
+        return make_plan(find_jobs(src, str(dst), settings), dst, settings, retry_failed)
     except (PlanError, ManifestError) as e:
         raise RunError(str(e)) from None
     except OSError as e:

@@ -1,12 +1,10 @@
 """One photo of a batch run, and the worker class (both engines) that loads the model once.
 
-load (:func:`core.images.load_master`: 16-bit photos keep 16 bits) -> kind (grey / toned / colour) -> the model
-and vibrance (:func:`core.pipeline.colorize_photo`, the same path as ``python -m core colorize``) -> the result
-file (:func:`core.outputs.encode`: PNG with a provenance text chunk, or TIFF/JPEG with it in XMP; the source's
-metadata and the AI-coloured mark in every format, signed Content Credentials unless switched off) -> temporary
-name -> rename.
-Each worker uses one compute thread, so a result does not depend on the engine or on how many workers run; the
-file is encoded on a second thread while the model works out the photo's uncertainty (the same bytes).
+Each photo takes :func:`core.pipeline.process` and :func:`core.pipeline.encode`, the same path and bytes as
+``python -m core colorize`` (load, kind: a colour photo is skipped unless --include-colour, repair, the model
+and its uncertainty score from one forward pass, vibrance, the result file with its provenance chunk, metadata
+and Content Credentials), then :func:`core.pipeline.write_atomically` into ``DST/job.output``.
+Each worker uses one compute thread, so a result does not depend on the engine or on how many workers run.
 """
 
 from __future__ import annotations
@@ -14,13 +12,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 from core.batch.plan import Job, Settings
+from core.pipeline import PROVENANCE_KEY, facts_of
 
-PROVENANCE_KEY = "colorization-studio"
-SKIPPED_COLOUR = "already a colour photo (--include-colour colorizes colour photos too)"
 THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1",
               "TF_CPP_MIN_LOG_LEVEL": "2"}
 
@@ -34,22 +30,9 @@ def pin_threads() -> None:
     cv2.setNumThreads(1)
 
 
-def facts_of(key: str, settings: Settings, kind: str) -> dict:
-    """How a result was made (its XMP and provenance chunk; read back by :func:`read_provenance`)."""
-    from core.colorizers import label
-
-    facts = {"source": key, "model": label(settings.model), "render_factor": settings.render_factor,
-             "vibrance": settings.vibrance, "kind": kind}
-    if settings.restore:                     # only when on: results made without it keep their old facts
-        facts["restore"] = True
-    if settings.format != "auto":
-        facts["format"] = settings.format
-    return facts
-
-
 def provenance(key: str, settings: Settings, kind: str) -> dict[str, str]:
     """The PNG text chunks of a result: how it was made (read back by :func:`read_provenance`)."""
-    facts = facts_of(key, settings, kind)
+    facts = facts_of(key, settings.photo(), kind)
     return {"Software": "Colorization Studio", PROVENANCE_KEY: json.dumps(facts, sort_keys=True)}
 
 
@@ -79,54 +62,20 @@ def result(job: Job, status: str, kind: str = "", seconds: float | None = None, 
             "uncertainty": uncertainty}
 
 
-def uncertainty_text(rgb, settings: Settings) -> str:
-    """The photo's uncertainty score (4 decimals) for the manifest; "" for a model without a distribution."""
-    from core import guide
-    from core.colorizers import model_info
-
-    info = model_info(settings.model)
-    if info is None or not info.has_distribution:
-        return ""
-    u = guide.uncertainty(rgb, model=settings.model, render_factor=settings.render_factor)
-    return f"{guide.uncertainty_score(u):.4f}"
-
-
-# The process's one encoding thread (started on first use): a result's file is compressed while the model works
-# out the photo's uncertainty. The bytes are the same as when encoded in line.
-_ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
-
-
 def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
     """Colorize one photo into ``dst/job.output``; every problem with the photo becomes a "failed" result,
     a problem writing into DST a result with ``stop=True`` (it would hit every photo: the run stops)."""
-    from core import ImageError, outputs, photo_kind
-    from core.credentials import Request, Source
+    from core import ImageError
     from core.guide import HintError
-    from core.images import load_master
-    from core.pipeline import colorize_photo, own_write_error, write_atomically
+    from core.pipeline import encode, own_write_error, process, write_atomically
 
     t0 = time.perf_counter()
+    photo = settings.photo()
     try:
-        master = load_master(job.source)
-        rgb = master.rgb
-        kind = photo_kind(rgb)
-        if kind == "colour" and not settings.include_colour:
-            return result(job, "skipped", kind, time.perf_counter() - t0, SKIPPED_COLOUR)
-        facts = facts_of(job.key, settings, kind)
-        if settings.restore:
-            from core import restore
-
-            fixed = restore.restore(rgb)
-            rgb = fixed.rgb
-            facts["repaired_share"] = fixed.fraction
-        fmt = outputs.resolve(settings.format, master.bits)
-        deep = master.rgb16 if fmt in ("png16", "tiff") else None       # png and jpeg are 8-bit
-        out = colorize_photo(rgb, settings.model, settings.render_factor, vibrance=settings.vibrance, rgb16=deep)
-        text = provenance(job.key, settings, kind) if fmt in ("png", "png16") else None
-        request = Request(settings.signing, Source.of(job.source, job.key)) if settings.credentials else None
-        encoding = _ENCODER.submit(outputs.encode, out, fmt, master.meta, facts, text=text, credentials=request)
-        unsure = uncertainty_text(rgb, settings)        # meanwhile (zlib lets go of the GIL): another forward pass
-        data = encoding.result()
+        res = process(job.source, photo, name=job.key)
+        if res.skipped:
+            return result(job, "skipped", res.kind, time.perf_counter() - t0, res.skipped)
+        data = encode(res, photo)
     except (ImageError, HintError) as e:
         return result(job, "failed", seconds=time.perf_counter() - t0, message=str(e))
     except MemoryError:
@@ -140,10 +89,11 @@ def colorize_file(job: Job, dst: str, settings: Settings) -> dict:
         write_atomically(dest, data)
     except OSError as e:
         own = own_write_error(e)                  # this photo's name: the others can still be written
-        return result(job, "failed", kind, time.perf_counter() - t0,
+        return result(job, "failed", res.kind, time.perf_counter() - t0,
                       own or f"cannot write {dest}: {e.strerror or e}", stop=not own)
-    unsigned = f"written without Content Credentials: {request.problem}" if request and request.problem else ""
-    return result(job, "done", kind, time.perf_counter() - t0, unsigned, uncertainty=unsure)
+    unsigned = f"written without Content Credentials: {res.unsigned}" if res.unsigned else ""
+    unsure = "" if res.uncertainty is None else f"{res.uncertainty:.4f}"
+    return result(job, "done", res.kind, time.perf_counter() - t0, unsigned, uncertainty=unsure)
 
 
 class BatchWorker:

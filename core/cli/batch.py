@@ -16,11 +16,13 @@ from core.outputs import FORMATS
 EPILOG = """\
 SRC is a folder (every JPEG/PNG/TIFF/BMP/WebP/GIF under it; hidden files are left out) or a text file
 with one photo path a line (relative lines are relative to the list file's folder; # starts a comment).
-Results mirror the source paths and keep the source's extension: SRC/1950/a.jpg -> DST/1950/a.jpg.png
-(from a list: a relative line as written, an absolute one whole: /archive/b.tif -> DST/archive/b.tif.png;
-.tif or .jpg instead of .png with --format tiff or jpeg). 16-bit photos give 16-bit PNGs by default; every
-result keeps the photo's DPI, ICC profile and EXIF date/camera, is marked AI-coloured in its XMP and
-carries signed Content Credentials (--no-credentials: none; docs/credentials.md).
+Results mirror the source folders and are named as by python -m core colorize: SRC/1950/a.jpg ->
+DST/1950/a_autoencoder.png (a.png beside it: a_autoencoder_1.png; _guided with --vibrance; from a list: a
+relative line as written, an absolute one whole: /archive/b.tif -> DST/archive/b_autoencoder.png; .tif or
+.jpg instead of .png with --format tiff or jpeg; a DST from before issue 30 keeps its a.jpg.png results).
+16-bit photos give 16-bit PNGs by default; every result keeps the photo's DPI, ICC profile and EXIF
+date/camera, is marked AI-coloured in its XMP and carries signed Content Credentials (--no-credentials:
+none; docs/credentials.md).
 Inputs are never modified.
 
 DST/manifest.csv has one row per photo: source, output, status (done / skipped / failed), kind (grey /

@@ -51,6 +51,15 @@ def out_folder(item, out: str | None) -> Path:
     return p.parent / f"{p.name or 'photos'}_colorized"
 
 
+def source_name(item, f: Path) -> str:
+    """How the result of ``f`` names its photo (its facts and credentials): the path under the INPUT folder
+    ``item`` (as ``python -m core batch`` names it), else the file's name."""
+    from core.text import text_name
+
+    p = Path(item)
+    return text_name(f.relative_to(p).as_posix() if p.is_dir() else f.name)
+
+
 HINTS_HELP = """\
 guided colour: the model's result is the start; then the colours of --reference are
 blended in, then --vibrance, then the --hints (their colours are kept as given). The
@@ -192,11 +201,10 @@ def main(argv=None) -> int:
 
     from tqdm import tqdm
 
-    from core import ImageError, ModelUnavailable, get_colorizer, outputs
-    from core.colorizers import describe_file, is_model_file, label, model_info, unknown
+    from core import ImageError, ModelUnavailable, get_colorizer
+    from core.colorizers import describe_file, is_model_file, model_info, unknown
     from core.guide import HintError
-    from core.images import load_master
-    from core.pipeline import colorize_photo, own_write_error, write_atomically
+    from core.pipeline import PhotoSettings, encode, finish, output_name, own_write_error, prepare, write_atomically
 
     hints_text, reference, problem = _guided_inputs(args)
     if problem:
@@ -204,23 +212,16 @@ def main(argv=None) -> int:
     signing, problem = credentials_signing(args)
     if problem:
         return _fail(problem)
-    from core.credentials import Request, Source
-    from core.guide import hints_from_json
-
-    hint_list = tuple(hints_from_json(hints_text)) if hints_text else ()      # with their sources, as given
-    guided = bool(args.hints or args.reference or args.vibrance != 1.0)
-    suffix = f"_{label(args.model)}_guided" if guided else f"_{label(args.model)}"
-    ext = outputs.extension(args.format)
-
     info = model_info(args.model)
     if info is None:
         print(f"error: {unknown(args.model)}", file=sys.stderr)
         return 2
-    files, problems, folder_of = [], [], {}
+    files, problems, folder_of, name_of = [], [], {}, {}
     for item in args.inputs:
         found, why = expand_inputs([item])
         files += found
         folder_of.update((f, folder_of.get(f, out_folder(item, args.out))) for f in found)
+        name_of.update((f, name_of.get(f, source_name(item, f))) for f in found)
         problems += why
     for p in problems:
         print(f"warning: {printable(p)}", file=sys.stderr)
@@ -253,16 +254,20 @@ def main(argv=None) -> int:
         except OSError as e:
             return _fail(f"cannot create {out_dir}: {e.strerror or e}")
     out_dir = out_dirs[0] if len(out_dirs) == 1 else f"{len(out_dirs)} folders, beside the inputs"
+    # a photo named on the command line is coloured whatever its kind (a person chose it); batch skips
+    # colour photos unless --include-colour
+    photo = PhotoSettings(args.model, args.render_factor, args.vibrance, hints_text, reference,
+                          args.reference_strength, args.restore, args.format or "auto", include_colour=True,
+                          signing=signing if signing.enabled else None)
     inputs = {f.resolve() for f in files}
     written = set()     # two inputs with one stem (a.jpg, a.png, sub/a.png) must not share an output
     ok, failed, existing = 0, [], 0
     bar = tqdm(files, desc="colorizing", unit="img", disable=len(files) < 2, file=sys.stderr)
     for f in bar:
-        dest = folder_of[f] / f"{f.stem}{suffix}{ext}"
-        n = 1
-        while dest.resolve() in inputs or dest.resolve() in written:
-            dest = folder_of[f] / f"{f.stem}{suffix}_{n}{ext}"
-            n += 1
+        def taken(name, folder=folder_of[f]):
+            return (folder / name).resolve() in inputs or (folder / name).resolve() in written
+
+        dest = folder_of[f] / output_name(f.name, photo, taken)
         written.add(dest.resolve())
         keep = dest.exists() and not args.overwrite
         if keep:
@@ -270,30 +275,15 @@ def main(argv=None) -> int:
             if not (args.suggest or args.uncertainty):
                 continue
         try:
-            master = load_master(f)
-            rgb, repaired = master.rgb, None
-            if args.restore:
-                from core import restore
-
-                fixed = restore.restore(rgb)
-                rgb, repaired = fixed.rgb, fixed.fraction
+            res = prepare(f, photo, name_of[f])
             if args.suggest or args.uncertainty:
-                _explain(f, rgb, args, _uncertainty_dest(args.uncertainty, f, args.model, len(files)), bar.write)
+                _explain(f, res.rgb, args, _uncertainty_dest(args.uncertainty, f, args.model, len(files)), bar.write)
             if keep:
                 continue
-            fmt = outputs.resolve(args.format, master.bits)
-            deep = master.rgb16 if fmt in ("png16", "tiff") else None      # png and jpeg are 8-bit
-            out = colorize_photo(rgb, args.model, args.render_factor, vibrance=args.vibrance, hints_text=hints_text,
-                                 reference=reference, strength=args.reference_strength, rgb16=deep)
-            facts = {"model": label(args.model), "render_factor": col.check_render_factor(args.render_factor),
-                     "hints": bool(args.hints), "reference": bool(args.reference), "vibrance": args.vibrance,
-                     "restore": bool(args.restore), **({"repaired_share": repaired} if args.restore else {}),
-                     **({"reference_strength": args.reference_strength} if args.reference_strength is not None else {})}
-            request = Request(signing, Source.of(f), hint_list) if signing.enabled else None
-            write_atomically(dest, outputs.encode(out, fmt, master.meta, facts, credentials=request))
-            if request is not None and request.problem:
+            write_atomically(dest, encode(finish(res, photo), photo))
+            if res.unsigned:
                 bar.write(f"warning: {printable(dest)} was written without Content Credentials: "
-                          f"{printable(request.problem)}", file=sys.stderr)
+                          f"{printable(res.unsigned)}", file=sys.stderr)
             ok += 1
             if len(files) < 2:
                 print(f"{printable(f)} -> {printable(dest)}")
