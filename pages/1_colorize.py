@@ -11,7 +11,7 @@ from core import images
 from core.figures import export
 from ui import credentials as ui_credentials
 from ui import models as ui_models
-from ui import notices, photos, results, widgets
+from ui import notices, photos, results, state, widgets
 from ui import restore as ui_restore
 from ui import uncertainty as ui_uncertainty
 
@@ -74,7 +74,7 @@ if outcome.computed:
                "own time; sending the pictures to your browser takes a little longer). "
                "Moving between pages or back to these settings is instant now.")
 
-stamp = st.toggle("Stamp “AI-coloured” on downloads", key="stamp", persist_state="session",
+stamp = st.toggle("Stamp “AI-coloured” on downloads", key=state.STAMP.key, persist_state="session",
                   help="Adds a small label in the corner of the downloaded pictures, so nobody mistakes them "
                        "for real colour photos.")
 

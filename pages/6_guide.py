@@ -12,7 +12,7 @@ from core import guide as core_guide
 from core import images
 from core.figures import export
 from ui import credentials as ui_credentials
-from ui import guide, widgets
+from ui import guide, state, widgets
 from ui import models as ui_models
 from ui import palette as ui_palette
 from ui import restore as ui_restore
@@ -46,23 +46,22 @@ height, width = photo.grey.shape[:2]
 ui_restore.mask_view(photo, DISPLAY_SIDE)
 
 # what was clicked or drawn since the last run (before the colour picker and the tool are drawn: a pick sets them)
-taken = guide.take_strokes(photo.key, pending_strokes(guide.CANVAS_KEY), width, height, base)
+taken = guide.take_strokes(photo.key, pending_strokes(state.GUIDE_CANVAS), width, height, base)
 for problem in taken.problems or []:
     st.warning(problem, icon=":material/warning:")
 if taken.picked:
     st.toast(f"Picked the model's colour {taken.picked}; click where it should go.", icon=":material/colorize:")
 
 # ----------------------------------------------------------------------------- the tools
-for key, default in (("guide_colour", guide.DEFAULT_COLOUR), ("guide_tool", guide.PAINT),
-                     ("guide_brush", guide.DEFAULT_BRUSH)):
-    if key not in st.session_state:
-        st.session_state[key] = default
+for slot, default in ((state.GUIDE_COLOUR, guide.DEFAULT_COLOUR), (state.GUIDE_TOOL, guide.PAINT),
+                      (state.GUIDE_BRUSH, guide.DEFAULT_BRUSH)):
+    slot.setdefault(default)
 c1, c2, c3 = st.columns([1, 2, 2], vertical_alignment="bottom")
-colour = c1.color_picker("Hint colour", key="guide_colour", persist_state="session",
+colour = c1.color_picker("Hint colour", key=state.GUIDE_COLOUR.key, persist_state="session",
                          help="Only the colour counts; the photo keeps its own light and shade.")
-tool = c2.radio("A click on the photo…", [guide.PAINT, guide.PICK], key="guide_tool",
+tool = c2.radio("A click on the photo…", [guide.PAINT, guide.PICK], key=state.GUIDE_TOOL.key,
                 help="“Pick” takes the colour the model put at that spot into the colour picker, to reuse it.")
-brush = c3.select_slider("Brush size", options=list(guide.BRUSHES), key="guide_brush", persist_state="session")
+brush = c3.select_slider("Brush size", options=list(guide.BRUSHES), key=state.GUIDE_BRUSH.key, persist_state="session")
 ui_palette.source_field()
 ui_palette.panel()
 show_map, show_suggestions = ui_uncertainty.controls()
@@ -110,7 +109,7 @@ if reference is not None:
     r2.button("Remove the reference", key="guide_drop_reference", on_click=guide.drop_reference,
               args=(photo.key,), icon=":material/close:")
 
-vibrance = widgets.vibrance_slider(key="guide_vibrance")
+vibrance = widgets.vibrance_slider(state.GUIDE_VIBRANCE_SLIDER)
 
 # ----------------------------------------------------------------------------- the result
 result = guide.guided(photo, base, model, rf, hints, reference, vibrance, strength)
@@ -121,7 +120,7 @@ layers = ui_uncertainty.guide_layers(photo, model, rf, shown, show_map, show_sug
 with canvas_slot:
     tip = "Click a spot to take its colour" if tool == guide.PICK else ""
     picture = shown if layers.picture is None else layers.picture
-    hint_canvas(export.to_data_uri(picture, max_side=DISPLAY_SIDE), key=guide.CANVAS_KEY,
+    hint_canvas(export.to_data_uri(picture, max_side=DISPLAY_SIDE), key=state.GUIDE_CANVAS.key,
                 hints=guide.canvas_marks(hints, width, height), done=guide.done_ids(), color=colour,
                 radius=guide.brush_radius(brush, width, height) / width, mode="pick" if tool == guide.PICK else "paint",
                 image_id=guide.image_id(photo) + layers.suffix, tip=tip,

@@ -13,7 +13,7 @@ from core import images
 from core.figures import charts
 from core.figures.filmstrip import filmstrip
 from core.training import classroom
-from ui import notices, presentation, training, widgets
+from ui import notices, presentation, state, training, widgets
 
 POLL_SECONDS = 1.0
 PHOTO_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp"]
@@ -44,17 +44,17 @@ job = training.job()
 busy = job is not None and job.running
 
 # ----------------------------------------------------------------------------- 1. settings
-ss = st.session_state
-for key, value in (("train_loss", classroom.PRESET.loss), ("train_descriptor", False),
-                   ("train_size", classroom.PRESET.size), ("train_epochs", classroom.PRESET.epochs)):
-    ss.setdefault(key, value)
+for slot, value in ((state.TRAIN_LOSS, classroom.PRESET.loss), (state.TRAIN_DESCRIPTOR, False),
+                    (state.TRAIN_SIZE, classroom.PRESET.size), (state.TRAIN_EPOCHS, classroom.PRESET.epochs)):
+    slot.setdefault(value)
 
 
 def chosen_config():
     """The run the widgets describe, read from the session state (so also right in the Train button's
     callback, which runs before the page)."""
-    return replace(classroom.PRESET, loss=ss["train_loss"], size=int(ss["train_size"]),
-                   epochs=int(ss["train_epochs"]), global_branch="effnet" if ss["train_descriptor"] else "scratch")
+    return replace(classroom.PRESET, loss=state.TRAIN_LOSS.get(), size=int(state.TRAIN_SIZE.get()),
+                   epochs=int(state.TRAIN_EPOCHS.get()),
+                   global_branch="effnet" if state.TRAIN_DESCRIPTOR.get() else "scratch")
 
 
 def start_training() -> None:
@@ -64,17 +64,17 @@ def start_training() -> None:
 st.subheader("1 · Choose what to train")
 left, right = st.columns(2)
 with left:
-    st.radio("What the network learns", list(LOSSES), key="train_loss", disabled=busy,
+    st.radio("What the network learns", list(LOSSES), key=state.TRAIN_LOSS.key, disabled=busy,
              format_func=lambda k: LOSSES[k][0], captions=[LOSSES[k][1] for k in LOSSES])
-    st.toggle("Use the pretrained scene descriptor", key="train_descriptor", disabled=busy,
+    st.toggle("Use the pretrained scene descriptor", key=state.TRAIN_DESCRIPTOR.key, disabled=busy,
               help="EfficientNet-Lite0, a network trained on ImageNet's 1.2 million photos, sums up each photo in "
                    "1280 numbers (\"a cat, indoors…\") and hands them to your network. Off: your network learns "
                    "its own summary from these few photos only.")
 with right:
-    st.radio("Image size", list(classroom.SIZES), key="train_size", disabled=busy, horizontal=True,
+    st.radio("Image size", list(classroom.SIZES), key=state.TRAIN_SIZE.key, disabled=busy, horizontal=True,
              format_func=lambda s: f"{s} px",
              help="The network learns on square crops of this size. 32 px is faster; 64 px sees more.")
-    st.slider("Epochs", 1, classroom.EPOCHS_MAX, key="train_epochs", disabled=busy,
+    st.slider("Epochs", 1, classroom.EPOCHS_MAX, key=state.TRAIN_EPOCHS.key, disabled=busy,
               help=f"One epoch = {classroom.crops_per_epoch()} random crops of the training photos, each flipped "
                    "left-right at random.")
 config = chosen_config()
@@ -113,7 +113,7 @@ if busy:
 else:
     buttons[0].button("Train", key="train_start", type="primary", icon=":material/model_training:",
                       on_click=start_training)
-message = ss.get("train_message")
+message = training.message()
 if message and not busy:
     st.warning(message, icon=":material/hourglass_top:")
 
@@ -146,10 +146,10 @@ def live(was_running: bool) -> None:
     if p.heldout:
         frames = [(e.epoch, e.previews) for e in p.events]
         cache_key = (current.id, len(frames))
-        if ss.get("train_strip_key") != cache_key:          # made and encoded once per epoch, not per poll
-            ss["train_strip"] = images.encode_png(filmstrip(p.heldout, frames), compress_level=3)
-            ss["train_strip_key"] = cache_key
-        st.image(ss["train_strip"], width="stretch",
+        if state.TRAIN_STRIP_KEY.get() != cache_key:          # made and encoded once per epoch, not per poll
+            state.TRAIN_STRIP.set(images.encode_png(filmstrip(p.heldout, frames), compress_level=3))
+            state.TRAIN_STRIP_KEY.set(cache_key)
+        st.image(state.TRAIN_STRIP.get(), width="stretch",
                  caption="The four held-out photos, coloured by your network after each epoch"
                          + (" (some epochs are skipped to fit)" if len(frames) > 8 else "")
                          + ". Left: what it gets; right: the real colours.")

@@ -83,7 +83,7 @@ def test_navigation_comes_before_the_slow_imports():
     before = [n for n in main.body[:nav] if isinstance(n, ast.Import | ast.ImportFrom)]
     assert [ast.unparse(n) for n in before] == ["from ui import presentation"]
     assert names[nav + 1] == "warm_up()"
-    assert names[-2:] == ["st.session_state[ENTRY_MARK] = True", "page.run()"]
+    assert names[-2:] == ["state.ENTRY_MARK.set(True)", "page.run()"]
 
 
 def test_the_first_page_does_not_load_tensorflow(tmp_path):

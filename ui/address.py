@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import state
+
 PRESENT = "present"
 SAMPLES = "samples"
 
@@ -23,11 +25,10 @@ def wanted_samples() -> list[str]:
 def sync() -> None:
     """Write the session's choices into the address (called on every run and by the callbacks that
     change them: a page switch may drop the query string)."""
-    ss = st.session_state
     params = {}
-    if ss.get("presentation"):
+    if state.PRESENTATION.get():
         params[PRESENT] = "1"
-    if ss.get("batch_samples"):
-        params[SAMPLES] = ",".join(ss["batch_samples"])
+    if state.BATCH_SAMPLES.get():
+        params[SAMPLES] = ",".join(state.BATCH_SAMPLES.get())
     if dict(st.query_params) != params:
         st.query_params.from_dict(params)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import credentials
+from ui import state
 
-_REPORTS = "_upload_credentials"
 MAX_REPORTS = 32
 
 
@@ -17,7 +17,7 @@ def problem() -> str | None:
     signing = credentials.Signing.from_env()
     if not signing.enabled:
         return None
-    checked = st.session_state.setdefault("_credentials_checked", {})
+    checked = state.CREDENTIALS_CHECKED.get_or_set(dict)
     if signing not in checked:
         try:
             credentials.check(signing)
@@ -54,7 +54,7 @@ def note() -> None:
 
 def _report(source) -> dict:
     """The upload's report, read once per file per session (a bounded cache)."""
-    cache = st.session_state.setdefault(_REPORTS, {})
+    cache = state.UPLOAD_CREDENTIALS.get_or_set(dict)
     report = cache.get(source.sha256)
     if report is None:
         report = credentials.read(source.data) if source.data is not None else \

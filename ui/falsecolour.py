@@ -17,6 +17,7 @@ from core.science import LUTS, PRESETS, ChannelError, falsecolour, load_channels
 from core.science import legend as science_legend
 from core.science import read as science_read
 from core.science.compose import fmt
+from ui import state
 
 UPLOAD_TYPES = science_read.UPLOAD_TYPES
 MAX_UPLOAD_MB = 50                  # the server's upload cap (.streamlit/config.toml); the CLI has none
@@ -27,7 +28,6 @@ WHAT_IT_IS = ("**This is false colour.** Each colour stands for a channel that w
               "nothing was guessed, and the files say so (their XMP carries the legend and no “AI-made” mark). "
               "The Colorize page is different: there a neural network *guesses* the colours a grey photo "
               "might have had, and its files are marked as AI-made.")
-STATE = "fc_data"
 
 
 # --------------------------------------------------------------------------- the channels
@@ -35,15 +35,15 @@ STATE = "fc_data"
 
 def data() -> dict:
     """The session's channels: {"key", "title", "channels", "sample"} (empty dict: none yet)."""
-    return st.session_state.get(STATE) or {}
+    return state.FC_DATA.get() or {}
 
 
 def problem() -> str | None:
-    return st.session_state.get("fc_problem")
+    return state.FC_PROBLEM.get()
 
 
 def uploader_key() -> str:
-    return f"fc_upload_{st.session_state.get('fc_uploader_n', 0)}"
+    return state.FC_UPLOADS.key()
 
 
 def use_sample(which: str) -> None:
@@ -52,32 +52,32 @@ def use_sample(which: str) -> None:
         chans = samples.cells()
     else:
         chans = load_channels([("star_and_galaxy.fits", samples.star_field_fits())])
-    st.session_state["fc_uploader_n"] = st.session_state.get("fc_uploader_n", 0) + 1
-    st.session_state.pop("fc_problem", None)
-    st.session_state[STATE] = {"key": f"sample-{which}", "title": SAMPLES[which], "channels": chans, "sample": True}
+    state.FC_UPLOADS.empty()
+    state.FC_PROBLEM.clear()
+    state.FC_DATA.set({"key": f"sample-{which}", "title": SAMPLES[which], "channels": chans, "sample": True})
 
 
 def take_upload(files) -> None:
     """Read newly uploaded files (once per set of files); a problem is kept to show, nothing else is lost."""
     files = list(files or [])
     key = "|".join(f"{f.name}:{f.size}:{getattr(f, 'file_id', '')}" for f in files)
-    if key == st.session_state.get("fc_upload_seen"):
+    if key == state.FC_UPLOAD_SEEN.get():
         return
-    st.session_state["fc_upload_seen"] = key
+    state.FC_UPLOAD_SEEN.set(key)
     if not files:
         if data() and not data().get("sample"):
-            st.session_state.pop(STATE, None)
-        st.session_state.pop("fc_problem", None)
+            state.FC_DATA.clear()
+        state.FC_PROBLEM.clear()
         return
     try:
         chans = load_channels(files)
     except ChannelError as e:
-        st.session_state["fc_problem"] = str(e)
+        state.FC_PROBLEM.set(str(e))
         return
-    st.session_state.pop("fc_problem", None)
+    state.FC_PROBLEM.clear()
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     title = ", ".join(f.name for f in files)
-    st.session_state[STATE] = {"key": digest, "title": title, "channels": chans, "sample": False}
+    state.FC_DATA.set({"key": digest, "title": title, "channels": chans, "sample": False})
 
 
 def describe(chans) -> str:
@@ -134,7 +134,7 @@ def range_choice(chans, key: str) -> list[tuple[float, float]]:
     low, high = stretch.AUTO_PERCENTILES
     for i, ch in enumerate(chans):
         picked = st.slider(f"Range of {ch.name} (percentiles of its pixels)", 0.0, 100.0, (low, high), step=0.1,
-                           format="%.1f %%", key=f"fc_r{i}_{key}",
+                           format="%.1f %%", key=state.FC_RANGE.key(i, key),
                            help="Below the first, black; above the second, full colour. 0 and 100: nothing "
                                 "clipped. The command line also takes values (--range MIN:MAX).")
         lo, hi = stretch.percentile_range(ch, *picked)
@@ -146,7 +146,7 @@ def range_choice(chans, key: str) -> list[tuple[float, float]]:
 def reset_ranges(key: str, n: int) -> None:
     """Back to the auto ranges, 0.1 to 99.9 % (on_click)."""
     for i in range(n):
-        st.session_state.pop(f"fc_r{i}_{key}", None)
+        state.FC_RANGE(i, key).clear()
 
 
 # --------------------------------------------------------------------------- the picture and its files

@@ -16,7 +16,7 @@ import streamlit as st
 from core import video as core_video
 from core.images import fit_within
 from core.video import VideoError
-from ui import film_job, notices
+from ui import film_job, notices, state
 from ui import models as ui_models
 from ui.film_job import Clip
 from ui.film_job import busy_session as _busy
@@ -32,15 +32,15 @@ PREVIEW_SIDE = 640                 # preview pictures are shown at most this lar
 
 
 def clip() -> Clip | None:
-    return st.session_state.get("film_clip")
+    return state.FILM_CLIP.get()
 
 
 def _set_clip(new: Clip | None) -> None:
     old = clip()
     if old is not None and not old.sample and (new is None or new.path != old.path):
         shutil.rmtree(old.path.parent, ignore_errors=True)
-    st.session_state["film_clip"] = new
-    st.session_state.pop("film_problem", None)
+    state.FILM_CLIP.set(new)
+    state.FILM_PROBLEM.clear()
     film_job.forget_result()
 
 
@@ -50,21 +50,21 @@ def use_sample() -> None:
         path = core_video.sample_clip()
         info = core_video.probe(path)
     except (OSError, VideoError) as e:
-        st.session_state["film_problem"] = f"The sample clip could not be made: {notices.no_paths(e)}"
+        state.FILM_PROBLEM.set(f"The sample clip could not be made: {notices.no_paths(e)}")
         return
-    st.session_state["film_uploader_n"] = st.session_state.get("film_uploader_n", 0) + 1     # empty the box
+    state.FILM_UPLOADS.empty()
     _set_clip(Clip(f"sample-{path.name}", "Sample: the photographer (a slow zoom out)", path, info, sample=True))
 
 
 def take_upload(upload) -> None:
     """Take an uploaded clip (once per file): check its size, store it in the session's folder, read its
     header; a problem becomes the page's message and the clip is not kept."""
-    if upload is None or st.session_state.get("film_upload_id") == upload.file_id:
+    if upload is None or state.FILM_UPLOAD_ID.get() == upload.file_id:
         return
-    st.session_state["film_upload_id"] = upload.file_id
+    state.FILM_UPLOAD_ID.set(upload.file_id)
     if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.session_state["film_problem"] = (f"**{upload.name}** is {upload.size / 1e6:.0f} MB; clips up to "
-                                            f"{MAX_UPLOAD_MB} MB can be uploaded. Cut it shorter or make it smaller.")
+        state.FILM_PROBLEM.set(f"**{upload.name}** is {upload.size / 1e6:.0f} MB; clips up to {MAX_UPLOAD_MB} MB "
+                               "can be uploaded. Cut it shorter or make it smaller.")
         return
     data = upload.getvalue()
     key = hashlib.sha1(data).hexdigest()[:16]
@@ -72,7 +72,7 @@ def take_upload(upload) -> None:
     if current is not None and current.key == key:
         return
     if _busy(_session_id()):
-        st.session_state["film_problem"] = "Wait for the clip being coloured to finish (or cancel it) first."
+        state.FILM_PROBLEM.set("Wait for the clip being coloured to finish (or cancel it) first.")
         return
     from core.figures.export import safe_stem
 
@@ -86,7 +86,7 @@ def take_upload(upload) -> None:
         core_video.limits.check(info.width, info.height, info.duration, info.frames)
     except VideoError as e:
         shutil.rmtree(folder, ignore_errors=True)
-        st.session_state["film_problem"] = notices.no_paths(str(e).replace(path.name, upload.name))
+        state.FILM_PROBLEM.set(notices.no_paths(str(e).replace(path.name, upload.name)))
         return
     _set_clip(Clip(key, upload.name, path, info))
 
@@ -100,18 +100,18 @@ def limits_text() -> str:
 
 
 def problem() -> str | None:
-    return st.session_state.get("film_problem")
+    return state.FILM_PROBLEM.get()
 
 
 def clear_clip() -> None:
-    st.session_state["film_upload_id"] = None
-    st.session_state["film_uploader_n"] = st.session_state.get("film_uploader_n", 0) + 1
+    state.FILM_UPLOAD_ID.set(None)
+    state.FILM_UPLOADS.empty()
     _set_clip(None)
 
 
 def uploader_key() -> str:
     """The upload box's key (a new one empties it)."""
-    return f"film_upload_{st.session_state.get('film_uploader_n', 0)}"
+    return state.FILM_UPLOADS.key()
 
 
 def show_original(c: Clip, caption: str = "Original") -> None:
@@ -133,29 +133,29 @@ def show_original(c: Clip, caption: str = "Original") -> None:
 # --------------------------------------------------------------------------- model, smoothing, preview
 
 
-def model_choice(key: str = "film_model") -> str:
+def model_choice(choice: state.Slot[str] = state.FILM_MODEL) -> str:
     """One model (the first one chosen on the Colorize page, until changed here)."""
     infos = ui_models.infos()
     names = list(infos)
-    if st.session_state.get(key) not in names:
+    if choice.get() not in names:
         from ui import settings
 
-        st.session_state[key] = next((m for m in settings.models() if m in names), names[0])
+        choice.set(next((m for m in settings.models() if m in names), names[0]))
 
     def label(name: str) -> str:
         info = infos[name]
         return info.title if info.available else f"{info.title} (not downloaded)"
 
-    return st.selectbox("Model", names, format_func=label, key=key,
+    return st.selectbox("Model", names, format_func=label, key=choice.key,
                         help="The network that colours each frame. Autoencoder (ours) is this project's; "
                              "Grayscale adds no colour (a reference).")
 
 
-def smoothing_choice(key: str = "film_smoothing") -> str:
-    if st.session_state.get(key) not in core_video.SMOOTHING:
-        st.session_state[key] = core_video.SMOOTHING[0]
+def smoothing_choice(choice: state.Slot[str] = state.FILM_SMOOTHING) -> str:
+    if choice.get() not in core_video.SMOOTHING:
+        choice.set(core_video.SMOOTHING[0])
     return st.radio(
-        "Smoothing over time", list(core_video.SMOOTHING), format_func=core_video.TITLES.get, key=key,
+        "Smoothing over time", list(core_video.SMOOTHING), format_func=core_video.TITLES.get, key=choice.key,
         help="Each frame is coloured on its own, so colours can flicker from frame to frame. Motion-compensated "
              "smoothing follows what moves (optical flow) and blends each frame's colours with the previous "
              "frame's, and starts afresh at a scene cut. The running average ignores motion: it smears colour "
@@ -164,7 +164,7 @@ def smoothing_choice(key: str = "film_smoothing") -> str:
 
 def preview(c: Clip, model: str, render_factor: int, position: float) -> tuple[np.ndarray, np.ndarray]:
     """(grey frame, coloured frame) at ``position`` (0-1) of the clip, kept for the session."""
-    store = st.session_state.setdefault("film_previews", {})
+    store = state.FILM_PREVIEWS.get_or_set(dict)
     key = (c.key, model, render_factor, round(position, 3))
     if key not in store:
         colorizer = ui_models.get(model)

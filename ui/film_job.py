@@ -22,7 +22,7 @@ from core import video as core_video
 from core.credentials import Signing
 from core.video import Cancelled, VideoError, VideoInfo, VideoResult
 from ui import models as ui_models
-from ui import notices
+from ui import notices, state
 
 POLL_SECONDS = 1.0                 # how often the progress bar is redrawn while a clip is coloured
 MAX_RUNNING = 1                    # clips coloured at once on this server; more wait their turn (2 CPU cores)
@@ -201,12 +201,12 @@ class Job:
 
 
 def job() -> Job | None:
-    return st.session_state.get("film_job")
+    return state.FILM_JOB.get()
 
 
 def forget_result() -> None:
     """Drop the session's finished job and its file (a running one is cancelled)."""
-    old = st.session_state.pop("film_job", None)
+    old = state.FILM_JOB.pop()
     if old is not None:
         old.cancel.set()
         if not old.active:
@@ -221,7 +221,7 @@ def start(c: Clip, model: str, render_factor: int, smoothing: str) -> None:
     try:
         colorizer = ui_models.get(model)                 # loaded here, in the page's thread (st.cache_resource)
     except ModelUnavailable as e:
-        st.session_state["film_problem"] = notices.no_paths(e)
+        state.FILM_PROBLEM.set(notices.no_paths(e))
         return
     lo, hi = colorizer.render_factor_range
     forget_result()
@@ -229,7 +229,7 @@ def start(c: Clip, model: str, render_factor: int, smoothing: str) -> None:
     new = Job(c, colorizer, model, ui_models.title(model), min(max(int(render_factor), lo), hi), smoothing, out, sid)
     with _jobs_lock:
         _jobs[sid] = new
-    st.session_state["film_job"] = new
+    state.FILM_JOB.set(new)
     threading.Thread(target=new.run, name=f"old-film-{sid[:8]}", daemon=True).start()
 
 

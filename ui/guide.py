@@ -12,17 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-import streamlit as st
 
 from core import guide as core_guide
 from core import images
 from core.guide import Hint, HintError, ReferencePhotoError
-from ui import results
+from ui import results, state
 from ui.palette import current_source, text
 
 GUIDED = "guided"                         # the results-cache entry (photo key, GUIDED): the latest guided result
 GUIDED_LABEL = "Guided (your hints)"      # its label on the Compare, Channels and Metrics pages
-CANVAS_KEY = "guide_canvas"
 PAINT, PICK = "Paint a hint", "Pick the colour the model put here"
 BRUSHES = {"fine": 0.004, "small": 0.008, "medium": 0.015, "large": 0.03}   # radius / long side of the photo
 DEFAULT_BRUSH = "small"
@@ -31,26 +29,19 @@ MAX_DONE_IDS = 64                         # stroke ids remembered as used (the c
 MAX_REFERENCE_SIDE = 2048                 # a reference is only matched on a small copy; keep no more
 
 
-def _ss():
-    return st.session_state
-
-
-def _per_photo(name: str) -> dict:
-    ss = _ss()
-    if name not in ss:
-        ss[name] = {}
-    return ss[name]
+def _per_photo(slot: state.Slot[dict]) -> dict:
+    return slot.get_or_set(dict)
 
 
 # --------------------------------------------------------------------------- hints
 
 
 def hints_of(photo_key: str) -> list[Hint]:
-    return list(_per_photo("guide_hints").get(photo_key, []))
+    return list(_per_photo(state.GUIDE_HINTS).get(photo_key, []))
 
 
 def set_hints(photo_key: str, hints: Sequence[Hint]) -> None:
-    _per_photo("guide_hints")[photo_key] = list(hints)[: core_guide.hints.MAX_HINTS]
+    _per_photo(state.GUIDE_HINTS)[photo_key] = list(hints)[: core_guide.hints.MAX_HINTS]
 
 
 def undo(photo_key: str) -> None:
@@ -63,8 +54,8 @@ def clear(photo_key: str) -> None:
 
 def forget_other_photos(keep: set[str]) -> None:
     """Drop the hints and references of photos that left the batch."""
-    for name in ("guide_hints", "guide_refs"):
-        store = _per_photo(name)
+    for slot in (state.GUIDE_HINTS, state.GUIDE_REFS):
+        store = _per_photo(slot)
         for k in [k for k in store if k not in keep]:
             del store[k]
 
@@ -124,14 +115,13 @@ def take_strokes(photo_key: str, strokes, width: int, height: int, base: np.ndar
     """Use the strokes the canvas queued that were not used yet: each becomes a hint (current colour and
     brush), or, in pick mode, sets the colour picker to the colour the model put there. Run before the
     colour picker and the tool switch are drawn (it may set them)."""
-    ss = _ss()
-    done: list[str] = list(ss.get("guide_done_ids", []))
+    done: list[str] = done_ids()
     taken = Taken(problems=[])
     if not isinstance(strokes, list):
         return taken
     hints = hints_of(photo_key)
-    colour = ss.get("guide_colour", DEFAULT_COLOUR)
-    radius = brush_radius(ss.get("guide_brush", DEFAULT_BRUSH), width, height)
+    colour = state.GUIDE_COLOUR.get(DEFAULT_COLOUR)
+    radius = brush_radius(state.GUIDE_BRUSH.get(DEFAULT_BRUSH), width, height)
     for stroke in strokes[:100]:
         sid = stroke.get("id") if isinstance(stroke, dict) else None
         if not isinstance(sid, str) or sid in done:
@@ -142,7 +132,7 @@ def take_strokes(photo_key: str, strokes, width: int, height: int, base: np.ndar
         except HintError as e:
             taken.problems.append(str(e).capitalize() + ".")
             continue
-        if ss.get("guide_tool") == PICK:
+        if state.GUIDE_TOOL.get() == PICK:
             if base is not None:
                 taken.picked = colour_at(base, *points[0], radius)
             continue
@@ -153,12 +143,12 @@ def take_strokes(photo_key: str, strokes, width: int, height: int, base: np.ndar
             taken.problems.append(str(e).capitalize() + ".")
             continue
         taken.added += 1
-    ss["guide_done_ids"] = done[-MAX_DONE_IDS:]
+    state.GUIDE_DONE_IDS.set(done[-MAX_DONE_IDS:])
     if taken.added:
         set_hints(photo_key, hints)
     if taken.picked:
-        ss["guide_colour"] = taken.picked
-        ss["guide_tool"] = PAINT
+        state.GUIDE_COLOUR.set(taken.picked)
+        state.GUIDE_TOOL.set(PAINT)
     return taken
 
 
@@ -169,25 +159,24 @@ def canvas_marks(hints: Sequence[Hint], width: int, height: int) -> list[dict]:
 
 
 def done_ids() -> list[str]:
-    return list(_ss().get("guide_done_ids", []))
+    return list(state.GUIDE_DONE_IDS.get([]))
 
 
 def load_hints_file(photo_key: str, upload, width: int, height: int) -> tuple[bool, str | None]:
     """Replace the photo's hints with an uploaded hints file, once per upload: (whether they changed now,
     a friendly error or None)."""
-    ss = _ss()
     signature = (photo_key, getattr(upload, "file_id", None) or f"{upload.name}:{upload.size}")
-    if ss.get("guide_hints_upload_seen") == signature:
-        return False, ss.get("guide_hints_upload_error")
-    ss["guide_hints_upload_seen"] = signature
+    if state.GUIDE_HINTS_UPLOAD_SEEN.get() == signature:
+        return False, state.GUIDE_HINTS_UPLOAD_ERROR.get()
+    state.GUIDE_HINTS_UPLOAD_SEEN.set(signature)
     try:
         hints = core_guide.hints_from_json(upload.getvalue(), width, height)
     except HintError as e:
         msg = f"**{upload.name}** could not be used: {e}."
-        ss["guide_hints_upload_error"] = msg
+        state.GUIDE_HINTS_UPLOAD_ERROR.set(msg)
         return False, msg
     set_hints(photo_key, hints)
-    ss["guide_hints_upload_error"] = None
+    state.GUIDE_HINTS_UPLOAD_ERROR.set(None)
     return True, None
 
 
@@ -223,32 +212,31 @@ def describe(index: int, hint: Hint) -> str:
 
 
 def reference_of(photo_key: str) -> tuple[str, np.ndarray] | None:
-    return _per_photo("guide_refs").get(photo_key)
+    return _per_photo(state.GUIDE_REFS).get(photo_key)
 
 
 def drop_reference(photo_key: str) -> None:
-    _per_photo("guide_refs").pop(photo_key, None)
+    _per_photo(state.GUIDE_REFS).pop(photo_key, None)
 
 
 def take_reference(photo_key: str, upload) -> str | None:
     """Decode an uploaded reference photo for this photo (once per upload); a friendly error or None."""
-    ss = _ss()
     signature = (photo_key, getattr(upload, "file_id", None) or f"{upload.name}:{upload.size}")
-    if ss.get("guide_ref_upload_seen") == signature:
-        return ss.get("guide_ref_upload_error")
-    ss["guide_ref_upload_seen"] = signature
+    if state.GUIDE_REF_UPLOAD_SEEN.get() == signature:
+        return state.GUIDE_REF_UPLOAD_ERROR.get()
+    state.GUIDE_REF_UPLOAD_SEEN.set(signature)
     try:
         rgb = images.fit_within(core_guide.load_reference(upload.getvalue()), MAX_REFERENCE_SIDE)
     except (images.ImageError, ReferencePhotoError) as e:
         msg = f"**{upload.name}** cannot be the reference: {e}"
-        ss["guide_ref_upload_error"] = msg
+        state.GUIDE_REF_UPLOAD_ERROR.set(msg)
         return msg
     except MemoryError:
         msg = f"**{upload.name}** is too large for this computer's memory."
-        ss["guide_ref_upload_error"] = msg
+        state.GUIDE_REF_UPLOAD_ERROR.set(msg)
         return msg
-    _per_photo("guide_refs")[photo_key] = (upload.name, rgb)
-    ss["guide_ref_upload_error"] = None
+    _per_photo(state.GUIDE_REFS)[photo_key] = (upload.name, rgb)
+    state.GUIDE_REF_UPLOAD_ERROR.set(None)
     return None
 
 
@@ -265,7 +253,7 @@ class Guided:
 
 def image_id(photo) -> str:
     """A short name of what the canvas shows now (changes with every new guided result)."""
-    signature = _per_photo("guide_signature").get(photo.key)
+    signature = _per_photo(state.GUIDE_SIGNATURE).get(photo.key)
     return f"{photo.key}-{abs(hash(signature)) % 10**8:08d}" if signature is not None and latest(photo) is not None \
         else f"{photo.key}-base"
 
@@ -275,12 +263,12 @@ def download_png(photo, img: np.ndarray, model: str | None = None, render_factor
     page's downloads are (:func:`ui.results.png_file`: 16-bit for a 16-bit upload, its "stamp" setting, the
     upload's DPI/ICC/EXIF and the AI-coloured XMP mark, fast compression) and signed Content Credentials: the
     base ``model`` and ``render_factor``, the reference, vibrance and each hint, documented or chosen."""
-    stamp = bool(_ss().get("stamp", False))
+    stamp = bool(state.STAMP.get(False))
     key = (photo.key, "png", GUIDED, image_id(photo), stamp, model, render_factor)
     hints = hints_of(photo.key)
     facts = {"page": "guide", "guided": True, "hints": bool(hints), "stamp": stamp,
              **({"model": model, "render_factor": render_factor} if model else {})}
-    signature = _per_photo("guide_signature").get(photo.key) if latest(photo) is not None else None
+    signature = _per_photo(state.GUIDE_SIGNATURE).get(photo.key) if latest(photo) is not None else None
     if signature is not None:                  # (key, model, render factor, hints, reference, vibrance, strength)
         _, model, rf, hints, ref_key, vibrance, strength = signature
         facts.update(model=model, render_factor=rf, hints=bool(hints), reference=ref_key is not None,
@@ -305,7 +293,7 @@ def guided(photo, base: np.ndarray, base_name: str, render_factor: int, hints: S
         results.results().discard_where(lambda k: k == (photo.key, GUIDED))
         return Guided(base)
     cached = latest(photo)
-    if cached is not None and _per_photo("guide_signature").get(photo.key) == signature:
+    if cached is not None and _per_photo(state.GUIDE_SIGNATURE).get(photo.key) == signature:
         return Guided(cached)
     t0 = time.perf_counter()
     try:
@@ -316,5 +304,5 @@ def guided(photo, base: np.ndarray, base_name: str, render_factor: int, hints: S
     except MemoryError:
         return Guided(base, error="Not enough memory to guide the colours of this photo.")
     results.results().put((photo.key, GUIDED), out)
-    _per_photo("guide_signature")[photo.key] = signature
+    _per_photo(state.GUIDE_SIGNATURE)[photo.key] = signature
     return Guided(out, time.perf_counter() - t0, fresh=True)

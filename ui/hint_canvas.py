@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.state import Slot
+
 CSS = """
 .hc-wrap { position: relative; width: 100%; max-width: var(--hc-max-width, 100%); margin: 0 auto; line-height: 0;
   border: 2px solid #111; border-radius: 6px; overflow: hidden; background: #111; user-select: none;
@@ -224,11 +226,12 @@ def hint_canvas(image_uri: str, *, key: str, hints: list[dict], done: list[str],
     return list(strokes) if isinstance(strokes, list) else []
 
 
-def pending_strokes(key: str) -> list:
-    """The strokes the component sent (its state from the last run), before it is drawn again."""
-    state = st.session_state.get(key)
+def pending_strokes(canvas: Slot[dict]) -> list:
+    """The strokes the component drawn with ``key=canvas.key`` sent (its state from the last run), before it is
+    drawn again."""
+    kept = canvas.get()
     try:
-        strokes = state.get("strokes") if state is not None else None
+        strokes = kept.get("strokes") if kept is not None else None
     except AttributeError:
         return []
     return list(strokes) if isinstance(strokes, list) else []

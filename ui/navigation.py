@@ -23,6 +23,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import state
+
 # Light on purpose (only Streamlit): the entry script calls st.navigation before anything slow is imported.
 
 PAGE_COLORIZE = "pages/1_colorize.py"
@@ -58,7 +60,6 @@ STARTING = "Starting Colorization Studio: the first visit after a restart takes 
 # The favicon: core.figures.samples.app_icon() drawn once into this file (drawing it needs scikit-image, too slow
 # before the navigation; a test checks the file is that drawing)
 APP_ICON = Path(__file__).resolve().parent / "app_icon.png"
-ENTRY_MARK = "_studio_entry_ran"      # set by main() right before page.run(), taken by require_app()
 
 
 def app_pages() -> list:
@@ -108,7 +109,7 @@ def main() -> None:
     presentation.sidebar()
     address.sync()
     presentation.apply_presentation_css()
-    st.session_state[ENTRY_MARK] = True          # taken by the page's require_app()
+    state.ENTRY_MARK.set(True)          # taken by the page's require_app()
     page.run()
 
 
@@ -118,7 +119,7 @@ def require_app() -> None:
     through the app's navigation (and ends the folder mode for the whole process), then stop this outer run.
     Nothing of the outer page is drawn, and the run's widget events (a pressed button) are kept: a rerun instead
     would lose them."""
-    if st.session_state.pop(ENTRY_MARK, False):
+    if state.ENTRY_MARK.pop(False):
         return
     main()
     st.stop()

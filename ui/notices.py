@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import weights as core_weights
 from ui import models as ui_models
+from ui import state
 
 _PATH = re.compile(r"(?<![\w:/.~\\])(?:[A-Za-z]:)?(?:[\\/][^\s'\"():;,\\/]+){2,}[\\/]?")
 
@@ -49,14 +50,14 @@ def _fetch_weights(name: str, key: str) -> None:
         core_weights.fetch(name, progress=cb)
     except core_weights.FetchError as e:
         bar.empty()
-        st.session_state[f"fetch_error_{key}"] = no_paths(e)
+        state.FETCH_ERROR(key).set(no_paths(e))
         return
     except OSError as e:
         bar.empty()
-        st.session_state[f"fetch_error_{key}"] = no_paths(f"Could not save the weights: {e.strerror or e}")
+        state.FETCH_ERROR(key).set(no_paths(f"Could not save the weights: {e.strerror or e}"))
         return
     bar.progress(1.0, text="Downloaded and checked.")
-    st.session_state.pop(f"fetch_error_{key}", None)
+    state.FETCH_ERROR(key).clear()
     ui_models.forget_missing()
     st.rerun()
 
@@ -76,7 +77,7 @@ def model_notice(name: str, key: str = "") -> None:
         k = f"fetch_{name}_{key}"
         if st.button(f"Download the {info.title} weights ({size})", key=k):
             _fetch_weights(name, k)
-        err = st.session_state.get(f"fetch_error_{k}")
+        err = state.FETCH_ERROR(k).get()
         if err:
             st.error(f"The download did not work: {plain_fetch_error(err)}", icon=":material/cloud_off:")
             with st.expander("Details"):

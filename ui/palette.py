@@ -12,19 +12,16 @@ from core.guide import HintError
 from core.guide.hints import MAX_SOURCE
 from core.guide.palette import Documented, added, documented, palette_from_json, palette_to_json
 from core.metadata import clean_text
-
-SOURCE_KEY = "guide_source"
-COLOUR_KEY = "guide_colour"         # the Guide page's colour picker
-PALETTE_KEY = "guide_palette"
+from ui import state
 
 
 def current_source() -> str | None:
     """What the source field says now (cleaned), or None: new hints are then "chosen by a person"."""
-    return clean_text(st.session_state.get(SOURCE_KEY), MAX_SOURCE)
+    return clean_text(state.GUIDE_SOURCE.get(), MAX_SOURCE)
 
 
 def source_field() -> None:
-    st.text_input("Where is this colour documented? (optional)", key=SOURCE_KEY, max_chars=MAX_SOURCE,
+    st.text_input("Where is this colour documented? (optional)", key=state.GUIDE_SOURCE.key, max_chars=MAX_SOURCE,
                   placeholder="e.g. museum catalogue 1953/12, a letter, a fabric sample, a colour photo of the car",
                   help="New hints carry this text. The downloaded result's Content Credentials then say the colour "
                        "is documented, and where; a hint without it is “chosen by a person”, and every other colour "
@@ -32,48 +29,49 @@ def source_field() -> None:
 
 
 def palette() -> list[Documented]:
-    return list(st.session_state.get(PALETTE_KEY, []))
+    return list(state.GUIDE_PALETTE.get([]))
 
 
 def _keep() -> None:
     try:
-        item = documented(st.session_state.get(COLOUR_KEY), st.session_state.get(SOURCE_KEY, ""))
+        item = documented(state.GUIDE_COLOUR.get(), state.GUIDE_SOURCE.get(""))
     except HintError as e:
-        st.session_state["guide_palette_error"] = str(e)
+        state.GUIDE_PALETTE_ERROR.set(str(e))
         return
-    st.session_state[PALETTE_KEY] = added(palette(), item)
-    st.session_state["guide_palette_error"] = None
+    state.GUIDE_PALETTE.set(added(palette(), item))
+    state.GUIDE_PALETTE_ERROR.set(None)
 
 
 def _use(i: int) -> None:
     items = palette()
     if 0 <= i < len(items):
-        st.session_state[COLOUR_KEY], st.session_state[SOURCE_KEY] = items[i].color, items[i].source
+        state.GUIDE_COLOUR.set(items[i].color)
+        state.GUIDE_SOURCE.set(items[i].source)
 
 
 def _remove(i: int) -> None:
     items = palette()
     if 0 <= i < len(items):
         del items[i]
-        st.session_state[PALETTE_KEY] = items
+        state.GUIDE_PALETTE.set(items)
 
 
 def _import(upload) -> None:
     """Add an uploaded palette file's colours, once per upload."""
     seen = getattr(upload, "file_id", None) or f"{upload.name}:{upload.size}"
-    if st.session_state.get("guide_palette_seen") == seen:
+    if state.GUIDE_PALETTE_SEEN.get() == seen:
         return
-    st.session_state["guide_palette_seen"] = seen
+    state.GUIDE_PALETTE_SEEN.set(seen)
     try:
         items = palette_from_json(upload.getvalue())
     except HintError as e:
-        st.session_state["guide_palette_error"] = f"{upload.name} could not be used: {e}"
+        state.GUIDE_PALETTE_ERROR.set(f"{upload.name} could not be used: {e}")
         return
     merged = palette()
     for item in items:
         merged = added(merged, item)
-    st.session_state[PALETTE_KEY] = merged
-    st.session_state["guide_palette_error"] = None
+    state.GUIDE_PALETTE.set(merged)
+    state.GUIDE_PALETTE_ERROR.set(None)
 
 
 def text(value: str) -> str:
@@ -110,8 +108,8 @@ def panel() -> None:
         upload = c2.file_uploader("Import a palette (JSON)", type=["json"], key="guide_palette_import")
         if upload is not None:
             _import(upload)
-            if st.session_state.get("guide_palette_error") is None and palette() != items:
+            if state.GUIDE_PALETTE_ERROR.get() is None and palette() != items:
                 st.rerun()
-        problem = st.session_state.get("guide_palette_error")
+        problem = state.GUIDE_PALETTE_ERROR.get()
         if problem:
             st.error(problem, icon=":material/block:")

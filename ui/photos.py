@@ -18,7 +18,7 @@ from core.figures import samples
 from core.images import is_grey
 from core.kind import PhotoKind, classify
 from core.metadata import Meta
-from ui import address, results
+from ui import address, results, state
 
 MAX_PHOTOS = 24                   # photos kept from one upload
 MAX_BATCH_PIXELS = 120_000_000    # ... and at most this many pixels in all (3 photos at the 40 MP cap)
@@ -94,32 +94,27 @@ def photo_from_upload(name: str, data: bytes) -> Photo:
 
 def set_role(key: str, role: str | None) -> None:
     """The user's choice for the photo ``key``: "bw", "test", or None (the app's own guess)."""
-    ss = _ss()
-    ss["photos"] = [replace(p, role=role) if p.key == key else p for p in ss.get("photos", [])]
-
-
-def _ss():
-    return st.session_state
+    state.PHOTOS.set([replace(p, role=role) if p.key == key else p for p in state.PHOTOS.get([])])
 
 
 def photos() -> list[Photo]:
-    return list(_ss().get("photos", []))
+    return list(state.PHOTOS.get([]))
 
 
 def rejected() -> list[tuple[str, str]]:
     """(file name, friendly message) of files in the current batch that could not be used."""
-    return list(_ss().get("rejected", []))
+    return list(state.REJECTED.get([]))
 
 
 def set_photos(new: Sequence[Photo], rejects: Sequence[tuple[str, str]] = (), sample_names: Sequence[str] = ()) -> None:
     """Replace the batch (``sample_names``: the built-in samples it is made of, kept in the address).
     Results of photos that are no longer in it are dropped."""
-    ss = _ss()
-    ss["photos"] = list(new)[:MAX_PHOTOS]
-    ss["batch_samples"] = list(sample_names)
+    batch = list(new)[:MAX_PHOTOS]
+    state.PHOTOS.set(batch)
+    state.BATCH_SAMPLES.set(list(sample_names))
     address.sync()
-    ss["rejected"] = list(rejects)
-    keep = {p.key for p in ss["photos"]}
+    state.REJECTED.set(list(rejects))
+    keep = {p.key for p in batch}
     results.results().discard_where(lambda k: k[0] not in keep)
     results.downloads().discard_where(lambda k: k[0] not in keep)
 
@@ -127,15 +122,13 @@ def set_photos(new: Sequence[Photo], rejects: Sequence[tuple[str, str]] = (), sa
 def uploader_key() -> str:
     """The key of the Colorize page's upload box. Streamlit cannot empty an upload box from the
     server, so emptying it means showing a new one under a new key (:func:`empty_upload_box`)."""
-    n = int(_ss().get("uploader_generation", 0))
-    return "uploader" if n == 0 else f"uploader_{n}"
+    return state.PHOTO_UPLOADS.key()
 
 
 def empty_upload_box() -> None:
     """Empty the upload box, so that its files do not come back as the batch on the next rerun."""
-    ss = _ss()
-    ss["uploader_generation"] = int(ss.get("uploader_generation", 0)) + 1
-    ss.pop("upload_signature", None)
+    state.PHOTO_UPLOADS.empty()
+    state.UPLOAD_SIGNATURE.clear()
 
 
 def clear_photos() -> None:
@@ -167,13 +160,12 @@ def use_samples(names: Sequence[str]) -> None:
 
 def batch_samples() -> list[str]:
     """The names of the built-in samples the batch is made of (none when it holds uploads)."""
-    return list(_ss().get("batch_samples", []))
+    return list(state.BATCH_SAMPLES.get([]))
 
 
 def restore_from_address() -> None:
     """A new session (a reload, a bookmark) starts with the samples named in ``?samples=``."""
-    ss = _ss()
-    if "photos" in ss:
+    if state.PHOTOS.is_set():
         return
     wanted = [n for n in address.wanted_samples() if n in samples.SAMPLE_BY_NAME]
     if wanted:
@@ -191,10 +183,9 @@ def take_uploads(files, progress: Callable[[float, str], None] | None = None) ->
     if not files:
         return
     signature = tuple(getattr(f, "file_id", None) or f"{f.name}:{f.size}" for f in files)
-    ss = _ss()
-    if ss.get("upload_signature") == signature:
+    if state.UPLOAD_SIGNATURE.get() == signature:
         return
-    ss["upload_signature"] = signature
+    state.UPLOAD_SIGNATURE.set(signature)
     total = sum(int(f.size) for f in files)
     if total > MAX_UPLOAD_BYTES:           # nothing is decoded, and the server lets go of the files at once
         _release(files)
@@ -255,8 +246,13 @@ def focus_photo() -> Photo | None:
     batch = photos()
     if not batch:
         return None
-    wanted = _ss().get("focus_photo")
+    wanted = state.FOCUS_PHOTO.get()
     for p in batch:
         if p.key == wanted:
             return p
     return batch[0]
+
+
+def set_focus(key: str) -> None:
+    """The photo the pages open with from now on (chosen on one of them)."""
+    state.FOCUS_PHOTO.set(key)

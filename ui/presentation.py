@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import address
+from ui import address, state
 
 # Light on purpose (Streamlit only): the entry script uses it before the slow imports; the charts module
 # (plotly, SciPy via the metrics) is imported by chart() when a page draws one.
@@ -33,17 +33,14 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { fon
 
 def presentation_mode() -> bool:
     """Presentation mode: the sidebar switch, which a new session (a reload) takes from ``?present=1``."""
-    ss = st.session_state
-    if "presentation" not in ss:
-        ss["presentation"] = address.wanted_presentation()
-    return bool(ss["presentation"])
+    return bool(state.PRESENTATION.get_or_set(address.wanted_presentation))
 
 
 def sidebar() -> None:
     """The sidebar of every page: presentation mode and a short orientation."""
     presentation_mode()             # takes ?present=1 before the switch is drawn
     with st.sidebar:
-        st.toggle("Presentation mode", key="presentation", on_change=address.sync,
+        st.toggle("Presentation mode", key=state.PRESENTATION.key, on_change=address.sync,
                   help="Large text and the full screen width, for a projector. It is kept in the address "
                        "(?present=1), so a bookmark opens the app in presentation mode.")
         st.caption("Colour is guessed by a neural network from the grey picture alone (except on False colour, "

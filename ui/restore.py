@@ -14,13 +14,12 @@ import numpy as np
 import streamlit as st
 
 from core import images
+from ui import state
 from ui.cache import BoundedCache
 from ui.photos import MAX_PHOTOS
 
-KEY = "restore_first"
 LABEL = "Repair scratches and dust first"
 MASK_COLOUR = np.array([255, 0, 170], np.uint8)
-_CACHE = "_restore_cache"
 MAX_REPAIR_BYTES = 400 * 2**20     # the repaired photos and masks of a session (4 bytes a pixel: 100 MP)
 
 
@@ -42,9 +41,7 @@ class Repair:
 def _cache() -> BoundedCache:
     """The session's repairs, one entry per photo of the batch (keyed by the photo's key): every photo a
     session may hold (:data:`ui.photos.MAX_PHOTOS`) stays repaired across reruns, within the byte bound."""
-    if _CACHE not in st.session_state:
-        st.session_state[_CACHE] = BoundedCache(max_entries=MAX_PHOTOS, max_bytes=MAX_REPAIR_BYTES)
-    return st.session_state[_CACHE]
+    return state.REPAIRS.get_or_set(lambda: BoundedCache(max_entries=MAX_PHOTOS, max_bytes=MAX_REPAIR_BYTES))
 
 
 def _by_repaired_key(key: str) -> Repair | None:
@@ -54,14 +51,14 @@ def _by_repaired_key(key: str) -> Repair | None:
 
 def toggle() -> bool:
     """The switch; True when the photos are to be repaired before colouring."""
-    return st.toggle(LABEL, key=KEY, persist_state="session",
+    return st.toggle(LABEL, key=state.RESTORE_FIRST.key, persist_state="session",
                      help="Finds thin scratches, dust and specks (a small learned detector) and fills them from "
                           "their surroundings before any model sees the photo. Nothing else in the photo changes. "
                           "Off by default: a clean photo needs nothing.")
 
 
 def enabled() -> bool:
-    return bool(st.session_state.get(KEY, False))
+    return bool(state.RESTORE_FIRST.get(False))
 
 
 def _repair(photo) -> Repair | None:

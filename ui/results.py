@@ -11,6 +11,7 @@ import streamlit as st
 
 from core import ImageError, ModelUnavailable
 from core.figures import export, tables
+from ui import state
 from ui.cache import BoundedCache
 
 MAX_RESULTS = 96                  # colorized images kept per session
@@ -19,23 +20,13 @@ MAX_DOWNLOAD_BYTES = 128 * 2**20  # encoded PNG/ZIP files kept for the download 
                                   # results: < 320 MB per session, ~3 GB for a class of 10 at worst)
 
 
-def _ss():
-    return st.session_state
-
-
 def results() -> BoundedCache:
-    ss = _ss()
-    if "results_cache" not in ss:
-        ss["results_cache"] = BoundedCache(MAX_RESULTS, MAX_RESULT_BYTES)
-    return ss["results_cache"]
+    return state.RESULTS.get_or_set(lambda: BoundedCache(MAX_RESULTS, MAX_RESULT_BYTES))
 
 
 def downloads() -> BoundedCache:
     """Encoded files (PNG, ZIP) ready for the download buttons, bounded like the results."""
-    ss = _ss()
-    if "downloads_cache" not in ss:
-        ss["downloads_cache"] = BoundedCache(MAX_RESULTS, MAX_DOWNLOAD_BYTES)
-    return ss["downloads_cache"]
+    return state.DOWNLOADS.get_or_set(lambda: BoundedCache(MAX_RESULTS, MAX_DOWNLOAD_BYTES))
 
 
 def download_png(photo_key: str, model: str, render_factor: int, img, stamp: bool, photo=None) -> bytes:

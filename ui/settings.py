@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import streamlit as st
-
 from core import available_models
+from ui import state
 
 DEFAULT_MODELS = ("autoencoder",)
 VIBRANCE_MIN, VIBRANCE_MAX = 0.0, 2.0
-
-
-def _ss():
-    return st.session_state
 
 
 def default_render_factor(chosen: Sequence[str]) -> int:
@@ -25,31 +20,37 @@ def default_render_factor(chosen: Sequence[str]) -> int:
 
 def models() -> list[str]:
     """Models chosen on the Colorize page (kept across pages)."""
-    value = _ss().get("models")
+    value = state.MODELS.get()
     return list(DEFAULT_MODELS if value is None else value)
 
 
-RENDER_FACTOR_KEY = "render_factor_value"   # the applied render factor, shared by the pages (no widget's key:
-                                             # each page's slider has its own key and is set from this one)
-
-
 def render_factor() -> int:
-    """The render factor applied on a page's slider; before that, the first chosen model's default."""
-    value = _ss().get(RENDER_FACTOR_KEY)
+    """The render factor applied on a page's slider (:data:`ui.state.RENDER_FACTOR`: no widget's key, each page's
+    slider has its own and is set from this one); before that, the first chosen model's default."""
+    value = state.RENDER_FACTOR.get()
     return int(value) if value is not None else default_render_factor(models())
-
-
-VIBRANCE_KEY = "vibrance_setting"
 
 
 def vibrance() -> float:
     """The vibrance set on the Colorize or Guide page for every result: 1 = as the model made it."""
     try:
-        value = float(_ss().get(VIBRANCE_KEY, 1.0))
+        value = float(state.VIBRANCE.get(1.0))
     except (TypeError, ValueError):
         return 1.0
     return min(max(value, VIBRANCE_MIN), VIBRANCE_MAX) if value == value else 1.0
 
 
 def set_vibrance(value) -> None:
-    _ss()[VIBRANCE_KEY] = value
+    state.VIBRANCE.set(value)
+
+
+def set_models(names: Sequence[str]) -> None:
+    """Choose these models (the Colorize page's multiselect shows them at its next draw)."""
+    state.MODELS.set(list(names))
+
+
+def drop_model(name: str) -> None:
+    """Take a model that is gone (an own model forgotten) out of the choice."""
+    value = state.MODELS.get()
+    if isinstance(value, list) and name in value:
+        set_models([m for m in value if m != name])

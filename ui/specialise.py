@@ -1,9 +1,10 @@
 """The Specialise page's glue: this session's colour examples and its background specialisation.
 
-The examples are kept (shrunk) in ``st.session_state`` only. A run is a :class:`core.training.specialise_job.
-SpecialiseJob` on the classroom runs' board (:data:`core.training.jobs.BOARD`): the same limits of runs at once
-on the server and one per session, shared with the Train your own page. Its model joins this session's models
-(:mod:`ui.training`), so every page's model choice offers it, and it can be downloaded and brought back.
+The examples are kept (shrunk) in the session state only (:data:`ui.state.SPEC_EXAMPLES`). A run is a
+:class:`core.training.specialise_job.SpecialiseJob` on the classroom runs' board (:data:`core.training.jobs.BOARD`):
+the same limits of runs at once on the server and one per session, shared with the Train your own page. Its model
+joins this session's models (:mod:`ui.training`), so every page's model choice offers it, and it can be downloaded
+and brought back.
 """
 
 from __future__ import annotations
@@ -11,19 +12,12 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import streamlit as st
 
 from core.training import examples
 from core.training.jobs import BOARD, AlreadyRunning, ServerBusy
 from core.training.specialise_job import SpecialiseJob
-from ui import training
+from ui import state, training
 
-EXAMPLES_KEY = "spec_examples"
-PROBLEMS_KEY = "spec_problems"
-SIGNATURE_KEY = "spec_upload_signature"
-JOB_KEY = "spec_job"
-COLLECTED_KEY = "spec_collected"
-MESSAGE_KEY = "spec_message"
 MAX_EXAMPLES = 200          # examples one session may give (each kept at most 512 px)
 MAX_CROPS = 1000            # the feature cache of one run on a shared server (about 250 MB)
 
@@ -43,26 +37,22 @@ def max_minutes() -> float:
         return 10.0
 
 
-def _ss():
-    return st.session_state
-
-
 def taken() -> list[tuple[str, np.ndarray]]:
-    return list(_ss().get(EXAMPLES_KEY, []))
+    return list(state.SPEC_EXAMPLES.get([]))
 
 
 def problems() -> list[tuple[str, str]]:
-    return list(_ss().get(PROBLEMS_KEY, []))
+    return list(state.SPEC_PROBLEMS.get([]))
 
 
 def _keep(new: list, bad: list) -> None:
-    ss = _ss()
     have = {n for n, _ in taken()}
     good = taken() + [(n, a) for n, a in new if n not in have]
     if len(good) > MAX_EXAMPLES:
         bad = bad + [(n, f"only {MAX_EXAMPLES} examples are kept") for n, _ in good[MAX_EXAMPLES:]]
         good = good[:MAX_EXAMPLES]
-    ss[EXAMPLES_KEY], ss[PROBLEMS_KEY] = good, bad
+    state.SPEC_EXAMPLES.set(good)
+    state.SPEC_PROBLEMS.set(bad)
 
 
 def take_uploads(files) -> None:
@@ -70,9 +60,9 @@ def take_uploads(files) -> None:
     grey, unreadable or tiny ones are left out with the reason."""
     files = list(files or [])
     signature = tuple(getattr(f, "file_id", None) or f"{f.name}:{f.size}" for f in files)
-    if _ss().get(SIGNATURE_KEY) == signature:
+    if state.SPEC_UPLOAD_SIGNATURE.get() == signature:
         return
-    _ss()[SIGNATURE_KEY] = signature
+    state.SPEC_UPLOAD_SIGNATURE.set(signature)
     raw, bad = [], []
     for f in files:
         data = f.getvalue()
@@ -104,37 +94,37 @@ def take_guide_results() -> None:
 
 
 def clear() -> None:
-    ss = _ss()
-    ss[EXAMPLES_KEY], ss[PROBLEMS_KEY] = [], []
-    ss.pop(SIGNATURE_KEY, None)
+    state.SPEC_EXAMPLES.set([])
+    state.SPEC_PROBLEMS.set([])
+    state.SPEC_UPLOAD_SIGNATURE.clear()
 
 
 def job() -> SpecialiseJob | None:
-    return _ss().get(JOB_KEY)
+    return state.SPEC_JOB.get()
 
 
 def start(minutes: float) -> str | None:
     """Start this session's specialisation (the button's callback); a friendly message when it cannot."""
     training.guard_keras_clear_session()
-    ss = _ss()
     items = taken()
     current = job()
     if current is not None and current.running:
-        ss[MESSAGE_KEY] = "Your model is still learning: wait for it, or cancel it first."
+        state.SPEC_MESSAGE.set("Your model is still learning: wait for it, or cancel it first.")
     elif not items:
-        ss[MESSAGE_KEY] = "Add some colour examples first."
+        state.SPEC_MESSAGE.set("Add some colour examples first.")
     else:
         minutes = min(max(0.5, float(minutes)), max_minutes())
         owner = training.owner()
         try:
             crops = _env_int("STUDIO_SPECIALISE_CROPS", MAX_CROPS)          # smaller on a small server, or in tests
             passes = _env_int("STUDIO_SPECIALISE_PASSES", None)             # tests: a fixed amount of learning
-            ss[JOB_KEY] = BOARD.admit(lambda: SpecialiseJob(items, minutes, owner, training._alive_check(),
-                                                            crops, passes), owner)
-            ss[COLLECTED_KEY], ss[MESSAGE_KEY] = False, None
+            state.SPEC_JOB.set(BOARD.admit(lambda: SpecialiseJob(items, minutes, owner, training._alive_check(),
+                                                                 crops, passes), owner))
+            state.SPEC_COLLECTED.set(False)
+            state.SPEC_MESSAGE.set(None)
         except (ServerBusy, AlreadyRunning) as e:
-            ss[MESSAGE_KEY] = str(e)
-    return ss.get(MESSAGE_KEY)
+            state.SPEC_MESSAGE.set(str(e))
+    return message()
 
 
 def cancel() -> None:
@@ -144,23 +134,22 @@ def cancel() -> None:
 
 
 def message() -> str | None:
-    return _ss().get(MESSAGE_KEY)
+    return state.SPEC_MESSAGE.get()
 
 
 def collect():
     """Once this session's run is done: its model joins the session's models (once) and is ticked in the model
     choice. Called by the entry script on every run, so it joins whichever page the visitor is on."""
     current = job()
-    ss = _ss()
-    if current is None or current.state != "done" or ss.get(COLLECTED_KEY):
+    if current is None or current.state != "done" or state.SPEC_COLLECTED.get():
         return None
-    ss[COLLECTED_KEY] = True
+    state.SPEC_COLLECTED.set(True)
     own = training.add(current.trained)
-    ss["spec_model_name"] = own.name
+    state.SPEC_MODEL_NAME.set(own.name)
     training.choose(own.name)
     return own
 
 
 def model():
     """This session's latest specialised model (an :class:`ui.training.OwnModel`), while it is kept."""
-    return training.models().get(_ss().get("spec_model_name") or "")
+    return training.models().get(state.SPEC_MODEL_NAME.get() or "")

@@ -1,7 +1,7 @@
 """The Train your own page's glue: this session's training run and its own models (trained or uploaded).
 
-A session's models live in its ``st.session_state`` only: they join the model choice of every page of
-that session (``ui.models.infos()/get()/title()``) and never the process-wide registry, so another
+A session's models live in its session state only (:data:`ui.state.OWN_MODELS`): they join the model choice of
+every page of that session (``ui.models.infos()/get()/title()``) and never the process-wide registry, so another
 visitor never sees them. Each gets a name that is never reused (``yours-<random>``), so results cached
 under a model's name cannot mix up two models. The runs themselves are background threads of
 :mod:`core.training.jobs` (at most a few per server, one per session).
@@ -14,18 +14,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 
 from core import ModelInfo, ModelUnavailable
 from core.training import classroom
 from core.training.jobs import BOARD, AlreadyRunning, Job, ServerBusy, TrainedModel
+from ui import settings, state
 
 PREFIX = "yours-"
 MAX_MODELS = 3              # models kept per session (the oldest goes first)
-JOB_KEY = "train_job"
-MODELS_KEY = "own_models"
-OWNER_KEY = "train_owner"
-COUNT_KEY = "own_models_made"
 
 
 @dataclass
@@ -53,23 +49,13 @@ class OwnModel:
                          8, 0.0)
 
 
-def _ss():
-    return st.session_state
-
-
 def owner() -> str:
     """A random id for this session (the board allows one run per owner)."""
-    ss = _ss()
-    if OWNER_KEY not in ss:
-        ss[OWNER_KEY] = uuid.uuid4().hex
-    return ss[OWNER_KEY]
+    return state.TRAIN_OWNER.get_or_set(lambda: uuid.uuid4().hex)
 
 
 def models() -> OrderedDict[str, OwnModel]:
-    ss = _ss()
-    if MODELS_KEY not in ss:
-        ss[MODELS_KEY] = OrderedDict()
-    return ss[MODELS_KEY]
+    return state.OWN_MODELS.get_or_set(OrderedDict)
 
 
 def infos() -> dict[str, ModelInfo]:
@@ -94,9 +80,8 @@ def colorizer(name: str):
 
 
 def _title(trained: TrainedModel) -> str:
-    ss = _ss()
-    n = int(ss.get(COUNT_KEY, 0)) + 1
-    ss[COUNT_KEY] = n
+    n = int(state.OWN_MODELS_MADE.get(0)) + 1
+    state.OWN_MODELS_MADE.set(n)
     label = "Your model" if n == 1 else f"Your model #{n}"
     if trained.specialised is not None:
         k = int(trained.specialised.get("examples", 0))
@@ -123,27 +108,23 @@ def remove(name: str) -> None:
     from ui import results
 
     models().pop(name, None)
-    ss = _ss()
-    if isinstance(ss.get("models"), list) and name in ss["models"]:
-        ss["models"] = [m for m in ss["models"] if m != name]
+    settings.drop_model(name)
     results.results().discard_where(lambda k: len(k) > 1 and k[1] == name)
     results.downloads().discard_where(lambda k: len(k) > 2 and k[2] == name)
 
 
 def choose(name: str) -> None:
     """Add ``name`` to the models chosen on the Colorize page (the other pages follow it)."""
-    from ui import settings
-
     chosen = settings.models()
     if name not in chosen:
-        _ss()["models"] = [*chosen, name]
+        settings.set_models([*chosen, name])
 
 
 # --------------------------------------------------------------------------- the run
 
 
 def job() -> Job | None:
-    return _ss().get(JOB_KEY)
+    return state.TRAIN_JOB.get()
 
 
 def _alive_check():
@@ -191,22 +172,26 @@ def guard_keras_clear_session() -> None:
 
 def start(config, extra: list[np.ndarray], crops_per_epoch: int | None = None) -> str | None:
     """Start this session's run (the Train button's callback); a friendly message when it cannot start
-    (None when it did), also kept as ``st.session_state["train_message"]`` for the page."""
+    (None when it did), also kept for the page (:func:`message`)."""
     guard_keras_clear_session()
-    ss = _ss()
     current = job()
     if current is not None and current.running:
-        ss["train_message"] = "Your model is still training: wait for it, or cancel it first."
-        return ss["train_message"]
+        state.TRAIN_MESSAGE.set("Your model is still training: wait for it, or cancel it first.")
+        return state.TRAIN_MESSAGE.get()
     try:
-        ss[JOB_KEY] = BOARD.start(config, extra, owner=owner(), alive=_alive_check(),
-                                  crops_per_epoch=crops_per_epoch)
+        state.TRAIN_JOB.set(BOARD.start(config, extra, owner=owner(), alive=_alive_check(),
+                                        crops_per_epoch=crops_per_epoch))
     except (ServerBusy, AlreadyRunning) as e:
-        ss["train_message"] = str(e)
-        return ss["train_message"]
-    ss["train_collected"] = False
-    ss["train_message"] = None
+        state.TRAIN_MESSAGE.set(str(e))
+        return state.TRAIN_MESSAGE.get()
+    state.TRAIN_COLLECTED.set(False)
+    state.TRAIN_MESSAGE.set(None)
     return None
+
+
+def message() -> str | None:
+    """Why the last press of Train started nothing (None when it started a run)."""
+    return state.TRAIN_MESSAGE.get()
 
 
 def cancel() -> None:
@@ -216,7 +201,6 @@ def cancel() -> None:
 
 
 WARM_STEPS = 3          # the first steps of a run also build the network: the speed is measured after them
-SPEED_KEY = "train_speed"
 
 
 def seconds_left(p, baseline: dict) -> float | None:
@@ -244,7 +228,7 @@ def seconds_left(p, baseline: dict) -> float | None:
 
 def eta_text(current: Job, p) -> str:
     """"about 1:23 left", or what the estimate waits for."""
-    speeds = _ss().setdefault(SPEED_KEY, {})
+    speeds = state.TRAIN_SPEED.get_or_set(dict)
     left = seconds_left(p, speeds.setdefault(current.id, {}))
     if left is None:
         return f"measuring the speed (after the first {WARM_STEPS} steps, which also build the network)…"
@@ -256,34 +240,31 @@ def collect() -> OwnModel | None:
     """Once this session's run is done: its model joins the session's models (once) and is ticked in the
     model choice. Called by the entry script on every run, so it joins whichever page the visitor is on."""
     current = job()
-    ss = _ss()
-    if current is None or current.state != "done" or ss.get("train_collected"):
+    if current is None or current.state != "done" or state.TRAIN_COLLECTED.get():
         return None
-    ss["train_collected"] = True
+    state.TRAIN_COLLECTED.set(True)
     own = add(current.result)
-    ss["train_announce"] = own.name          # the Train your own page says so, once
+    state.TRAIN_ANNOUNCE.set(own.name)          # the Train your own page says so, once
     choose(own.name)
     return own
 
 
 def announcement() -> OwnModel | None:
     """The model that has just joined this session's models (once), for the Train your own page."""
-    return models().get(_ss().pop("train_announce", None) or "")
+    return models().get(state.TRAIN_ANNOUNCE.pop() or "")
 
 
 # --------------------------------------------------------------------------- the user's own training photos
 
-PHOTOS_KEY = "train_photos"
-PHOTO_PROBLEMS_KEY = "train_photo_problems"
 PHOTO_SIDE = 768            # own photos are kept this small (they are trained on at 96 or 192 px)
 
 
 def own_photos() -> list[tuple[str, np.ndarray]]:
-    return list(_ss().get(PHOTOS_KEY, []))
+    return list(state.TRAIN_PHOTOS.get([]))
 
 
 def photo_problems() -> list[tuple[str, str]]:
-    return list(_ss().get(PHOTO_PROBLEMS_KEY, []))
+    return list(state.TRAIN_PHOTO_PROBLEMS.get([]))
 
 
 def take_photos(files) -> None:
@@ -292,11 +273,10 @@ def take_photos(files) -> None:
     from core import ImageError, images, load_image
 
     files = list(files or [])
-    ss = _ss()
     signature = tuple(getattr(f, "file_id", None) or f"{f.name}:{f.size}" for f in files)
-    if ss.get("train_photos_signature") == signature:
+    if state.TRAIN_PHOTOS_SIGNATURE.get() == signature:
         return
-    ss["train_photos_signature"] = signature
+    state.TRAIN_PHOTOS_SIGNATURE.set(signature)
     good, bad = [], []
     for f in files:
         if len(good) >= classroom.MAX_EXTRA:
@@ -315,7 +295,8 @@ def take_photos(files) -> None:
             bad.append((f.name, why))
             continue
         good.append((f.name, np.ascontiguousarray(images.fit_within(rgb, PHOTO_SIDE))))
-    ss[PHOTOS_KEY], ss[PHOTO_PROBLEMS_KEY] = good, bad
+    state.TRAIN_PHOTOS.set(good)
+    state.TRAIN_PHOTO_PROBLEMS.set(bad)
 
 
 def take_model_upload(upload) -> tuple[OwnModel | None, str | None]:
@@ -324,20 +305,19 @@ def take_model_upload(upload) -> tuple[OwnModel | None, str | None]:
 
     if upload is None:
         return None, None
-    ss = _ss()
     signature = getattr(upload, "file_id", None) or f"{upload.name}:{upload.size}"
-    if ss.get("train_model_upload_seen") == signature:
-        return None, ss.get("train_model_upload_problem")
-    ss["train_model_upload_seen"] = signature
-    ss["train_model_upload_problem"] = None
+    if state.TRAIN_MODEL_UPLOAD_SEEN.get() == signature:
+        return None, state.TRAIN_MODEL_UPLOAD_PROBLEM.get()
+    state.TRAIN_MODEL_UPLOAD_SEEN.set(signature)
+    state.TRAIN_MODEL_UPLOAD_PROBLEM.set(None)
     try:
         trained = TrainedModel.from_upload(upload.getvalue(), upload.name)
     except ModelFileError as e:
-        ss["train_model_upload_problem"] = str(e)
+        state.TRAIN_MODEL_UPLOAD_PROBLEM.set(str(e))
         return None, str(e)
     except MemoryError:
-        ss["train_model_upload_problem"] = f"{upload.name} is too large for this computer's memory."
-        return None, ss["train_model_upload_problem"]
+        state.TRAIN_MODEL_UPLOAD_PROBLEM.set(f"{upload.name} is too large for this computer's memory.")
+        return None, state.TRAIN_MODEL_UPLOAD_PROBLEM.get()
     own = add(trained)
     choose(own.name)
     return own, None

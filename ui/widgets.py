@@ -10,7 +10,7 @@ from core import lab
 from core.figures import samples
 from ui import guide as ui_guide
 from ui import models as ui_models
-from ui import navigation, notices, photos, results, settings
+from ui import navigation, notices, photos, results, settings, state
 from ui import restore as ui_restore
 from ui import training as ui_training
 
@@ -44,12 +44,13 @@ def model_picker() -> list[str]:
     own models (a training run that has just finished joins them here, ticked, before the widget is drawn)."""
     ui_training.collect()
     names = list(ui_models.infos())
-    if st.session_state.get("models") is None:
-        st.session_state["models"] = list(settings.DEFAULT_MODELS)
-    elif any(m not in names for m in st.session_state["models"]):      # e.g. an own model that was removed
-        st.session_state["models"] = [m for m in st.session_state["models"] if m in names]
+    current = state.MODELS.get()
+    if current is None:
+        settings.set_models(settings.DEFAULT_MODELS)
+    elif any(m not in names for m in current):      # e.g. an own model that was removed
+        settings.set_models([m for m in current if m in names])
     chosen = st.multiselect(
-        "Models", names, format_func=_model_label, key="models", persist_state="session",
+        "Models", names, format_func=_model_label, key=state.MODELS.key, persist_state="session",
         help="Pick one or more. Autoencoder (ours) is this project's network; Zhang et al. 2016 is the classic "
              "Caffe baseline; Grayscale adds no colour at all and is the reference for the scores. Models you "
              "train or upload on the Train your own page are listed here too, for this session only.",
@@ -61,27 +62,28 @@ def _rf_label(value: int, defaults: dict[int, list[str]]) -> str:
     return f"{value} ★" if value in defaults else str(value)
 
 
-def _apply_render_factor(key: str) -> None:
-    st.session_state[settings.RENDER_FACTOR_KEY] = int(st.session_state[key])
+def _apply_render_factor(slider: state.Slot[int]) -> None:
+    state.RENDER_FACTOR.set(int(slider.get()))
 
 
-def render_factor_picker(chosen: Sequence[str], key: str = "render_factor") -> int:
+def render_factor_picker(chosen: Sequence[str], slider: state.Slot[int] = state.RENDER_FACTOR_SLIDER) -> int:
     """Render-factor slider (4 … 48) with a one-line explanation; ★ marks the chosen models' defaults.
 
-    ``key``: this page's own widget key. The value is shared by the pages through
-    :data:`settings.RENDER_FACTOR_KEY` (set by "Apply"); each page's slider is set from it before it is drawn,
-    so one page's slider never resets another's (a widget key shared by two pages did: to the minimum)."""
+    ``slider``: this page's own widget. The value is shared by the pages through :data:`ui.state.RENDER_FACTOR`
+    (set by "Apply"); each page's slider is set from it before it is drawn, so one page's slider never resets
+    another's (a widget key shared by two pages did: to the minimum)."""
+    key = slider.key
     infos = ui_models.infos()
     defaults: dict[int, list[str]] = {}
     for m in chosen or settings.DEFAULT_MODELS:
         if m in infos:
             defaults.setdefault(infos[m].default_render_factor, []).append(infos[m].title)
-    current = st.session_state.get(settings.RENDER_FACTOR_KEY)
+    current = state.RENDER_FACTOR.get()
     if isinstance(current, bool) or not isinstance(current, int) or not RF_MIN <= current <= RF_MAX:
         current = min(max(settings.default_render_factor(chosen), RF_MIN), RF_MAX)
-        st.session_state[settings.RENDER_FACTOR_KEY] = current
-    if st.session_state.get(key) != current:
-        st.session_state[key] = current
+        state.RENDER_FACTOR.set(current)
+    if slider.get() != current:
+        slider.set(current)
     # A form: dragging the slider or pressing the arrow keys changes nothing until "Apply", so a
     # keyboard user does not start a colorization at every key press.
     with st.form(f"{key}_form", border=False, enter_to_submit=False):
@@ -92,8 +94,8 @@ def render_factor_picker(chosen: Sequence[str], key: str = "render_factor") -> i
                  "the full-size photo. The detail always comes from your photo.",
         )
         st.form_submit_button("Apply", key=f"apply_{key}", icon=":material/check:", on_click=_apply_render_factor,
-                              args=(key,))
-    rf = int(st.session_state[settings.RENDER_FACTOR_KEY])
+                              args=(slider,))
+    rf = int(state.RENDER_FACTOR.get())
     marks = "; ".join(f"{v} for {', '.join(t)}" for v, t in defaults.items())
     st.caption(f"Colour is computed at {lab.RENDER_UNIT} × {rf} = **{lab.render_long_side(rf)} px** on the long "
                "side, then stretched over "
@@ -102,19 +104,19 @@ def render_factor_picker(chosen: Sequence[str], key: str = "render_factor") -> i
     return rf
 
 
-def _vibrance_changed(key: str) -> None:
-    settings.set_vibrance(st.session_state[key])
+def _vibrance_changed(slider: state.Slot[float]) -> None:
+    settings.set_vibrance(slider.get())
     results.forget_downloads()
 
 
-def vibrance_slider(key: str = "vibrance") -> float:
+def vibrance_slider(slider: state.Slot[float] = state.VIBRANCE_SLIDER) -> float:
     """The session's vibrance (0 = grey, 1 = as the model made it, 2 = most vivid), applied to every result.
-    Each page has its own slider (``key``); all of them show and set the one setting."""
+    Each page has its own slider (``slider``); all of them show and set the one setting."""
     current = settings.vibrance()
-    if st.session_state.get(key) != current:
-        st.session_state[key] = current
-    st.slider("Vibrance", settings.VIBRANCE_MIN, settings.VIBRANCE_MAX, step=0.05, key=key,
-              on_change=_vibrance_changed, args=(key,),
+    if slider.get() != current:
+        slider.set(current)
+    st.slider("Vibrance", settings.VIBRANCE_MIN, settings.VIBRANCE_MAX, step=0.05, key=slider.key,
+              on_change=_vibrance_changed, args=(slider,),
               help="More or less colour in every result: 0 = grey, 1 = as the model made it, 2 = most vivid. "
                    "Dull colours gain the most; the lightness of the photo never changes.")
     return settings.vibrance()
@@ -155,7 +157,7 @@ def sample_gallery() -> None:
 
 
 def _role_changed(key: str) -> None:
-    photos.set_role(key, st.session_state.get(f"role_{key}"))
+    photos.set_role(key, state.PHOTO_ROLE(key).get())
 
 
 def photo_role(photo: photos.Photo) -> None:
@@ -176,7 +178,7 @@ def photo_role(photo: photos.Photo) -> None:
         st.info(f"**Treated as black-and-white**. {who} It is coloured from its lightness (its grey levels) "
                 "and not scored, because its true colours are unknown.", icon=":material/filter_b_and_w:")
     st.radio("How should this photo be used?", list(photos.ROLES), format_func=photos.ROLES.get,
-             index=1 if photo.is_test else 0, key=f"role_{photo.key}", horizontal=True,
+             index=1 if photo.is_test else 0, key=state.PHOTO_ROLE.key(photo.key), horizontal=True,
              on_change=_role_changed, args=(photo.key,), label_visibility="collapsed")
 
 
@@ -211,7 +213,7 @@ def photo_picker(batch: Sequence[photos.Photo], key: str) -> photos.Photo:
     index = keys.index(focus.key) if focus is not None and focus.key in keys else 0
     chosen = st.selectbox("Photo", labels, index=index, key=key)
     photo = batch[labels.index(chosen)] if chosen in labels else batch[index]
-    st.session_state["focus_photo"] = photo.key
+    photos.set_focus(photo.key)
     return photo
 
 
