@@ -10,6 +10,10 @@ A photo is **done** once its result was renamed into place *and* its manifest ro
   the row is written without colorizing it again;
 * does everything else, replacing a stale result and deleting leftover temporary files;
 * rewrites the manifest (one atomic step) when rows must go, so that every photo keeps exactly one row.
+
+Names: a done photo keeps the name its row gives (a DST from before issue 30, ``a.jpg.png``, included); a photo
+whose plain name (:func:`core.pipeline.output_name`) another photo's result or an earlier photo of this plan
+holds gets the next free number (``a.jpg``, ``a.png`` -> ``a_autoencoder.png``, ``a_autoencoder_1.png``).
 """
 
 from __future__ import annotations
