@@ -29,8 +29,7 @@ st.write("The model guesses colours; it cannot know that the door was red. **Cli
          "at its edges. The lightness of the photo is never changed.")
 
 batch, ready, rf = widgets.page_inputs("guide")
-if ui_restore.toggle():
-    batch = ui_restore.prepared(batch)          # the repaired grey photo is what the model and the hints see
+ui_restore.toggle()             # when on, page_inputs has repaired the batch already (not twice)
 guide.forget_other_photos({p.key for p in batch})
 photo = widgets.photo_picker(batch, key="guide_photo")
 if not ready:

@@ -364,6 +364,77 @@ def test_repair_toggle_and_what_was_repaired(tab, tmp_path):
     tab.watch.assert_clean()
 
 
+class NotFixedYet(AssertionError):
+    """A check of issue 34 that the app does not pass yet (the test is a strict xfail for it alone)."""
+
+
+def coloured_count(page) -> int:
+    caption = page.get_by_text(re.compile(r"Coloured \d+ images? in [\d.]+ s")).first
+    caption.wait_for(timeout=TIMEOUT_MS)
+    return int(re.search(r"Coloured (\d+) image", caption.inner_text()).group(1))
+
+
+def download_name(page, photo_name: str, tmp_path) -> tuple[str, bytes]:
+    """The name and bytes of the "Download PNG" of the photo ``photo_name`` (its expander on Colorize)."""
+    box = page.locator('[data-testid="stExpander"]').filter(has_text=photo_name).first
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        box.get_by_role("button", name="Download PNG").click()
+    dl = info.value
+    assert dl.failure() is None
+    dl.save_as(tmp_path / "dl.png")
+    return dl.suggested_filename, (tmp_path / "dl.png").read_bytes()
+
+
+@pytest.mark.xfail(raises=NotFixedYet, strict=True,
+                   reason="issue 34, 'Truthful captions': with repair on, the caption counts only the photos coloured "
+                          "again (not every photo, nor the repair's time) and a repaired photo's download has the "
+                          "same file name as its unrepaired one")
+def test_repair_downloads_are_named_apart_and_counted(tab, tmp_path):
+    """Colorize with two photos, then "Repair scratches and dust first": the scratched one is repaired and coloured
+    again, the clean one (nothing in it looks like a scratch) is not. The caption must count both photos, and the
+    repaired result's download must not take the unrepaired one's file name."""
+    import cv2
+    from skimage import data
+
+    scratched = np.ascontiguousarray(data.camera()[::2, ::2])
+    cv2.line(scratched, (10, 30), (245, 200), 250, 2)
+    cv2.line(scratched, (200, 15), (60, 250), 10, 2)
+    clean = np.asarray(Image.fromarray(data.chelsea()).convert("L").resize((240, 159), Image.LANCZOS))
+    paths = [tmp_path / "scratched print.png", tmp_path / "clean print.png"]
+    for path, grey in zip(paths, (scratched, clean), strict=True):
+        Image.fromarray(grey).save(path)
+    page = tab.page
+    open_app(page)
+    page.locator(UPLOAD_INPUT).set_input_files([str(p) for p in paths])
+    wait_for_result(page)
+    assert image_with_caption(page, OURS).count() == 2
+    assert coloured_count(page) == 2
+    name_before, png_before = download_name(page, "scratched print.png", tmp_path)
+
+    page.get_by_text("Repair scratches and dust first", exact=True).click()
+    settle(page)
+    wait_for_result(page)
+    assert image_with_caption(page, OURS).count() == 2
+    assert page.get_by_text("Show what was repaired", exact=True).count() == 1          # the scratched one only
+    assert page.get_by_text("Repair: nothing looked like a scratch or dust in this photo").count() == 1
+    assert page.get_by_role("button", name="Download all 2 as ZIP").is_visible()
+    name_after, png_after = download_name(page, "scratched print.png", tmp_path)
+    assert png_after != png_before                                   # the repaired result is what is downloaded
+    page.get_by_text(re.compile(r"Coloured \d+ images? in")).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    screenshot(page, "1_colorize_repair_two_photos")
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+    problems = []
+    if (n := coloured_count(page)) != 2:
+        problems.append(f"the caption says 'Coloured {n} image(s)' for 2 photos with repair on")
+    if name_after == name_before:
+        problems.append(f"the repaired and the unrepaired download are both named {name_before}")
+    if problems:
+        raise NotFixedYet("; ".join(problems))
+
+
 def test_compare_slider_drag(tab, upload_photo):
     """Compare page: drag the handle with the mouse both ways, then nudge it with the keyboard."""
     page = tab.page
@@ -544,6 +615,143 @@ def test_guide_uncertainty_map_and_suggested_swatches(tab):
     tab.watch.assert_clean()
 
 
+SKY = [(0.15, 0.12), (0.05, 0.05), (0.35, 0.06)]     # the camera man's sky: the first hint and two points of its region
+GRASS = (0.88, 0.80)                                  # the grass at the lower right, far from the sky
+BRICK = "#b5452f"
+SCRATCH = ((340, 300), (500, 250))                     # a thin white scratch across the grass, in pixels
+
+
+def canvas_mean(page, fx: float, fy: float, r: int = 3) -> list[float]:
+    """The mean RGB of a (2r+1)² patch of the hint canvas's picture around (fx, fy) (a JPEG: one pixel is noisy)."""
+    return page.evaluate("""([fx, fy, r]) => {
+        const img = document.querySelector('[data-testid=hint-canvas] img');
+        const c = document.createElement('canvas');
+        c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const g = c.getContext('2d');
+        g.drawImage(img, 0, 0);
+        const x = Math.floor(fx * c.width) - r, y = Math.floor(fy * c.height) - r, n = 2 * r + 1;
+        const d = g.getImageData(x, y, n, n).data, s = [0, 0, 0];
+        for (let i = 0; i < d.length; i += 4) { s[0] += d[i]; s[1] += d[i + 1]; s[2] += d[i + 2]; }
+        return s.map(v => v / (n * n));
+    }""", [fx, fy, r])
+
+
+def click_canvas(page, at: tuple[float, float]) -> None:
+    picture = page.locator(f"{CANVAS} canvas")
+    picture.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(300)
+    area = picture.bounding_box()
+    x, y = area["x"] + at[0] * area["width"], area["y"] + at[1] * area["height"]
+    assert 0 <= y <= page.viewport_size["height"], (area, at)          # the point is on screen
+    page.mouse.click(x, y)
+
+
+def set_hint_colour(page, hex_colour: str) -> None:
+    """The Guide page's colour picker set by typing into its hex field, as a visitor would."""
+    picker = page.locator('[data-testid="stColorPicker"]').filter(has_text="Hint colour")
+    page.get_by_role("button", name="Hint colour color picker").click()       # (not its help icon)
+    field = page.locator('[data-testid="stColorPickerPopover"] input').first
+    field.fill(hex_colour)
+    field.press("Enter")
+    page.keyboard.press("Escape")                     # closing the popover sends the colour to the app
+    settle(page)
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    block = picker.locator('[data-testid="stColorPickerBlock"]')
+    assert block.evaluate("e => getComputedStyle(e).backgroundColor") == f"rgb({r}, {g}, {b})"
+
+
+@pytest.fixture(scope="module")
+def grey16_scan(tmp_path_factory):
+    """A 16-bit grey TIFF (scikit-image's camera man, 512 x 512, with levels between the 8-bit ones) with a thin
+    white scratch across the grass: (path, its uint16 pixels, the scratch's mask)."""
+    import cv2
+    from skimage import data
+
+    rng = np.random.default_rng(0)
+    grey16 = (data.camera().astype(np.uint32) * 257 + rng.integers(0, 257, (512, 512))).clip(0, 65535)
+    grey16 = grey16.astype(np.uint16)
+    scratch = np.zeros(grey16.shape, np.uint8)
+    cv2.line(scratch, *SCRATCH, 1, 2)
+    grey16[scratch > 0] = 64000
+    path = tmp_path_factory.mktemp("scan16") / "camera man 16-bit.tif"
+    Image.fromarray(grey16).save(path, format="TIFF")
+    with Image.open(path) as check:
+        assert check.mode == "I;16"                    # what core.images.load_master reads as 16-bit
+    return path, grey16, scratch > 0
+
+
+def test_two_hints_keep_their_own_regions_and_the_16_bit_download(tab, grey16_scan, tmp_path):
+    """Issue 34's steps on the Guide page: a 16-bit grey TIFF, repair on, a blue click in the sky, then a brick-red
+    click on the grass. The second hint must not undo the first (it did: the water lost its blue), and the
+    download of the 16-bit upload is a 16-bit PNG with the upload's lightness, the scratch repaired."""
+    import cv2
+
+    from core import lab
+
+    path, grey16, scratch = grey16_scan
+    page = tab.page
+    page.set_viewport_size({"width": 1280, "height": 1100})       # the square photo whole on screen
+    open_app(page)
+    upload(page, path)
+    go_to(page, "Guide the colours")
+    page.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
+    plain = wait_canvas(page, 0)
+
+    # repair on (the page offers it): the photo the model and the hints see is the repaired one, repaired once
+    page.get_by_text("Repair scratches and dust first", exact=True).click()
+    repaired = wait_canvas(page, 0, plain)
+    page.get_by_text("Show what was repaired", exact=True).click()
+    shown = page.get_by_text(re.compile(r"Repaired pixels in magenta: [\d,]+ "))
+    shown.first.wait_for(timeout=TIMEOUT_MS)
+    n_repaired = int(re.search(r"magenta: ([\d,]+)", shown.first.inner_text()).group(1).replace(",", ""))
+    assert n_repaired >= 0.8 * scratch.sum(), (n_repaired, int(scratch.sum()))   # the scratch, not a second pass
+    page.get_by_text("Show what was repaired", exact=True).click()
+    settle(page)
+
+    sky_before, grass_before = [canvas_mean(page, *p) for p in SKY], canvas_mean(page, *GRASS)
+    click_canvas(page, SKY[0])                                    # hint 1: the default blue (#2e86de)
+    one = wait_canvas(page, 1, repaired)
+    sky_one = [canvas_mean(page, *p) for p in SKY]
+    assert sky_one[0][2] > sky_one[0][0] + 25, (sky_before[0], sky_one[0])         # blue where it was clicked
+
+    set_hint_colour(page, BRICK)
+    click_canvas(page, GRASS)                                     # hint 2: brick red, far away
+    wait_canvas(page, 2, one)
+    sky_two, grass_two = [canvas_mean(page, *p) for p in SKY], canvas_mean(page, *GRASS)
+    redder = (grass_two[0] - grass_two[2]) - (grass_before[0] - grass_before[2])
+    assert redder > 40, (grass_before, grass_two)                                   # the grass turned red
+    for at, first, second in zip(SKY, sky_one, sky_two, strict=True):               # the sky kept hint 1's colour
+        assert max(abs(a - b) for a, b in zip(first, second, strict=True)) <= 6, (at, first, second)
+    hint_list = page.locator('[data-testid="stExpander"]', has_text="Your hints (2)")
+    assert hint_list.get_by_text("#2e86de").count() == 1 and hint_list.get_by_text(BRICK).count() == 1
+    page.locator(CANVAS).evaluate("e => e.scrollIntoView({block: 'center'})")      # clear of the top bar
+    page.wait_for_timeout(500)
+    screenshot(page, "6_guide_two_hints")
+
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.get_by_role("button", name="Download the result (PNG)").click()
+    dl = info.value
+    assert dl.failure() is None and dl.suggested_filename.endswith("_guided.png"), dl.suggested_filename
+    saved = tmp_path / dl.suggested_filename
+    dl.save_as(saved)
+    raw = saved.read_bytes()
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n" and raw[12:16] == b"IHDR"
+    assert (raw[24], raw[25]) == (16, 2), f"not a 16-bit RGB PNG: bit depth {raw[24]}, colour type {raw[25]}"
+    bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert bgr.dtype == np.uint16 and bgr.shape == (512, 512, 3), (bgr.dtype, bgr.shape)
+    rgb = np.ascontiguousarray(bgr[..., ::-1])
+    L, L_upload = lab.lightness(rgb), lab.lightness(np.repeat(grey16[..., None], 3, axis=2))
+    near = cv2.dilate(scratch.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    assert float(np.median(np.abs(L - L_upload)[~near])) < 0.05        # the upload's own lightness, at 16 bits
+    assert float(np.mean(rgb[~near] % 257 != 0)) > 0.5                      # levels an 8-bit file cannot hold
+    assert float(np.median(L[scratch])) < float(np.median(L_upload[scratch])) - 10      # the scratch repaired
+    for (fx, fy), bluer in ((SKY[0], True), (GRASS, False)):                 # the hints' colours are in the file
+        r, _, b = rgb[int(fy * 512), int(fx * 512)].astype(int)
+        assert (b > r + 2000) if bluer else (r > b + 2000), (fx, fy, r, b)
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
 def test_old_film_colours_the_sample_clip_and_chromium_plays_it(tab):
     """The sample clip, coloured in the background with a progress bar, then played by Chromium's <video>
     next to the original: the H.264 / yuv420p MP4 decodes at its full size."""
@@ -633,6 +841,30 @@ def test_specialise_on_colour_examples_then_colorize_with_it(tab, tmp_path):
     page.get_by_role("heading", name="3 · Your specialised model").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
     screenshot(page, "10_specialise")
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
+@pytest.mark.training
+def test_train_your_own_default_run_with_screenshot(tab):
+    """Train your own: the default run (8 epochs) from the Train button to "Finished", its curves and filmstrip,
+    and the model joining the session's choice; the screenshot of the README and docs/classroom.md."""
+    page = tab.page
+    open_app(page)
+    go_to(page, "Train your own")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("button", name="Cancel").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text(re.compile(r"Finished 8 epochs in [\d:]+\.|The run stopped")).first.wait_for(timeout=900_000)
+    assert page.get_by_text("The run stopped").count() == 0, page.get_by_text("The run stopped").first.inner_text()
+    page.get_by_text("joined the model choice of this session").wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert page.get_by_role("button", name="Train", exact=True).is_visible()
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text(re.compile(r"Held-out colour error after epoch 8: ΔE2000 [\d.]+")).count() == 1
+    page.set_viewport_size({"width": 1280, "height": 1400})           # the curves and the filmstrip together
+    page.get_by_role("heading", name="2 · Watch it learn").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(800)
+    screenshot(page, "8_train_your_own")
     assert_no_exception(page)
     tab.watch.assert_clean()
 
@@ -780,7 +1012,7 @@ def test_render_factor_from_the_keyboard_waits_for_apply(tab):
     page.get_by_role("button", name="Try a sample photo").click()
     wait_for_result(page)
     thumb = page.locator('[data-testid="stSlider"] input[type="range"]').first
-    from ui.widgets import RF_MIN
+    from ui.pickers import RF_MIN
 
     start = RF_MIN + int(thumb.input_value())            # a range input over the options, by index
     assert thumb.get_attribute("aria-valuetext").startswith(str(start))
