@@ -8,7 +8,7 @@ navigation.require_app()
 import streamlit as st
 
 from core.training import examples
-from ui import notices, specialise, training, widgets
+from ui import notices, specialise, training, words
 
 POLL_SECONDS = 1.0
 TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "zip"]
@@ -38,7 +38,7 @@ specialise.take_uploads(uploads)
 fixed = specialise.guide_results()
 cols = st.columns([2, 1])
 if fixed:
-    cols[0].button(f"Use the {widgets.plural(len(fixed), 'photo')} you fixed on the Guide page",
+    cols[0].button(f"Use the {words.plural(len(fixed), 'photo')} you fixed on the Guide page",
                    on_click=specialise.take_guide_results, disabled=busy, icon=":material/brush:")
 else:
     cols[0].caption("Fixed a photo of an album on the Guide page? It can teach the rest of the album the same "
@@ -49,8 +49,8 @@ if items:
     st.image([rgb for _, rgb in items[:24]], caption=[n for n, _ in items[:24]], width=96)
     held = examples.MIN_FOR_HELD_OUT <= len(items)
     n_held = min(examples.MAX_HELD_OUT, max(1, round(examples.HELD_OUT_SHARE * len(items))))
-    st.caption(f"{widgets.plural(len(items), 'example')}"
-               + (f"; {widgets.plural(n_held, 'of them is', 'of them are')} held out, never learned from, to score "
+    st.caption(f"{words.plural(len(items), 'example')}"
+               + (f"; {words.plural(n_held, 'of them is', 'of them are')} held out, never learned from, to score "
                   "the result." if held else
                   f"; with {examples.MIN_FOR_HELD_OUT} or more, some are held out to score the result."))
 for name, why in specialise.problems():
@@ -125,7 +125,7 @@ else:
         st.download_button("Download the model (.keras)", data=mine.trained.keras_bytes(),
                            file_name="specialised.keras", mime="application/octet-stream", key="spec_download",
                            on_click="ignore", icon=":material/download:")
-        st.page_link(widgets.PAGE_COLORIZE, label="Colorize with it", icon=":material/palette:")
+        st.page_link(navigation.PAGE_COLORIZE, label="Colorize with it", icon=":material/palette:")
 upload = st.file_uploader("Bring back a model you downloaded before (.keras)", type=["keras"], key="spec_model_upload",
                           help="It joins this session's models (the last few are kept); download to keep.")
 added, problem = training.take_model_upload(upload)

@@ -9,9 +9,9 @@ import streamlit as st
 
 from core import images
 from core.figures import export
+from ui import colouring, gallery, notices, photos, pickers, results, state, words
 from ui import credentials as ui_credentials
 from ui import models as ui_models
-from ui import notices, photos, results, state, widgets
 from ui import restore as ui_restore
 from ui import uncertainty as ui_uncertainty
 
@@ -23,10 +23,10 @@ st.write("Bring colour to black-and-white photos. Start with a sample, or upload
 
 # ----------------------------------------------------------------------------- 1. photos
 st.subheader("1 · Choose photos")
-widgets.try_sample_button("try_sample")
+gallery.try_sample_button("try_sample")
 
 with st.expander("Sample gallery", expanded=not photos.photos()):
-    widgets.sample_gallery()
+    gallery.sample_gallery()
 
 uploads = st.file_uploader(
     "Or upload photos (JPEG, PNG, TIFF, BMP, WebP; several at once is fine)",
@@ -35,7 +35,7 @@ uploads = st.file_uploader(
          "treated as a test: it is made grey first, and the original is kept to score the result.",
 )
 if uploads:
-    reading = widgets.ProgressBar()              # one big photo too: "Reading …" while it is decoded
+    reading = colouring.ProgressBar()              # one big photo too: "Reading …" while it is decoded
     photos.take_uploads(uploads, reading)
     reading.done()
 
@@ -49,9 +49,9 @@ if batch or uploads or photos.rejected():
 
 # ----------------------------------------------------------------------------- 2. models
 st.subheader("2 · Choose models")
-chosen = widgets.model_picker()
-rf = widgets.render_factor_picker(chosen)
-widgets.vibrance_slider()
+chosen = pickers.model_picker()
+rf = pickers.render_factor_picker(chosen)
+pickers.vibrance_slider()
 ui_restore.toggle()
 ready = notices.model_notices(chosen, key="colorize")
 
@@ -68,9 +68,9 @@ if not ready:
 with st.spinner("Getting the photos ready…"):     # a big photo (36 MP) takes seconds before colouring starts
     batch = ui_restore.prepared(batch)          # what every model sees
     batch = ui_uncertainty.ordering(batch, ready, rf)
-outcome = widgets.compute(batch, ready, rf)
+outcome = colouring.compute(batch, ready, rf)
 if outcome.computed:
-    st.caption(f"Coloured {widgets.plural(outcome.computed, 'image')} in {outcome.seconds:.1f} s (the models' "
+    st.caption(f"Coloured {words.plural(outcome.computed, 'image')} in {outcome.seconds:.1f} s (the models' "
                "own time; sending the pictures to your browser takes a little longer). "
                "Moving between pages or back to these settings is instant now.")
 
@@ -83,10 +83,10 @@ with st.spinner("Preparing the pictures and their downloads (a big photo takes a
     zip_entries = []
     for i, photo in enumerate(batch):
         with st.expander(f"{i + 1}. {photo.name}", expanded=i < 6):
-            widgets.photo_role(ui_restore.original(photo))
+            pickers.photo_role(ui_restore.original(photo))
             ui_credentials.upload_view(photo)
             ui_restore.mask_view(photo)
-            shown = widgets.versions(photo, outcome, ready, grey="Grey input")
+            shown = colouring.versions(photo, outcome, ready, grey="Grey input")
             model_of = {ui_models.title(m): m for m in ready}
             cols = st.columns(len(shown))
             for col, (caption, img) in zip(cols, shown.items(), strict=True):
@@ -118,6 +118,6 @@ with st.spinner("Preparing the pictures and their downloads (a big photo takes a
 st.divider()
 st.markdown("**Next:** drag the before/after slider, look inside the colours, or score the results.")
 c1, c2, c3 = st.columns(3)
-c1.page_link(widgets.PAGE_COMPARE, label="Compare with a slider", icon=":material/compare:")
-c2.page_link(widgets.PAGE_CHANNELS, label="See the colour channels", icon=":material/layers:")
-c3.page_link(widgets.PAGE_METRICS, label="Score the results", icon=":material/straighten:")
+c1.page_link(navigation.PAGE_COMPARE, label="Compare with a slider", icon=":material/compare:")
+c2.page_link(navigation.PAGE_CHANNELS, label="See the colour channels", icon=":material/layers:")
+c3.page_link(navigation.PAGE_METRICS, label="Score the results", icon=":material/straighten:")

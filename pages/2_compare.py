@@ -8,19 +8,19 @@ navigation.require_app()
 import streamlit as st
 
 from core import images
+from ui import colouring, gallery, pickers
 from ui import restore as ui_restore
-from ui import widgets
 from ui.compare_slider import compare_slider
 
 st.title("Compare")
 st.write("Drag the handle (or click it and use the arrow keys) to wipe between two versions of the photo.")
 
-batch, ready, rf = widgets.page_inputs("compare")
-photo = widgets.photo_picker(batch, key="compare_photo")
-widgets.choose_photos_link("Choose other photos on Colorize")
-outcome = widgets.compute([photo], ready, rf)
+batch, ready, rf = colouring.page_inputs("compare")
+photo = pickers.photo_picker(batch, key="compare_photo")
+gallery.choose_photos_link("Choose other photos on Colorize")
+outcome = colouring.compute([photo], ready, rf)
 
-versions = ui_restore.with_before(photo, widgets.versions(photo, outcome, ready, grey="Grey input", guided=True))
+versions = ui_restore.with_before(photo, colouring.versions(photo, outcome, ready, grey="Grey input", guided=True))
 names = list(versions)
 outputs = [n for n in names if n not in ("Grey input", "Original", ui_restore.BEFORE_LABEL)]
 

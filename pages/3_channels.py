@@ -9,18 +9,18 @@ import streamlit as st
 
 from core import images
 from core.figures import channels, charts
-from ui import presentation, widgets
+from ui import colouring, pickers, presentation
 from ui import uncertainty as ui_uncertainty
 
 st.title("Channels")
 st.write("Every colour can be split into **L** (lightness), **a** (green ↔ red) and **b** (blue ↔ yellow). "
          "The models keep L from the grey photo and only guess a and b.")
 
-batch, ready, rf = widgets.page_inputs("channels")
-photo = widgets.photo_picker(batch, key="channels_photo")
-outcome = widgets.compute([photo], ready, rf)
+batch, ready, rf = colouring.page_inputs("channels")
+photo = pickers.photo_picker(batch, key="channels_photo")
+outcome = colouring.compute([photo], ready, rf)
 
-sources = widgets.versions(photo, outcome, ready, original_first=True, guided=True)
+sources = colouring.versions(photo, outcome, ready, original_first=True, guided=True)
 if not sources:
     sources["Grey input"] = photo.grey
 if not photo.has_reference:

@@ -10,7 +10,7 @@ import streamlit as st
 from core import metrics
 from core.figures import charts, tables
 from core.metrics import METRICS
-from ui import photos, presentation, results, widgets
+from ui import colouring, gallery, photos, presentation, results
 
 BASELINE = "Grey input (no colour)"
 
@@ -19,12 +19,12 @@ st.write("Scores compare a model's colours with the **original colour photo**. T
          "photos (the colour samples, or colour uploads that were made grey first), never for black-and-white "
          "or toned (sepia, cyanotype) ones.")
 
-batch, ready, rf = widgets.page_inputs("metrics")
-outcome = widgets.compute(batch, ready, rf)
+batch, ready, rf = colouring.page_inputs("metrics")
+outcome = colouring.compute(batch, ready, rf)
 
 
 def outputs_of(photo: photos.Photo, with_baseline: bool) -> dict:
-    outs = widgets.versions(photo, outcome, ready, original=None, guided=True)
+    outs = colouring.versions(photo, outcome, ready, original=None, guided=True)
     if with_baseline and "grayscale" not in ready:
         outs[BASELINE] = photo.grey
     return outs
@@ -74,7 +74,7 @@ if unscored:
     if not scored:          # issue 24: where a photo that can be scored comes from
         st.markdown("**To get scores**, add a *colour* photo (or a colour sample) on the Colorize page: it is "
                     "made grey, coloured, and then scored here against its own colours.")
-        widgets.choose_photos_link()
+        gallery.choose_photos_link()
     c_rows = []
     for p in unscored:
         c_rows.extend(results.colourfulness_rows(p.name, outputs_of(p, with_baseline=False)))

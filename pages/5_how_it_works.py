@@ -9,8 +9,8 @@ import streamlit as st
 
 from core import guide, lab
 from core.figures import channels, charts, samples
+from ui import colouring, notices, photos, presentation, results
 from ui import models as ui_models
-from ui import notices, photos, presentation, results, widgets
 
 OURS = "autoencoder"
 
@@ -46,7 +46,7 @@ st.header("2 · The pipeline")
 if not ours_ready:
     notices.model_notice(OURS, key="how")
 else:
-    result = widgets.compute([photo], [OURS], rf_default, vibrance=1.0).get(photo, OURS)
+    result = colouring.compute([photo], [OURS], rf_default, vibrance=1.0).get(photo, OURS)
     st.markdown(
         "**grey photo → L → pretrained encoder (five scales) + a global descriptor → U-Net decoder → a, b "
         "→ join with L → colour photo**")
@@ -81,7 +81,7 @@ st.markdown(f"The colour is worked out on a **small copy**: {lab.RENDER_UNIT} ×
 if ours_ready:
     cols = st.columns(len(FACTORS))
     for col, rf in zip(cols, FACTORS, strict=True):
-        img = widgets.compute([photo], [OURS], rf, vibrance=1.0).get(photo, OURS)
+        img = colouring.compute([photo], [OURS], rf, vibrance=1.0).get(photo, OURS)
         if img is not None:
             default = " (default)" if rf == rf_default else ""
             col.image(img, width="stretch",
@@ -93,7 +93,7 @@ st.markdown("A famous network by Richard Zhang, Phillip Isola and Alexei Efros (
             "1.3 million ImageNet photos. It also predicts a, b from L by scoring 313 colour bins. It is "
             "bigger than ours (129 MB of weights) and runs here through OpenCV. We use it as the yardstick.")
 if infos["eccv16"].available:
-    out = widgets.compute([photo], ["eccv16"], infos["eccv16"].default_render_factor,
+    out = colouring.compute([photo], ["eccv16"], infos["eccv16"].default_render_factor,
                           vibrance=1.0).get(photo, "eccv16")
     if out is not None:
         cols = st.columns(2)
@@ -148,7 +148,7 @@ st.markdown("**Where is the model unsure?** The network does not give one colour
             "the Guide page is bright. **Suggest 3 clicks** picks the spots where the model is unsure over a large "
             "area that one click would fill, and offers the colours it hesitates between, so three clicks fix "
             "the most.")
-st.page_link(widgets.PAGE_GUIDE, label="Try it: Guide the colours", icon=":material/brush:")
+st.page_link(navigation.PAGE_GUIDE, label="Try it: Guide the colours", icon=":material/brush:")
 
 # ----------------------------------------------------------------------------- training
 st.header("7 · Training: watch a network learn")
@@ -166,4 +166,4 @@ st.markdown("Our network learned its colours from thousands of photos over many 
             "the possibilities apart, so it dares to pick one; that is the choice between the two on the page.\n"
             "- **The grey line to beat.** The held-out colour error (ΔE2000) is compared with the grey photo's: "
             "a network is only useful when its colours are closer to the real ones than no colour at all.")
-st.page_link(widgets.PAGE_TRAIN, label="Try it: Train your own", icon=":material/model_training:")
+st.page_link(navigation.PAGE_TRAIN, label="Try it: Train your own", icon=":material/model_training:")

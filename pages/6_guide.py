@@ -11,8 +11,8 @@ import streamlit as st
 from core import guide as core_guide
 from core import images
 from core.figures import export
+from ui import colouring, guide, pickers, state
 from ui import credentials as ui_credentials
-from ui import guide, state, widgets
 from ui import models as ui_models
 from ui import palette as ui_palette
 from ui import restore as ui_restore
@@ -28,17 +28,17 @@ st.write("The model guesses colours; it cannot know that the door was red. **Cli
          "short stroke) in the colour something should be: the colour fills that part of the photo and stops "
          "at its edges. The lightness of the photo is never changed.")
 
-batch, ready, rf = widgets.page_inputs("guide")
+batch, ready, rf = colouring.page_inputs("guide")
 ui_restore.toggle()             # when on, page_inputs has repaired the batch already (not twice)
 guide.forget_other_photos({p.key for p in batch})
-photo = widgets.photo_picker(batch, key="guide_photo")
+photo = pickers.photo_picker(batch, key="guide_photo")
 if not ready:
     st.info("Choose a model that is ready on the Colorize page: its result is where the guiding starts.",
             icon=":material/arrow_back:")
     st.stop()
 model = ready[0] if len(ready) == 1 else st.selectbox("Start from the result of", ready, key="guide_model",
                                                       format_func=ui_models.title)
-base = widgets.compute([photo], [model], rf, vibrance=1.0).get(photo, model)
+base = colouring.compute([photo], [model], rf, vibrance=1.0).get(photo, model)
 if base is None:
     st.stop()
 height, width = photo.grey.shape[:2]
@@ -108,7 +108,7 @@ if reference is not None:
     r2.button("Remove the reference", key="guide_drop_reference", on_click=guide.drop_reference,
               args=(photo.key,), icon=":material/close:")
 
-vibrance = widgets.vibrance_slider(state.GUIDE_VIBRANCE_SLIDER)
+vibrance = pickers.vibrance_slider(state.GUIDE_VIBRANCE_SLIDER)
 
 # ----------------------------------------------------------------------------- the result
 result = guide.guided(photo, base, model, rf, hints, reference, vibrance, strength)
@@ -157,6 +157,6 @@ if hints_file is not None:
 if photo.has_reference:
     st.caption(f"Your result appears as “{guide.GUIDED_LABEL}” on the Compare, Channels and Metrics pages; this "
                "photo has its colour original, so the Metrics page scores it like any model.")
-    st.page_link(widgets.PAGE_METRICS, label="Score it on the Metrics page", icon=":material/straighten:")
+    st.page_link(navigation.PAGE_METRICS, label="Score it on the Metrics page", icon=":material/straighten:")
 else:
     st.caption(f"Your result appears as “{guide.GUIDED_LABEL}” on the Compare and Channels pages.")

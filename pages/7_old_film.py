@@ -10,7 +10,7 @@ import streamlit as st
 
 from core import ModelUnavailable
 from core.video import VideoError
-from ui import film, film_job, notices, state, widgets
+from ui import film, film_job, notices, pickers, state
 from ui import models as ui_models
 
 st.title("Old film")
@@ -48,7 +48,7 @@ if not clip.sample:
 # ----------------------------------------------------------------------------- 2. settings
 st.subheader("2 · Choose a model")
 model = film.model_choice()
-rf = widgets.render_factor_picker([model], state.FILM_RENDER_FACTOR_SLIDER)
+rf = pickers.render_factor_picker([model], state.FILM_RENDER_FACTOR_SLIDER)
 smoothing = film.smoothing_choice()
 ready = notices.model_notices([model], key="film")
 if not ready:

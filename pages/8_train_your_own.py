@@ -13,7 +13,7 @@ from core import images
 from core.figures import charts
 from core.figures.filmstrip import filmstrip
 from core.training import classroom
-from ui import notices, presentation, state, training, widgets
+from ui import notices, presentation, state, training, words
 
 POLL_SECONDS = 1.0
 PHOTO_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp"]
@@ -100,7 +100,7 @@ with st.expander("The photos it learns from", expanded=False):
         st.image([rgb for _, rgb in mine], caption=[n for n, _ in mine], width=96)
 
 extra = [rgb for _, rgb in training.own_photos()]
-yours = f" + {widgets.plural(len(extra), 'photo')} of yours" if extra else ""
+yours = f" + {words.plural(len(extra), 'photo')} of yours" if extra else ""
 st.caption(f"About {clock(classroom.estimate_seconds(config))} on a quiet 2-core laptop (longer while the "
            f"computer is busy){yours}. The same run from the command line, with the same photos, settings and "
            "seed:")
@@ -136,9 +136,9 @@ def live(was_running: bool) -> None:
         st.progress(p.fraction, text=f"Epoch {max(p.epoch, 1)} of {p.epochs} · step {p.step} of {p.steps} · "
                                      f"{clock(p.elapsed)} elapsed · {training.eta_text(current, p)}")
     elif p.state == "done":
-        st.success(f"Finished {widgets.plural(p.epochs, 'epoch')} in {clock(p.elapsed)}.", icon=":material/check:")
+        st.success(f"Finished {words.plural(p.epochs, 'epoch')} in {clock(p.elapsed)}.", icon=":material/check:")
     elif p.state == "cancelled":
-        st.warning(f"Cancelled after {widgets.plural(len(p.events), 'finished epoch')} ({clock(p.elapsed)}). "
+        st.warning(f"Cancelled after {words.plural(len(p.events), 'finished epoch')} ({clock(p.elapsed)}). "
                    "Nothing was added to your models.", icon=":material/stop_circle:")
     elif p.state == "failed":
         st.error(notices.no_paths(p.error or "The run failed."), icon=":material/error:")
@@ -189,9 +189,9 @@ for name, m in list(models.items()):
                       icon=":material/delete:")
 if models:
     c1, c2, c3 = st.columns(3)
-    c1.page_link(widgets.PAGE_COLORIZE, label="Colorize with it", icon=":material/palette:")
-    c2.page_link(widgets.PAGE_COMPARE, label="Compare it", icon=":material/compare:")
-    c3.page_link(widgets.PAGE_METRICS, label="Score it", icon=":material/straighten:")
+    c1.page_link(navigation.PAGE_COLORIZE, label="Colorize with it", icon=":material/palette:")
+    c2.page_link(navigation.PAGE_COMPARE, label="Compare it", icon=":material/compare:")
+    c3.page_link(navigation.PAGE_METRICS, label="Score it", icon=":material/straighten:")
 upload = st.file_uploader("Load a model you downloaded before (.keras)", type=["keras"], key="train_model_upload",
                           help=f"Models are kept for this browser session only (the last {training.MAX_MODELS}); "
                                "download them to keep them.")
@@ -215,4 +215,4 @@ with st.expander("What do the curves mean?", expanded=False):
         "- **Why MSE gives sepia**: if a shirt is red in half the photos and blue in the other half, the guess "
         "with the smallest squared error is the average of red and blue, a dull grey-brown. Classification "
         "instead scores each colour and can pick one, so it dares to be colourful.")
-    st.page_link(widgets.PAGE_HOW, label="More in How it works", icon=":material/school:")
+    st.page_link(navigation.PAGE_HOW, label="More in How it works", icon=":material/school:")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.science import ChannelError
 from ui import falsecolour as fc
-from ui import presentation, widgets
+from ui import presentation
 
 st.title("False colour")
 st.write("For scientific pictures: each measured channel (a microscope's stains, a satellite's bands, a telescope's "
@@ -65,6 +65,6 @@ fc.show(result, data["title"])
 st.info(fc.WHAT_IT_IS, icon=":material/science:")
 fc.downloads(chans, settings, chans[0].source or chans[0].name)
 if len(chans) == 1:
-    st.page_link(widgets.PAGE_COLORIZE, label="Natural colours guessed instead: Colorize (marked as AI-made)",
+    st.page_link(navigation.PAGE_COLORIZE, label="Natural colours guessed instead: Colorize (marked as AI-made)",
                  icon=":material/palette:", help="The Colorize page guesses colours with a neural network; its files "
                  "say so in their metadata.")

@@ -135,18 +135,12 @@ def show_original(c: Clip, caption: str = "Original") -> None:
 
 def model_choice(choice: state.Slot[str] = state.FILM_MODEL) -> str:
     """One model (the first one chosen on the Colorize page, until changed here)."""
-    infos = ui_models.infos()
-    names = list(infos)
+    names = list(ui_models.infos())
     if choice.get() not in names:
         from ui import settings
 
         choice.set(next((m for m in settings.models() if m in names), names[0]))
-
-    def label(name: str) -> str:
-        info = infos[name]
-        return info.title if info.available else f"{info.title} (not downloaded)"
-
-    return st.selectbox("Model", names, format_func=label, key=choice.key,
+    return st.selectbox("Model", names, format_func=ui_models.label, key=choice.key,
                         help="The network that colours each frame. Autoencoder (ours) is this project's; "
                              "Grayscale adds no colour (a reference).")
 

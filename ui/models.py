@@ -24,6 +24,14 @@ def title(name: str) -> str:
     return info.title if info else name
 
 
+def label(name: str) -> str:
+    """A model's title in the model choices, marked when its weights are not downloaded yet."""
+    info = infos().get(name)
+    if info is None:
+        return name
+    return info.title if info.available else f"{info.title} (not downloaded)"
+
+
 @st.cache_resource(show_spinner="Loading the model (only the first time)…", max_entries=8)
 def _load(name: str, source: str):
     # ``source`` is part of the cache key only. Instances are thread-safe (they

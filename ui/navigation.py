@@ -54,7 +54,7 @@ PAGES = [
 
 # What every page needs (scikit-image, SciPy, Pillow, …): a few seconds to import on a busy machine, once per
 # server process. TensorFlow is not among them: it loads with the first photo a model colours.
-HEAVY_MODULES = ("ui.photos", "ui.widgets", "ui.training", "ui.results")
+HEAVY_MODULES = ("ui.photos", "ui.colouring", "ui.pickers", "ui.training", "ui.results")
 STARTING = "Starting Colorization Studio: the first visit after a restart takes a few seconds…"
 
 # The favicon: core.figures.samples.app_icon() drawn once into this file (drawing it needs scikit-image, too slow

@@ -9,7 +9,7 @@ widget and its readers cannot drift apart; the upload boxes that are emptied by 
 
 What is kept per session, by concern (the module that owns each concern's rules is named):
 the app's entry and presentation mode (ui.navigation, ui.presentation), the photo batch (ui.photos, ui.address),
-the shared settings (ui.settings, ui.widgets), results and caches (ui.results, ui.restore, ui.credentials,
+the shared settings (ui.settings, ui.pickers), results and caches (ui.results, ui.restore, ui.credentials,
 ui.notices), the Guide page (ui.guide, ui.palette, ui.hint_canvas), Old film (ui.film, ui.film_job), False
 colour (ui.falsecolour), Train your own (ui.training, its page) and Specialise (ui.specialise).
 """
@@ -129,7 +129,7 @@ FOCUS_PHOTO: Slot[str] = Slot("focus_photo")              # key of the photo the
 PHOTO_ROLE: Keyed[str] = Keyed("role_{}")                 # per photo key: its "bw"/"test" radio
 PHOTO_UPLOADS = UploadBox("uploader_generation", "uploader_{}", first="uploader")   # the Colorize page's box
 
-# --------------------------------------------------------------------------- settings (ui.settings, ui.widgets)
+# --------------------------------------------------------------------------- settings (ui.settings, ui.pickers)
 
 MODELS: Slot[list] = Slot("models")                       # the models chosen on Colorize (its multiselect)
 RENDER_FACTOR: Slot[int] = Slot("render_factor_value")    # the applied render factor, shared by the pages
