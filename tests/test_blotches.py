@@ -61,3 +61,23 @@ def test_summarise_and_an_empty_box():
     assert blotches.summarise([0.0, 0.05, 0.2, 0.5]) == {"faces": 4, "mean": pytest.approx(0.1875), "over": 2}
     L = np.full((10, 10), 50.0)
     assert blotches.blotch_share(L, np.zeros((10, 10, 2)), (20, 20, 5, 5))["pixels"] == 0
+
+
+def test_modes_find_two_far_peaks_and_the_annealed_mean():
+    import bench_bimodal
+
+    g = np.arange(-45.0, 50.0, 10.0)
+    centres = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)      # a 10-unit grid, like the bins'
+    def bump(at, height):
+        return height * np.exp(-np.sum((centres - at) ** 2, axis=1) / (2 * 8.0 ** 2))
+    one = bump((15, 15), 1.0)
+    two = bump((15, 15), 1.0) + bump((-25, -25), 0.8)                              # 56 apart, 0.8 of the first
+    p = np.stack([one / one.sum(), two / two.sum()])
+    first, second, ratio = bench_bimodal.modes(p, centres)
+    assert centres[first].tolist() == [[15, 15], [15, 15]]
+    assert ratio[0] == 0.0 and centres[second[1]].tolist() == [-25, -25] and ratio[1] == pytest.approx(0.8, abs=0.05)
+    assert bench_bimodal.mode_colour(p[:1], centres, first[:1]) == pytest.approx(np.array([[15.0, 15.0]]), abs=0.5)
+    mean = bench_bimodal.decode(p, centres, np.zeros(len(centres)), t=1.0, beta=0.0)
+    assert mean == pytest.approx(p @ centres)
+    sharp = bench_bimodal.decode(p, centres, np.zeros(len(centres)), t=0.01, beta=0.0)
+    assert sharp[1] == pytest.approx([15.0, 15.0], abs=0.5)                       # T -> 0: the top bin

@@ -34,7 +34,6 @@ def main(argv=None) -> int:
     columns = [m.split("=", 1) for m in args.model]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
-    from PIL import Image, ImageDraw, ImageFont
 
     from core.colorizers.autoencoder import AutoencoderColorizer
     from core.figures.samples import load_sample
@@ -50,7 +49,16 @@ def main(argv=None) -> int:
     for name in args.bw:
         grey = to_grey_rgb(load_sample(name, args.side))
         rows.append([grey, *(m.colorize(grey) for m in models), np.full_like(grey, 255)])
-    w = max(r[0].shape[1] for r in rows)
+    save_grid(heads, rows, args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def save_grid(heads, rows, out: str) -> None:
+    """A grid of RGB uint8 tiles (rows of equal-height tiles, one per heading) under its headings, as a JPEG."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    w = max(img.shape[1] for r in rows for img in r)
     pad, top = 6, 28
     heights = [r[0].shape[0] for r in rows]
     canvas = Image.new("RGB", (len(heads) * (w + pad) + pad, top + sum(heights) + pad * len(rows) + pad), "white")
@@ -63,10 +71,8 @@ def main(argv=None) -> int:
         for j, img in enumerate(row):
             canvas.paste(Image.fromarray(img), (pad + j * (w + pad), y))
         y += h + pad
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    canvas.save(args.out, quality=88)
-    print(f"wrote {args.out}")
-    return 0
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    canvas.save(out, quality=88)
 
 
 if __name__ == "__main__":
