@@ -47,8 +47,11 @@ def test_blotch_share_counts_the_red_patch_of_the_skin_pixels():
     assert s["blotch"] == pytest.approx(patch / n)
     assert s["skin"] == pytest.approx(1 - patch / n)
     assert blotches.blotch_share(L, face(lab_ab(55, 30))[1], box)["blotch"] == 0.0          # skin-coloured patch
-    assert blotches.blotch_share(L, np.zeros_like(ab), box) == {"blotch": 0.0, "skin": 0.0, "strict": 0.0,
-                                                                  "pixels": n}               # grey: neither
+    assert s["hue"] == pytest.approx(55.0)                                                  # most are skin
+    grey = blotches.blotch_share(L, np.zeros_like(ab), box)                                # grey: neither
+    assert {k: grey[k] for k in ("blotch", "skin", "strict", "pixels")} == {"blotch": 0.0, "skin": 0.0,
+                                                                             "strict": 0.0, "pixels": n}
+    assert np.isnan(grey["hue"])
 
 
 def test_strict_sector_counts_rose_red_that_the_default_calls_skin():

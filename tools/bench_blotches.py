@@ -85,18 +85,20 @@ def table(rows, labels: list[str], threshold: float) -> str:
 
     t = f"{threshold:.0%}"
     head = (f"| colours | faces | mean blotch share | faces > {t} | mean skin share | check set (bsds_2*, val): mean "
-            f"/ > {t} | strict sector: mean / > {t} | astronaut | camera |")
-    lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            f"/ > {t} | strict sector: mean / > {t} | median skin hue | astronaut | camera |")
+    lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for label in labels:
         s = blotches.summarise(pick(label, held), threshold)
         c = blotches.summarise(pick(label, check), threshold)
         skin = pick(label, held, "skin")
         strict = blotches.summarise(pick(label, held, "strict"), threshold)
+        hues = [h for h in pick(label, held, "hue") if h == h]                  # faces with chromatic skin
+        hue = f"{sorted(hues)[len(hues) // 2]:.0f}°" if hues else "–"
         sample = {n: pick(label, lambda x, n=n: x == n) for n in blotches.SAMPLE_FACES}
         cells = [f"{sample[n][0]:.1%}" if sample[n] else "–" for n in blotches.SAMPLE_FACES]
         lines.append(f"| {label} | {s['faces']} | {s['mean']:.1%} | {s['over']} | {sum(skin) / len(skin):.1%} | "
                      f"{c['mean']:.1%} / {c['over']} of {c['faces']} | {strict['mean']:.1%} / {strict['over']} | "
-                     f"{' | '.join(cells)} |")
+                     f"{hue} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 
@@ -186,9 +188,10 @@ def main(argv=None) -> int:
 
         with open(args.csv, "w", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["photo", "face", "colours", "blotch", "skin", "strict", "pixels"])
+            keys = ("blotch", "skin", "strict", "hue")
+            w.writerow(["photo", "face", "colours", *keys, "pixels"])
             for name, i, label, s, _ in rows:
-                w.writerow([name, i, label, *(f"{s[k]:.4f}" for k in ("blotch", "skin", "strict")), s["pixels"]])
+                w.writerow([name, i, label, *(f"{s[k]:.4f}" for k in keys), s["pixels"]])
         print(f"wrote {args.csv}")
     if args.crops:
         crops_picture(rows, labels, args.crops)

@@ -120,14 +120,18 @@ def skin_mask(L: np.ndarray, box) -> np.ndarray:
 
 def blotch_share(L: np.ndarray, ab: np.ndarray, box) -> dict[str, float]:
     """The face ``box``'s measure for one colouring ``ab`` (H, W, 2) of lightness ``L``: ``blotch`` and ``skin``
-    (shares of the skin pixels), ``strict`` (the blotch share with STRICT_HUE) and ``pixels`` (how many)."""
+    (shares of the skin pixels), ``strict`` (the blotch share with STRICT_HUE), ``hue`` (the median hue angle
+    of its pixels of chroma >= MIN_CHROMA; NaN when none) and ``pixels`` (how many)."""
     mask = skin_mask(L, box)
     n = int(mask.sum())
     if n == 0:
-        return {"blotch": 0.0, "skin": 0.0, "strict": 0.0, "pixels": 0}
+        return {"blotch": 0.0, "skin": 0.0, "strict": 0.0, "hue": float("nan"), "pixels": 0}
     blotch, skin = classify(np.asarray(ab)[mask])
     strict, _ = classify(np.asarray(ab)[mask], STRICT_HUE)
-    return {"blotch": float(blotch.mean()), "skin": float(skin.mean()), "strict": float(strict.mean()), "pixels": n}
+    h, c = hue_chroma(np.asarray(ab)[mask])
+    hue = float(np.median(h[c >= MIN_CHROMA])) if (c >= MIN_CHROMA).any() else float("nan")
+    return {"blotch": float(blotch.mean()), "skin": float(skin.mean()), "strict": float(strict.mean()), "hue": hue,
+            "pixels": n}
 
 
 def summarise(shares: list[float], threshold: float = BLOTCH_FACE) -> dict[str, float]:
