@@ -75,7 +75,8 @@ FACE_PHOTOS = (
 # scikit-image's sample photos at 512 px (core.figures.samples.load_sample): astronaut (colour, made grey) and
 # camera (a real black-and-white photo: no true colours). Boxes (x, y, w, h): the frontal cascades' box on the
 # astronaut's face (their second box, on the background, dropped by eye); the camera man is in profile, which
-# the frontal cascades miss and haarcascade_profileface.xml boxes mostly as hair: placed by eye on his face.
+# the frontal cascades miss and haarcascade_profileface.xml boxes mostly as hair: placed by eye on his face
+# (after v2's red patch there had been seen; docs/blotches.md).
 SAMPLE_SIDE = 512
 SAMPLE_FACES = {"astronaut": ((176, 65, 97, 97),), "camera": ((170, 105, 100, 110),)}
 
