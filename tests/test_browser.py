@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 from browser_util import (
+    ARTIFACTS,
     LAUNCH,
     NAV_LINK,
     SLIDER,
@@ -778,6 +779,13 @@ def test_old_film_colours_the_sample_clip_and_chromium_plays_it(tab):
     page.get_by_role("heading", name="4 · Colour the whole clip").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
     screenshot(page, "7_old_film")
+    for video in (videos.nth(0), videos.nth(1)):             # the last frames too: where new grass comes into view
+        video.evaluate("v => { v.currentTime = 3.9; }")
+    page.wait_for_function("vs => vs.every(v => !v.seeking && v.readyState >= 2)",
+                           arg=[videos.nth(i).element_handle() for i in range(2)], timeout=30_000)
+    page.get_by_role("heading", name="4 · Colour the whole clip").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / "7_old_film_end.png"))    # (not for the docs)
     assert_no_exception(page)
     tab.watch.assert_clean()
 
@@ -862,6 +870,7 @@ def test_train_your_own_default_run_with_screenshot(tab):
     page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_text(re.compile(r"Held-out colour error after epoch 8: ΔE2000 [\d.]+")).count() == 1
     page.set_viewport_size({"width": 1280, "height": 1400})           # the curves and the filmstrip together
+    page.mouse.move(1270, 1390)                  # over nothing (a chart shows its toolbar, the sidebar its button)
     page.get_by_role("heading", name="2 · Watch it learn").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(800)
     screenshot(page, "8_train_your_own")
