@@ -5,11 +5,13 @@ from ui import navigation
 
 navigation.require_app()
 
+import time
+
 import streamlit as st
 
 from core import images
 from core.figures import export
-from ui import colouring, gallery, notices, photos, pickers, results, state, words
+from ui import colouring, gallery, notices, photos, pickers, results, state
 from ui import credentials as ui_credentials
 from ui import models as ui_models
 from ui import restore as ui_restore
@@ -66,13 +68,13 @@ if not ready:
     st.stop()
 
 with st.spinner("Getting the photos ready…"):     # a big photo (36 MP) takes seconds before colouring starts
+    started = time.perf_counter()
     batch = ui_restore.prepared(batch)          # what every model sees
     batch = ui_uncertainty.ordering(batch, ready, rf)
+    getting_ready = time.perf_counter() - started
 outcome = colouring.compute(batch, ready, rf)
-if outcome.computed:
-    st.caption(f"Coloured {words.plural(outcome.computed, 'image')} in {outcome.seconds:.1f} s (the models' "
-               "own time; sending the pictures to your browser takes a little longer). "
-               "Moving between pages or back to these settings is instant now.")
+if said := results.caption(outcome, getting_ready, repaired=ui_restore.enabled()):
+    st.caption(said)
 
 stamp = st.toggle("Stamp “AI-coloured” on downloads", key=state.STAMP.key, persist_state="session",
                   help="Adds a small label in the corner of the downloaded pictures, so nobody mistakes them "
@@ -94,7 +96,7 @@ with st.spinner("Preparing the pictures and their downloads (a big photo takes a
                 with col:
                     st.image(images.fit_within(img, DISPLAY_SIDE), caption=caption, width="stretch")
                     if model is not None:
-                        fname = export.result_filename(photo.name, model, rf)
+                        fname = export.result_filename(photo.name, model, rf, repaired=bool(photo.repaired))
                         png = results.download_png(photo.key, model, rf, img, stamp, photo)
                         zip_entries.append((fname, png))           # the ZIP holds the very same files
                         st.download_button(
@@ -109,7 +111,8 @@ with st.spinner("Preparing the pictures and their downloads (a big photo takes a
         readme = (f"Coloured by Colorization Studio (render factor {rf}). These colours were guessed by a neural "
                   "network from grey pictures; they are not the real colours.\n")
         st.download_button(
-            f"Download all {len(entries)} as ZIP", data=results.download_zip(entries, rf, stamp, readme),
+            f"Download all {len(entries)} as ZIP" if len(entries) > 1 else "Download it as ZIP",
+            data=results.download_zip(entries, rf, stamp, readme),
             file_name="colorized.zip", mime="application/zip", key="dl_zip", on_click="ignore", type="primary",
             icon=":material/folder_zip:",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from app_util import GREY_MODEL, captions, encode, open_page, upload, use_models
+from app_util import GREY_MODEL, captions, encode, open_page, texts, upload, use_models
 
 GUIDE = "pages/6_guide.py"
 pytestmark = pytest.mark.usefixtures("app_env")
@@ -92,3 +92,37 @@ def test_every_photo_a_session_may_hold_stays_repaired_across_reruns(monkeypatch
     assert len(calls) == MAX_PHOTOS, "a rerun repaired photos again"
     cache = at.session_state["_restore_cache"]
     assert len(cache) == MAX_PHOTOS and cache.max_entries == MAX_PHOTOS
+
+
+def test_with_repair_on_the_caption_counts_every_photo_and_downloads_are_named_apart(monkeypatch):
+    """Issue 34: two photos, then repair on: the scratched one is coloured again, the clean one comes from the
+    cache. The caption counts both (it said "Coloured 1 image") and says the repair is in the time; the repaired
+    result's download is not named like the unrepaired one's; one result is "Download it as ZIP"."""
+    from skimage import data
+
+    from core.figures import export
+
+    named = []
+    real = export.result_filename
+    monkeypatch.setattr(export, "result_filename", lambda *a, **k: named.append(real(*a, **k)) or named[-1])
+    clean = cv2.resize(data.chelsea(), (160, 106), interpolation=cv2.INTER_AREA).mean(axis=2).astype(np.uint8)
+    at = open_page()
+    use_models(at, ["grayscale"])
+    upload(at, [("old.png", encode(scratched_photo())), ("cat.png", encode(np.repeat(clean[..., None], 3, 2)))])
+    names_before, named[:] = list(named), []
+    assert "Coloured 2 images" in texts(at.caption)
+    at.toggle(key="restore_first").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = texts(at.caption)
+    assert "Coloured 2 images" in said and "(repair included), 1 of them kept from before" in said, said
+    names_after = list(named)
+    assert names_before == ["old_grayscale_rf12.png", "cat_grayscale_rf12.png"], names_before
+    assert names_after == ["old_grayscale_rf12_repaired.png", "cat_grayscale_rf12.png"], names_after
+    assert at.get("download_button")[-1].proto.label == "Download all 2 as ZIP"
+
+
+def test_one_result_is_downloaded_as_a_zip_without_all_1():
+    at = open_page()
+    use_models(at, ["grayscale"])
+    upload(at, [("old.png", encode(scratched_photo()))])
+    assert at.get("download_button")[-1].proto.label == "Download it as ZIP"

@@ -321,7 +321,7 @@ def test_upload_colorize_and_download(tab, upload_photo, tmp_path):
         assert png.mode == "RGB"
 
     with page.expect_download(timeout=TIMEOUT_MS) as info:
-        page.get_by_role("button", name="Download all 1 as ZIP").click()
+        page.get_by_role("button", name="Download it as ZIP").click()
     zdl = info.value
     assert zdl.suggested_filename == "colorized.zip"
     zpath = tmp_path / "colorized.zip"
@@ -365,10 +365,6 @@ def test_repair_toggle_and_what_was_repaired(tab, tmp_path):
     tab.watch.assert_clean()
 
 
-class NotFixedYet(AssertionError):
-    """A check of issue 34 that the app does not pass yet (the test is a strict xfail for it alone)."""
-
-
 def coloured_count(page) -> int:
     caption = page.get_by_text(re.compile(r"Coloured \d+ images? in [\d.]+ s")).first
     caption.wait_for(timeout=TIMEOUT_MS)
@@ -386,10 +382,6 @@ def download_name(page, photo_name: str, tmp_path) -> tuple[str, bytes]:
     return dl.suggested_filename, (tmp_path / "dl.png").read_bytes()
 
 
-@pytest.mark.xfail(raises=NotFixedYet, strict=True,
-                   reason="issue 34, 'Truthful captions': with repair on, the caption counts only the photos coloured "
-                          "again (not every photo, nor the repair's time) and a repaired photo's download has the "
-                          "same file name as its unrepaired one")
 def test_repair_downloads_are_named_apart_and_counted(tab, tmp_path):
     """Colorize with two photos, then "Repair scratches and dust first": the scratched one is repaired and coloured
     again, the clean one (nothing in it looks like a scratch) is not. The caption must count both photos, and the
@@ -427,13 +419,9 @@ def test_repair_downloads_are_named_apart_and_counted(tab, tmp_path):
     assert_no_exception(page)
     tab.watch.assert_clean()
 
-    problems = []
-    if (n := coloured_count(page)) != 2:
-        problems.append(f"the caption says 'Coloured {n} image(s)' for 2 photos with repair on")
-    if name_after == name_before:
-        problems.append(f"the repaired and the unrepaired download are both named {name_before}")
-    if problems:
-        raise NotFixedYet("; ".join(problems))
+    assert coloured_count(page) == 2, "the caption counts every photo shown, those kept from before too"
+    assert page.get_by_text(re.compile(r"\(repair included\), 1 of them kept from before")).count() == 1
+    assert name_after == name_before.replace(".png", "_repaired.png"), (name_before, name_after)
 
 
 def test_compare_slider_drag(tab, upload_photo):

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import ImageError, ModelUnavailable
 from core.figures import export, tables
-from ui import state
+from ui import state, words
 from ui.cache import BoundedCache
 
 MAX_RESULTS = 96                  # colorized images kept per session
@@ -89,6 +89,7 @@ class Outcome:
     images: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     computed: int = 0
+    reused: int = 0                     # results taken from the session's cache (coloured on an earlier run)
     seconds: float = 0.0
 
     def get(self, photo, model: str) -> np.ndarray | None:
@@ -108,7 +109,8 @@ def with_vibrance(outcome: Outcome, render_factor: int, amount: float) -> Outcom
     if amount == 1.0:
         return outcome
     cache = results()
-    out = Outcome(errors=list(outcome.errors), computed=outcome.computed, seconds=outcome.seconds)
+    out = Outcome(errors=list(outcome.errors), computed=outcome.computed, reused=outcome.reused,
+                  seconds=outcome.seconds)
     for (photo_key, model), img in outcome.images.items():
         key = (photo_key, model, int(render_factor), "vibrance", amount)
         out.images[(photo_key, model)] = cache.get_or_put(key, lambda img=img: guide.vibrance(img, amount))
@@ -134,6 +136,7 @@ def colorize_many(batch: Sequence, models: Sequence[str], render_factor: int,
             hit = cache.get(key)
             if hit is not None:
                 out.images[(p.key, m)] = hit
+                out.reused += 1
             else:
                 todo.append((p, m, key))
     t0 = time.perf_counter()
@@ -163,6 +166,21 @@ def colorize_many(batch: Sequence, models: Sequence[str], render_factor: int,
         progress(1.0, "Done")
     out.seconds = time.perf_counter() - t0
     return with_vibrance(out, render_factor, vibrance)
+
+
+def caption(outcome: Outcome, getting_ready: float = 0.0, repaired: bool = False) -> str | None:
+    """What the Colorize page says after a run that coloured something: every result shown (those kept from an
+    earlier run too) and every second the person waited: ``getting_ready`` is the time before the models (the
+    repair when ``repaired``, reading the photos' uncertainty). None when nothing was coloured on this run
+    (everything came from the cache: nothing was waited for)."""
+    if not outcome.computed:
+        return None
+    shown = outcome.computed + outcome.reused
+    kept = f", {outcome.reused} of them kept from before" if outcome.reused else ""
+    steps = " (repair included)" if repaired else ""
+    return (f"Coloured {words.plural(shown, 'image')} in {outcome.seconds + getting_ready:.1f} s{steps}{kept}. "
+            "Sending the pictures to your browser takes a little longer; moving between pages or back to these "
+            "settings is instant now.")
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

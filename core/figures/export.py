@@ -50,8 +50,11 @@ def safe_stem(name: str) -> str:
     return stem[:80] or "photo"
 
 
-def result_filename(photo_name: str, model: str, render_factor: int) -> str:
-    return f"{safe_stem(photo_name)}_{safe_stem(model)}_rf{int(render_factor)}.png"
+def result_filename(photo_name: str, model: str, render_factor: int, repaired: bool = False) -> str:
+    """``<stem>_<model>_rf<N>.png``; ``_repaired`` before ``.png`` for a result coloured from the repaired photo,
+    so that it never takes the unrepaired result's name."""
+    tail = "_repaired" if repaired else ""
+    return f"{safe_stem(photo_name)}_{safe_stem(model)}_rf{int(render_factor)}{tail}.png"
 
 
 def build_zip(entries: Iterable[tuple[str, np.ndarray]], stamp: bool = False, readme: str | None = None) -> bytes:
