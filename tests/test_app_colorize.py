@@ -82,7 +82,7 @@ def test_try_a_sample_shows_the_result_and_downloads():
     assert any(k.startswith("dl_") and k.endswith(f"_autoencoder_{OUR_DEFAULT_RF}") for k in keys)
     assert "dl_zip" in keys
     assert "Coloured 1 image" in texts(at.caption)
-    assert "the models' own time" in texts(at.caption)         # issue 24: what the time measures
+    assert "Sending the pictures to your browser takes a little longer" in texts(at.caption)   # what the time is
     assert at.toggle(key="stamp").value is False              # the AI-coloured label is off by default
 
 
