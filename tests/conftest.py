@@ -8,6 +8,8 @@
 * ``small_eccv16_home`` / ``empty_home``: ``COLORIZER_HOME`` pointing at a temporary folder with
   the small test Caffe net (:mod:`caffe_net`) or with nothing, the model cache cleared around it.
 * ``photos``: small colour photos from ``skimage.data``.
+* ``eager`` / ``keras_eagerly()``: Keras' fit, evaluate and predict run eagerly (no traced graph) in a test of
+  plumbing; see :func:`keras_eagerly`.
 * ``cli``: ``python -m core ARGS`` run in this process (``core.cli.main``), its output captured: the same
   ``returncode``, ``stdout`` and ``stderr`` as a subprocess, without starting Python and TensorFlow again
   (each command keeps one real subprocess test; see tests/test_cli.py).
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import sys
@@ -52,6 +55,32 @@ def build_tiny_autoencoder(path, width: int = 8, temperature: float = 0.38) -> P
     model = network.inference_model(cnet, centres / lab.AB_SCALE, temperature, None)
     model.save(str(path))
     return Path(path)
+
+
+@contextlib.contextmanager
+def keras_eagerly():
+    """Keras' fit, evaluate and predict run eagerly inside the block (``tf.config.run_functions_eagerly``).
+
+    Tracing a training step into a graph costs about 8 CPU s for the smallest network here (more for the
+    pyramid) against well under a second for the one or two steps a test runs. For tests of plumbing (which
+    files are written, which weights are trainable, a checkpoint that reloads, a figure that is logged): each
+    way of training keeps at least one test in graph mode, as real runs train (tests/test_train.py's first
+    run and pyramid run, test_consistency.py's run with the loss, test_specialise.py, test_classroom.py)."""
+    import tensorflow as tf
+
+    was = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(was)
+
+
+@pytest.fixture
+def eager():
+    """This test's Keras runs eagerly (:func:`keras_eagerly`)."""
+    with keras_eagerly():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,7 @@ def progress_texts(at) -> list[str]:
 
 
 @pytest.mark.training
+@pytest.mark.usefixtures("eager")       # the page is checked; tests/test_classroom.py traces the same run
 def test_a_run_finishes_and_its_model_joins_the_choice_and_round_trips():
     at = open_page(TRAIN)
     assert at.title[0].value == "Train your own"

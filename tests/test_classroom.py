@@ -1,6 +1,8 @@
 """The classroom engine: the built-in data set, one run (events, cancel, both heads), jobs, the preset, .keras files.
 
-Runs are tiny (16 px crops, 1 epoch of 32 crops, a 4-channel network) so that the module stays fast.
+Runs are tiny (16 px crops, 1 epoch of 32 crops, a 4-channel network) so that the module stays fast. The one-epoch
+runs of both heads and the preset's command line train as real runs do (traced graphs); the tests of what is
+around a run (the descriptor branch's model, cancelling, jobs, .keras files) train eagerly (conftest.keras_eagerly).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import keras_eagerly
 
 from core import lab
 from core.training import classroom, jobs, modelfile
@@ -127,7 +130,7 @@ def test_one_epoch_run_yields_events_and_a_model_the_colorizer_runs(loss, tiny_d
 
 
 @pytest.mark.training
-def test_the_pretrained_descriptor_branch(tiny_data, effnet_weights):
+def test_the_pretrained_descriptor_branch(tiny_data, effnet_weights, eager):
     config = replace(TINY, global_branch="effnet", descriptor_weights=str(effnet_weights))
     result = train(config, tiny_data)
     names = [layer.name for layer in result.model.layers]
@@ -136,7 +139,7 @@ def test_the_pretrained_descriptor_branch(tiny_data, effnet_weights):
 
 
 @pytest.mark.training
-def test_cancel_stops_the_run_between_batches(tiny_data):
+def test_cancel_stops_the_run_between_batches(tiny_data, eager):
     cancel = threading.Event()
     seen = []
 
@@ -153,7 +156,7 @@ def test_cancel_stops_the_run_between_batches(tiny_data):
 
 
 @pytest.mark.training
-def test_jobs_one_per_owner_two_per_server_and_cancel(tiny_data):
+def test_jobs_one_per_owner_two_per_server_and_cancel(tiny_data, eager):
     board = jobs.JobBoard(limit=2)
     slow = replace(TINY, epochs=classroom.EPOCHS_MAX)
     a = board.start(slow, owner="a", crops_per_epoch=CROPS)
@@ -185,7 +188,7 @@ def test_jobs_one_per_owner_two_per_server_and_cancel(tiny_data):
 
 
 @pytest.mark.training
-def test_a_job_whose_session_is_gone_is_cancelled(tiny_data):
+def test_a_job_whose_session_is_gone_is_cancelled(tiny_data, eager):
     board = jobs.JobBoard(limit=2)
     job = board.start(replace(TINY, epochs=4), owner="gone", alive=lambda: False, crops_per_epoch=CROPS)
     assert job.join(120)
@@ -210,11 +213,13 @@ def test_a_failing_job_says_why(monkeypatch):
 
 @pytest.fixture(scope="module")
 def trained(tiny_data):
-    result = train(TINY, tiny_data)
+    with keras_eagerly():
+        result = train(TINY, tiny_data)
     return jobs.TrainedModel(result.model, TINY, [e.row() for e in result.events], 12.5, 14.3, 3.0)
 
 
 @pytest.mark.training
+@pytest.mark.xdist_group("classroom_trained")      # one worker trains the shared model
 def test_keras_round_trip(trained, tmp_path):
     from core.colorizers.autoencoder import AutoencoderColorizer
 
@@ -249,6 +254,7 @@ def _keras_file(model, tmp_path) -> bytes:
 
 
 @pytest.mark.training
+@pytest.mark.xdist_group("classroom_trained")
 def test_bad_model_files_get_a_plain_message(trained, tmp_path):
     import keras
 

@@ -1,5 +1,6 @@
 """The classifier-consistency loss (core.training.consistency), with a tiny random classifier and tiny photos:
-no real weights, no ../shared."""
+no real weights, no ../shared. The run with the loss trains as real runs do (a traced graph); the checks of
+the trainer's parts and of w = 0 run eagerly (conftest.keras_eagerly)."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def _tiny_trainer(clf, weight=0.5):
 
 
 @pytest.mark.slow
-def test_gradients_reach_the_decoder_the_classifier_stays_frozen_and_the_bins_part_is_plain(crops):
+def test_gradients_reach_the_decoder_the_classifier_stays_frozen_and_the_bins_part_is_plain(crops, eager):
     """One trainer: its first output's loss is the plain cross-entropy (the total adds w x KL); the KL term's
     gradients reach the decoder (and the encoder); a training step leaves every classifier weight as it was."""
     import keras
@@ -197,7 +198,7 @@ def test_a_run_with_the_loss_trains_and_resumes(tmp_path, tiny_loss_classifier):
 
 
 @pytest.mark.training
-def test_weight_zero_is_the_plain_run(tmp_path, monkeypatch):
+def test_weight_zero_is_the_plain_run(tmp_path, monkeypatch, eager):
     """w = 0 builds nothing of the loss (no classifier is even looked for) and trains exactly as before."""
     from core.training import consistency
     from core.training.session import TrainConfig, TrainingData, TrainingRun

@@ -25,6 +25,7 @@ def test_synset_from_file_name():
     assert synset_of("/x/imnet_n01440764_tench_b9b920.jpg") == "n01440764"
 
 
+@pytest.mark.xdist_group("semantic")          # one worker makes the random classifier
 def test_semantic_check_counts_top1_per_version(tmp_path, photos, random_classifier):
     from core.training.semantic import classifier, to_input
 
@@ -74,9 +75,12 @@ def _imnet_folder(folder, photos, random_classifier, synsets):
 
 
 @pytest.mark.training
-def test_training_logs_the_semantic_figure_every_epoch(tmp_path, photos, random_classifier, effnet_weights):
+@pytest.mark.xdist_group("semantic")
+def test_training_logs_the_semantic_figure_every_epoch(tmp_path, photos, random_classifier, effnet_weights,
+                                                       eager):
     """python -m core train --semantic DIR: the held-out imnet_* photos are scored after every epoch, and
-    photos that are also trained on are refused with a clear message."""
+    photos that are also trained on are refused with a clear message. (Eager: the figure is what is checked;
+    tests/test_train.py trains the same network as a traced graph.)"""
     import contextlib
     import csv
     import io

@@ -1,4 +1,7 @@
-"""core.training (python -m core train): a tiny real run (2 steps), resume, re-export, the scratch branch."""
+"""core.training (python -m core train): a tiny real run (2 steps), resume, re-export, the scratch branch.
+
+The first run and its resume, the pyramid run (shared by three tests) and the multi-resolution run train as
+real runs do (traced graphs); the tests of plumbing around them train eagerly (conftest.keras_eagerly)."""
 
 from __future__ import annotations
 
@@ -83,6 +86,7 @@ def test_helpers_list_and_load(tmp_path):
 
 
 @pytest.mark.training
+@pytest.mark.xdist_group("train_first_run")       # one worker makes the shared run
 def test_first_run_saves_a_model_that_reloads(trained, tmp_path):
     from core.colorizers.autoencoder import AutoencoderColorizer
 
@@ -109,6 +113,7 @@ def test_first_run_saves_a_model_that_reloads(trained, tmp_path):
 
 
 @pytest.mark.training
+@pytest.mark.xdist_group("train_first_run")       # one worker makes the shared run
 def test_resume_then_export_only(trained, tmp_path):
     from core.colorizers.autoencoder import AutoencoderColorizer
 
@@ -146,7 +151,7 @@ def test_export_only_without_checkpoint(tmp_path, capsys, effnet_weights):
 
 
 @pytest.mark.training
-def test_scratch_global_branch(tmp_path):
+def test_scratch_global_branch(tmp_path, eager):
     from core.colorizers.autoencoder import AutoencoderColorizer
 
     data = _write_folder(tmp_path / "data", 8, seed=5)
@@ -164,23 +169,34 @@ def test_scratch_global_branch(tmp_path):
     assert col.colorize(np.zeros((33, 17, 3), np.uint8)).shape == (33, 17, 3)
 
 
+@pytest.fixture(scope="module")
+def pyramid_run(tmp_path_factory, effnet_weights):
+    """One finished --arch pyramid run (augmented, soft labels, validated), shared by the pyramid, soft-label
+    and --init-from tests: (work folder, argv, stdout)."""
+    work = tmp_path_factory.mktemp("pyramid")
+    data = _write_folder(work / "data", 8, seed=7)
+    val = _write_folder(work / "val", 2, seed=8)
+    argv = ["--data", data, "--val", val, "--val-limit", 2, "--size", 64, "--epochs", 1, "--steps-per-epoch", 2,
+            "--batch", 4, "--arch", "pyramid", "--augment", "--soft-labels", 5, "--render-factor", 4,
+            "--descriptor-weights", effnet_weights, "--out", work / "p.keras"]
+    rc, out = _run(argv)
+    assert rc == 0, out
+    return work, argv, out
+
+
 @pytest.mark.training
-def test_pyramid_arch_trains_only_the_decoder(tmp_path, effnet_weights):
+@pytest.mark.xdist_group("train_pyramid")       # one worker makes the shared run
+def test_pyramid_arch_trains_only_the_decoder(pyramid_run, effnet_weights):
     """--arch pyramid: the frozen EfficientNet-Lite0 is the encoder (its weights stay those of the file),
     the U-Net decoder learns; the saved model renders at multiples of 32 and colours any size."""
     from core.colorizers.autoencoder import AutoencoderColorizer
     from core.training import effnet, pyramid
 
-    data = _write_folder(tmp_path / "data", 8, seed=7)
-    val = _write_folder(tmp_path / "val", 2, seed=8)
-    rc, out = _run(["--data", data, "--val", val, "--val-limit", 2, "--size", 64, "--epochs", 1,
-                    "--steps-per-epoch", 2, "--batch", 4, "--arch", "pyramid", "--augment", "--render-factor", 4,
-                    "--descriptor-weights", effnet_weights, "--out", tmp_path / "p.keras"])
-    assert rc == 0, out
-    col = AutoencoderColorizer(tmp_path / "p.keras")
+    work, _, out = pyramid_run
+    col = AutoencoderColorizer(work / "p.keras")
     assert col.stride == pyramid.STRIDE == 32
     assert col.colorize(np.zeros((33, 17, 3), np.uint8)).shape == (33, 17, 3)
-    rows = _log_rows(tmp_path / "p.keras")
+    rows = _log_rows(work / "p.keras")
     assert len(rows) == 1 and float(rows[0]["val_delta_e2000"]) > 0
     ref = effnet.efficientnet_lite0(include_top=False)
     ref.load_weights(str(effnet_weights))
@@ -204,23 +220,26 @@ def test_unfreeze_the_top_of_the_encoder_only():
     assert not any("_blocks.13." in p or "_bn" in p for p in names)
 
 
+def _trained_of(out) -> int:
+    return int(re.search(r"([\d,]+) trained of", out).group(1).replace(",", ""))
+
+
 @pytest.mark.training
-def test_init_from_a_fine_tuned_checkpoint_trains_the_decoder_only(tmp_path, effnet_weights):
+@pytest.mark.xdist_group("train_pyramid")       # one worker makes the shared run
+def test_init_from_a_fine_tuned_checkpoint_trains_the_decoder_only(pyramid_run, tmp_path, effnet_weights, eager):
     """A fine-tuning checkpoint saves its encoder layers as trainable; continuing from it without
     --unfreeze-from must train the decoder alone (it once silently fine-tuned at the decoder's rate)."""
-    data = _write_folder(tmp_path / "data", 6, seed=3)
-    common = ["--data", data, "--size", 64, "--epochs", 1, "--steps-per-epoch", 1, "--batch", 2, "--arch", "pyramid",
-              "--descriptor-weights", effnet_weights]
-    rc, out = _run([*common, "--out", tmp_path / "a.keras"])
-    assert rc == 0, out
-    decoder_only = int(re.search(r"([\d,]+) trained of", out).group(1).replace(",", ""))
-    rc, out = _run([*common, "--init-from", tmp_path / "a.keras.ckpt.keras", "--unfreeze-from", 14, "--lr", 1e-4,
+    first, _, out = pyramid_run                       # a: a plain pyramid run, its decoder alone trained
+    decoder_only = _trained_of(out)
+    common = ["--data", first / "data", "--size", 64, "--epochs", 1, "--steps-per-epoch", 1, "--batch", 2,
+              "--arch", "pyramid", "--descriptor-weights", effnet_weights]
+    rc, out = _run([*common, "--init-from", first / "p.keras.ckpt.keras", "--unfreeze-from", 14, "--lr", 1e-4,
                     "--out", tmp_path / "b.keras"])
     assert rc == 0, out
-    assert int(re.search(r"([\d,]+) trained of", out).group(1).replace(",", "")) > decoder_only
+    assert _trained_of(out) > decoder_only
     rc, out = _run([*common, "--init-from", tmp_path / "b.keras.ckpt.keras", "--out", tmp_path / "c.keras"])
     assert rc == 0, out
-    assert int(re.search(r"([\d,]+) trained of", out).group(1).replace(",", "")) == decoder_only
+    assert _trained_of(out) == decoder_only
 
 
 def test_only_grey_or_no_images(tmp_path, capsys):
@@ -374,17 +393,20 @@ def test_soft_labels_charge_a_near_miss_less_than_a_far_one():
 
 
 @pytest.mark.training
-def test_a_soft_label_run_trains_and_resumes(tmp_path, effnet_weights):
-    data = _write_folder(tmp_path / "data", 6, seed=4)
-    argv = ["--data", data, "--size", 64, "--epochs", 1, "--steps-per-epoch", 1, "--batch", 2, "--arch", "pyramid",
-            "--soft-labels", 5, "--descriptor-weights", effnet_weights, "--out", tmp_path / "s.keras"]
-    rc, out = _run(argv)
-    assert rc == 0, out
-    assert np.isfinite(float(_log_rows(tmp_path / "s.keras")[0]["loss"]))
-    argv[argv.index("--epochs") + 1] = 2
+@pytest.mark.xdist_group("train_pyramid")       # one worker makes the shared run
+def test_a_soft_label_run_trains_and_resumes(pyramid_run, tmp_path, eager):
+    first, argv, out = pyramid_run                    # trained with --soft-labels 5
+    assert np.isfinite(float(_log_rows(first / "p.keras")[0]["loss"]))
+    work = tmp_path / "w"
+    shutil.copytree(first, work)
+    argv = [str(a).replace(str(first), str(work)) for a in argv]
+    i = argv.index("--val")
+    del argv[i:i + 4]                                 # no validation this time (--val DIR --val-limit 2)
+    argv[argv.index("--epochs") + 1] = "2"
     rc, out = _run([*argv, "--resume"])                     # the checkpoint reloads with its soft loss
     assert rc == 0, out
-    assert "at epoch 1" in out and len(_log_rows(tmp_path / "s.keras")) == 2
+    rows = _log_rows(work / "p.keras")
+    assert "at epoch 1" in out and len(rows) == 2 and np.isfinite(float(rows[1]["loss"]))
 
 
 def test_soft_labels_need_the_bins_loss():
