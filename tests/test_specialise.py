@@ -30,12 +30,14 @@ def _scene(seed: int, side: int = 96) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def taught(tmp_path_factory):
-    """One short specialisation on six made-up examples (one held out), saved to a model file."""
+    """One short specialisation on six made-up examples (one held out), saved to a model file. Three passes over
+    the cached crops are plenty for this rule (held-out ΔE2000 3.0 after 3 passes, 3.0 after 10; the general
+    model's 30.5, no colour 26.9): the assertions below have a wide margin, and fail without the learning."""
     from core.training.specialise import specialise
 
     examples = [(f"scene{i}.png", _scene(i)) for i in range(6)]
     lines = []
-    result = specialise(examples, minutes=1, log=lines.append, seed=0, max_crops=64, passes=10)
+    result = specialise(examples, minutes=1, log=lines.append, seed=0, max_crops=64, passes=3)
     path = tmp_path_factory.mktemp("spec") / "scenes.keras"
     result.save(path)
     return result, path, lines
@@ -48,7 +50,7 @@ def test_it_learns_a_known_colour_rule(taught):
 
     result, path, lines = taught
     facts = result.facts
-    assert facts["examples"] == 6 and facts["held_out"] == 1 and facts["crops"] == 64 and facts["passes"] == 10
+    assert facts["examples"] == 6 and facts["held_out"] == 1 and facts["crops"] == 64 and facts["passes"] == 3
     s = facts["scores"]
     # on the held-out example: far better than the general model and than no colour
     assert s["specialised"]["delta_e2000"] < 0.6 * s["general"]["delta_e2000"]
