@@ -1,6 +1,6 @@
 """The classifier-consistency loss (core.training.consistency), with a tiny random classifier and tiny photos:
-no real weights, no ../shared. The run with the loss trains as real runs do (a traced graph); the checks of
-the trainer's parts and of w = 0 run eagerly (conftest.keras_eagerly)."""
+no real weights, no ../shared. The run with the loss trains as real runs do (a traced graph); its resume, the
+checks of the trainer's parts and of w = 0 run eagerly (conftest.keras_eagerly)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import io
 
 import numpy as np
 import pytest
+from conftest import keras_eagerly
 from PIL import Image
 
 from core import lab
@@ -180,7 +181,8 @@ def test_a_run_with_the_loss_trains_and_resumes(tmp_path, tiny_loss_classifier):
     assert rc == 0, log
     assert list(tmp_path.glob(".classes-*.npz"))                # p_true computed once and cached
     argv[argv.index("--epochs") + 1] = 2
-    rc, log = _train([*argv, "--resume"])
+    with keras_eagerly():                                       # the reload is checked; the run above traced
+        rc, log = _train([*argv, "--resume"])
     assert rc == 0, log
     assert "at epoch 1" in log and "class-target cache" in log
     with open(str(out) + ".log.csv", newline="") as fh:

@@ -262,15 +262,14 @@ def test_size_must_be_a_multiple_of_8(tmp_path):
 
 
 @pytest.mark.slow
-def test_descriptor_weights_extracted_from_the_shipped_model(tmp_path, monkeypatch, autoencoder_path):
+def test_descriptor_weights_extracted_from_the_shipped_model(tmp_path, monkeypatch, autoencoder_path, autoencoder):
     """A clone has no efficientnet_lite0.weights.h5: training takes EfficientNet-Lite0 from the shipped
     model, whichever architecture it has (the first model's descriptor or the pyramid's encoder)."""
     from core import weights
     from core.cli import train
-    from core.colorizers.autoencoder import AutoencoderColorizer
     from core.training import effnet
 
-    ae = AutoencoderColorizer(autoencoder_path).model
+    ae = autoencoder.model                                  # the session's instance: not loaded again
     shipped = {}
 
     def walk(m):
