@@ -108,7 +108,9 @@ st.markdown("- **Sepia tendency**: when unsure, the safest guess is a dull brown
             "colourful than real photos.\n"
             "- **It guesses colours it cannot know**: a shirt, a car or a flower can be any colour, and the grey "
             "photo does not say which. The network picks what is common in its training photos.\n"
-            "- **It is not a restoration**: scratches, blur and noise stay.")
+            "- **Colour is not repair**: the network leaves scratches, blur and noise as they are. The "
+            "**Repair scratches and dust first** switch on the Colorize and Guide pages mends scratches and dust "
+            "before the colouring; blur and noise stay.")
 if ours_ready and result is not None:
     cols = st.columns(2)
     cols[0].image(photo.reference, caption="The real colours", width="stretch")
@@ -153,8 +155,9 @@ st.page_link(navigation.PAGE_GUIDE, label="Try it: Guide the colours", icon=":ma
 # ----------------------------------------------------------------------------- training
 st.header("7 · Training: watch a network learn")
 st.markdown("Our network learned its colours from thousands of photos over many hours. On the **Train your own** "
-            "page you train a small one in a minute or two, on a few photos, and watch it learn: the same "
-            "four photos it never trains on get coloured after every epoch (one pass over the training crops).\n\n"
+            "page you train a small one in about half a minute to a minute, on a few photos, and watch it learn: "
+            "the same four photos it never trains on get coloured after every epoch (one pass over the training "
+            "crops).\n\n"
             "- **Two curves.** The *training loss* measures how wrong the network is on the crops it learns "
             "from; the *held-out loss* measures the same on the four photos it never sees while learning. Both "
             "fall at first. When the held-out loss **rises while the training loss keeps falling**, the network "

@@ -37,6 +37,9 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
     guess, hinted = (c for c in caps if c.startswith(("Our guess (ΔE2000", "+ 10 clicks")))
     assert float(hinted.split("ΔE2000 ")[1].rstrip(")")) < float(guess.split("ΔE2000 ")[1].rstrip(")"))
     assert "Levin, Lischinski & Weiss" in md
+    # issue 34: the limits name the repair switch (it said "scratches stay") and the training time is said once
+    assert "Repair scratches and dust first" in md and "scratches, blur and noise stay" not in md
+    assert "about half a minute to a minute" in md and "a minute or two" not in md
     assert "overfitting" in md and "Why the MSE loss gives sepia" in md             # what the training curves mean
     assert "Try it: Train your own" in [link.proto.label for link in at.get("page_link")]
 
