@@ -49,13 +49,14 @@ if maps:
     st.caption(ui_uncertainty.CLASSROOM)
 
 st.subheader("How much of each colour?")
-st.caption("Share of pixels at each value of a and b. A curve squeezed around 0 means dull colours; the "
-           "original's curve (thick) shows what the real photo uses.")
+st.caption("Share of pixels at each value of a and b. A curve squeezed around 0 means dull colours"
+           + ("; the original's curve (thick) shows what the real photo uses." if photo.has_reference else "."))
 presentation.chart(charts.ab_histogram_figure(sources), key="ab_hist")
 
 st.subheader("Which colours are used? (the ab plane)")
 st.caption("Each map is the a-b colour plane: bright cells are colours many pixels use. A model that plays safe "
-           "uses a small patch near the centre (greys and browns); the original may spread much wider.")
+           "uses a small patch near the centre (greys and browns)"
+           + ("; the original may spread much wider." if photo.has_reference else "."))
 presentation.chart(charts.ab_density_figure(sources), key="ab_density")
 
 st.dataframe(channels.ab_stats_table(sources), hide_index=True, key="ab_stats")

@@ -49,6 +49,8 @@ def test_channels_of_original_and_model():
     table = at.dataframe[0].value
     assert list(table["picture"]) == ["Original", OURS]
     assert table["share of the ab plane used (%)"].between(0, 100).all()
+    assert "the original's curve (thick)" in texts(at.caption)
+
 
 
 def test_more_models_more_rows():
@@ -72,6 +74,7 @@ def test_grey_upload_shows_only_the_models():
     assert "treated as black-and-white" in texts(at.info)
     assert "Original" not in captions(at)
     assert list(at.dataframe[0].value["picture"]) == [OURS]
+    assert "original" not in texts(at.caption).lower()          # issue 34: no curve of an original that is not there
 
 
 def test_the_uncertainty_map_sits_beside_a_and_b():
