@@ -482,6 +482,13 @@ def test_tour_of_every_page_with_screenshots(tab):
     charts = page.locator('[data-testid="stPlotlyChart"]')
     charts.nth(1).locator(".main-svg").first.wait_for(timeout=TIMEOUT_MS)
     assert charts.count() == 2
+    # issue 34: the sure/unsure bar beside a and b stays inside its column (a fixed 12 em ran to x = 1340 of 1366)
+    bar = page.locator("span[style*=gradient]").first
+    bar.wait_for(timeout=TIMEOUT_MS)
+    column = bar.locator("xpath=ancestor::*[@data-testid='stColumn'][1]").bounding_box()
+    box = bar.bounding_box()
+    assert box["x"] + box["width"] <= column["x"] + column["width"] + 1, (box, column)
+    assert bar.evaluate("e => e.parentElement.scrollWidth <= e.parentElement.clientWidth + 1")   # "unsure" too
     screenshot(page, "3_channels")
 
     go_to(page, "Metrics")

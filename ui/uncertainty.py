@@ -117,9 +117,11 @@ def most_uncertain_first(batch: Sequence, models: Sequence[str], render_factor: 
 def legend() -> str:
     """A small HTML legend of the colormap: sure … unsure."""
     stops = ", ".join(c for _, c in core_guide.colormap_legend(7))
-    return ('<div style="display:flex;align-items:center;gap:.5em;font-size:.9em">sure'
-            f'<span style="flex:0 0 12em;height:.9em;border:1px solid #000;background:linear-gradient(to right, '
-            f'{stops})"></span>unsure</div>')
+    # the bar shrinks with its column (Channels puts it in a fifth of the page: a fixed 12 em ran past the
+    # content column at 1366 px, issue 34) and never grows past 12 em
+    return ('<div style="display:flex;align-items:center;gap:.4em;font-size:.9em;max-width:100%;min-width:0">sure'
+            f'<span style="flex:1 1 12em;min-width:2em;max-width:12em;height:.9em;border:1px solid #000;'
+            f'background:linear-gradient(to right, {stops})"></span>unsure</div>')
 
 
 def _mark(img: np.ndarray, x: float, y: float, label: str) -> None:
