@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import images
 from core.figures import export
-from ui import colouring, gallery, notices, photos, pickers, results, state
+from ui import colouring, gallery, notices, photos, pickers, results, state, words
 from ui import credentials as ui_credentials
 from ui import models as ui_models
 from ui import restore as ui_restore
@@ -36,12 +36,16 @@ uploads = st.file_uploader(
     help="Black-and-white photos (also sepia, cyanotype or yellowed scans) get coloured. A colour photo is "
          "treated as a test: it is made grey first, and the original is kept to score the result.",
 )
+kept_from_an_upload = not uploads and photos.upload_box_emptied()
 if uploads:
     reading = colouring.ProgressBar()              # one big photo too: "Reading …" while it is decoded
     photos.take_uploads(uploads, reading)
     reading.done()
 
 batch = photos.photos()
+if kept_from_an_upload:
+    st.caption(f"Showing {words.plural(len(batch), 'photo')} from your last upload: they stay (on every page) until "
+               "you clear them or upload others; the upload box empties itself when you visit another page.")
 for name, message in photos.rejected():
     st.error(f"**{name}**: {message}", icon=":material/block:")
 if batch or uploads or photos.rejected():

@@ -86,7 +86,30 @@ def test_the_same_picture_twice_is_shown_once():
     upload(at, [("a.png", data), ("copy of a.png", data)])
     assert_clean(at)
     assert captions(at)[len(SAMPLES):].count(OURS) == 1
-    assert "uploaded twice" in texts(at.error)
+    assert "The same picture as a.png" in texts(at.error)
+
+
+def test_the_same_picture_as_tiff_and_png_names_the_first_and_the_message_goes_with_the_upload():
+    """Issue 34: a TIFF and a PNG of one photo said "uploaded twice"; after a visit to another page the upload box
+    was empty, yet that error was still shown. Now: the message names the first file; the photos stay after the
+    visit and the page says where they come from; the upload's messages go with the upload."""
+    import io
+
+    from PIL import Image
+
+    grey = photo("coffee", 64)
+    tiff = io.BytesIO()
+    Image.fromarray(grey).save(tiff, format="TIFF")
+    at = open_page()
+    upload(at, [("scan.png", encode(grey)), ("scan.tif", tiff.getvalue())])
+    assert_clean(at)
+    assert "scan.tif" in texts(at.error) and "The same picture as scan.png" in texts(at.error)
+    at.switch_page("pages/3_channels.py").run()
+    at.switch_page("pages/1_colorize.py").run()
+    assert_clean(at)
+    assert not at.error, texts(at.error)
+    assert captions(at)[len(SAMPLES):].count(OURS) == 1                         # the photo is still there
+    assert "Showing 1 photo from your last upload" in texts(at.caption)
 
 
 def test_too_many_megapixels_for_the_cap(monkeypatch):

@@ -131,6 +131,17 @@ def empty_upload_box() -> None:
     state.UPLOAD_SIGNATURE.clear()
 
 
+def upload_box_emptied() -> bool:
+    """Called when the Colorize page's upload box is empty. The box empties itself when the person visits
+    another page (Streamlit forgets a widget that is not drawn) or removes its files; the photos stay (every
+    page uses them) but the messages about that upload's files go with it. True when the photos shown came from
+    an upload that is no longer in the box (the page says so)."""
+    if state.UPLOAD_SIGNATURE.get():
+        state.UPLOAD_SIGNATURE.set(())
+        state.REJECTED.set([])
+    return bool(photos()) and not state.BATCH_SAMPLES.get([])
+
+
 def clear_photos() -> None:
     """Clear everything: the batch, the rejected files and the upload box."""
     set_photos([], [])
@@ -190,13 +201,14 @@ def take_uploads(files, progress: Callable[[float, str], None] | None = None) ->
     if total > MAX_UPLOAD_BYTES:           # nothing is decoded, and the server lets go of the files at once
         _release(files)
         empty_upload_box()
+        state.UPLOAD_SIGNATURE.set(())     # the new, empty box is not "an upload gone": keep the message
         set_photos([], [("This upload", f"its {len(files)} files are {total / 2**20:.1f} MB in all; at most "
                                         f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB can be uploaded at once. Please "
                                         "upload fewer or smaller files.")])
         st.rerun()                         # shows the new, empty box
     good: list[Photo] = []
     bad: list[tuple[str, str]] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}             # photo key -> the file name it came in first
     pixels = 0
     for i, f in enumerate(files):
         if progress:
@@ -216,7 +228,8 @@ def take_uploads(files, progress: Callable[[float, str], None] | None = None) ->
             bad.append((f.name, f"The image could not be used: {e}"))
             continue
         if photo.key in seen:
-            bad.append((f.name, "The same picture was uploaded twice; it is shown once."))
+            bad.append((f.name, f"The same picture as {seen[photo.key]} (the same pixels, maybe in another file "
+                                "format); it is shown once."))
             continue
         size = photo.grey.shape[0] * photo.grey.shape[1]
         if good and pixels + size > MAX_BATCH_PIXELS:
@@ -224,7 +237,7 @@ def take_uploads(files, progress: Callable[[float, str], None] | None = None) ->
                                 "Colorize this one in a second round."))
             continue
         pixels += size
-        seen.add(photo.key)
+        seen[photo.key] = f.name
         good.append(photo)
     set_photos(good, bad)
 
