@@ -199,6 +199,25 @@ def test_dark_crops_for_bright_scratches_on_black():
     assert np.array_equal(x, synth.batch([g], 32, 6, np.random.default_rng(5), p_dark=1.0)[0])
 
 
+def test_thick_scratches_and_dust_clusters_only_when_asked():
+    g = np.full((64, 64), 0.5, np.float32)
+    x0, y0 = synth.batch([g], 32, 6, np.random.default_rng(7))
+    x1, y1 = synth.batch([g], 32, 6, np.random.default_rng(7), p_thick=0.0)
+    assert np.array_equal(x0, x1) and np.array_equal(y0, y1)             # off: the very same batch as before
+    widths, clusters = [], []
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        m = synth._gouge(96, 96, rng) >= synth.MASK_ALPHA
+        widths.append(2 * cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 5).max())
+        n, _ = cv2.connectedComponents((synth._cluster(96, 96, rng) >= synth.MASK_ALPHA).astype(np.uint8))
+        clusters.append(n - 1)
+    assert 4 <= max(widths) <= 11 and min(widths) >= 3                    # thick, not the 1-4 px scratches
+    assert max(clusters) >= 5                                               # many specks, not one
+    d, m = synth.damage(g, np.random.default_rng(3), p_clean=0.0, p_thick=1.0)
+    d0, m0 = synth.damage(g, np.random.default_rng(3), p_clean=0.0)
+    assert m.sum() > m0.sum() and (np.abs(d - g)[m] > 0.05).mean() > 0.8    # drawn, and all of it masked
+
+
 def test_cli_colorize_restore(tmp_path, scratched, repaired):
     from core.cli.colorize import main
 

@@ -34,6 +34,8 @@ def main(argv=None) -> int:
                     help="share of crops that get procedural real thin structure (rods, rims, wires) as negatives")
     ap.add_argument("--p-dark", type=float, default=0.0,
                     help="share of crops made dark first (bright scratches over black coats, nights)")
+    ap.add_argument("--p-thick", type=float, default=0.0,
+                    help="share of damaged crops that also get thick scratches (4-9 px) and dust clusters")
     ap.add_argument("--teacher", default=None,
                     help="distil: learn this detector's mean over four rotations (one pass instead of four)")
     ap.add_argument("--combine", nargs="+", metavar="FILE", default=None,
@@ -70,7 +72,7 @@ def main(argv=None) -> int:
         run(args.data, args.out, args.steps, args.checkpoint_dir, batch_size=args.batch_size, size=args.size,
             max_photos=args.max_photos, save_every=args.save_every, minutes=args.minutes, seed=args.seed,
             lr=args.lr, init=args.init, hard_every=args.hard_every, p_hard=args.p_hard,
-            p_structure=args.p_structure, p_dark=args.p_dark, teacher=args.teacher,
+            p_structure=args.p_structure, p_dark=args.p_dark, teacher=args.teacher, p_thick=args.p_thick,
             log=lambda m: print(m, flush=True))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -136,9 +136,47 @@ def structure(grey: np.ndarray, rng: np.random.Generator, n: int | None = None) 
     return np.clip(out, 0, 1).astype(np.float32)
 
 
+def _gouge(h: int, w: int, rng) -> np.ndarray:
+    """Coverage of a thick scratch: a long curve whose width swells and thins along it (a peak of 4-9 px,
+    tapering to 1-3 px at the ends, with a ragged wobble), drawn as overlapping discs."""
+    pts = _dense(_bezier(rng, h, w, True))
+    s = np.linspace(0, 1, len(pts))
+    peak, end = rng.uniform(4, 9), rng.uniform(1, 3)
+    centre = rng.uniform(0.3, 0.7)
+    prof = np.clip(1 - np.abs(s - centre) / max(centre, 1 - centre), 0, 1) ** rng.uniform(0.3, 1.0)
+    width = end + (peak - end) * prof * (1 + 0.15 * np.sin(s * rng.uniform(6, 20) + rng.uniform(0, 6)))
+    alpha = np.zeros((h, w), np.float32)
+    for (x, y), wd in zip(pts, width, strict=True):
+        cv2.circle(alpha, (int(round(x * 4)), int(round(y * 4))), int(round(wd * 2)), 1.0, -1, cv2.LINE_AA, 2)
+    return alpha
+
+
+def _cluster(h: int, w: int, rng) -> np.ndarray:
+    """Coverage of a dust cluster: 5-30 specks (radius 0.4-2 px, a few short fibres) scattered normally
+    (sigma 2-9 px) around one point."""
+    alpha = np.zeros((h, w), np.float32)
+    c = rng.uniform([0, 0], [w, h])
+    sigma = rng.uniform(2, 9)
+    for _ in range(int(rng.integers(5, 31))):
+        x, y = c + rng.normal(0, sigma, 2)
+        if rng.random() < 0.15:                          # a short fibre among the specks
+            d = rng.uniform(2, 6) * np.array([np.cos(a := rng.uniform(0, np.pi)), np.sin(a)])
+            cv2.line(alpha, (int((x - d[0]) * 4), int((y - d[1]) * 4)), (int((x + d[0]) * 4), int((y + d[1]) * 4)),
+                     1.0, 1, cv2.LINE_AA, 2)
+        else:
+            r = rng.uniform(0.4, 2.0)
+            cv2.ellipse(alpha, (int(x * 4), int(y * 4)), (int(r * 4), int(r * rng.uniform(0.6, 1.0) * 4)),
+                        float(rng.uniform(0, 180)), 0, 360, 1.0, -1, cv2.LINE_AA, 2)
+    return alpha
+
+
 def damage(grey: np.ndarray, rng: np.random.Generator, p_clean: float = 0.2, p_grain: float = 0.4,
-           scratches: bool = True, dust: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``grey`` float32 (H, W) in [0, 1] -> (damaged float32 (H, W), mask bool (H, W))."""
+           scratches: bool = True, dust: bool = True, p_thick: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """``grey`` float32 (H, W) in [0, 1] -> (damaged float32 (H, W), mask bool (H, W)).
+
+    ``p_thick``: the share of damaged crops that also get 0-2 thick scratches (:func:`_gouge`) and 0-2 dust
+    clusters (:func:`_cluster`, at least one of the two), drawn after the usual damage (which stays the same).
+    Off by default: with 0 no random number is drawn for it, so the shipped recipe's crops are unchanged."""
     h, w = grey.shape
     out = grey.astype(np.float32)
     if rng.random() < p_grain:
@@ -150,10 +188,24 @@ def damage(grey: np.ndarray, rng: np.random.Generator, p_clean: float = 0.2, p_g
     n_scratch = rng.integers(0, 5) if scratches else 0
     n_dust = int(rng.integers(0, 16) * area) if dust else 0
     n_hair = int(rng.integers(0, 3) * area) if dust else 0
-    for kind, n in (("scratch", n_scratch), ("dust", n_dust), ("hair", n_hair)):
+
+    def kinds():                       # lazily: the thick ones are planned after the others are drawn
+        yield from (("scratch", n_scratch), ("dust", n_dust), ("hair", n_hair))
+        if p_thick and rng.random() < p_thick:
+            n_gouge = int(rng.integers(0, 3)) if scratches else 0
+            n_cluster = int(rng.integers(0, 3)) if dust else 0
+            if n_gouge + n_cluster == 0:
+                n_gouge, n_cluster = (1, 0) if scratches else (0, int(dust))
+            yield from (("gouge", n_gouge), ("cluster", n_cluster))
+
+    for kind, n in kinds():
         for _ in range(n):
             alpha = np.zeros((h, w), np.float32)
-            if kind == "scratch":
+            if kind == "gouge":
+                alpha = _gouge(h, w, rng)
+            elif kind == "cluster":
+                alpha = _cluster(h, w, rng)
+            elif kind == "scratch":
                 width = int(rng.integers(1, 5))
                 cv2.polylines(alpha, [_bezier(rng, h, w, True)], False, 1.0, width, cv2.LINE_AA, 2)
             elif kind == "hair":
@@ -206,7 +258,8 @@ def crop_at(grey: np.ndarray, size: int, cy: int, cx: int, rng) -> np.ndarray:
 
 
 def batch(images: list[np.ndarray], size: int, n: int, rng, hard=None,
-          p_hard: float = 0.5, p_structure: float = 0.0, p_dark: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+          p_hard: float = 0.5, p_structure: float = 0.0, p_dark: float = 0.0,
+          p_thick: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` damaged crops of random images: (x (n, size, size, 1), y (n, size, size, 1)) float32.
 
     ``hard``: optional (image index, y, x) points where a detector saw damage on a clean photo (hard
@@ -215,6 +268,7 @@ def batch(images: list[np.ndarray], size: int, n: int, rng, hard=None,
     ``p_structure``: the share of crops that get :func:`structure` drawn in before the damage.
     ``p_dark``: the share of crops made dark first (lightness times 0.05-0.35: a black coat, a night, a
     shadow), where a bright scratch shows most and real bright thin structure is rare.
+    ``p_thick``: passed to :func:`damage` (thick scratches and dust clusters in that share of damaged crops).
     """
     xs, ys = [], []
     for _ in range(n):
@@ -227,7 +281,7 @@ def batch(images: list[np.ndarray], size: int, n: int, rng, hard=None,
             g = (g * rng.uniform(0.05, 0.35)).astype(np.float32)
         if p_structure and rng.random() < p_structure:
             g = structure(g, rng)
-        d, m = damage(g, rng)
+        d, m = damage(g, rng, p_thick=p_thick)
         xs.append(d)
         ys.append(m)
     return np.stack(xs)[..., None].astype(np.float32), np.stack(ys)[..., None].astype(np.float32)

@@ -16,6 +16,8 @@ checkpoint dir) and a share ``--p-hard`` of the crops holds one of them. ``--p-s
 procedural real thin structure (:func:`core.restore.synth.structure`: shaded rods, rim-lit edges, wires
 with a shadow) into that share of the crops before the damage, as negatives our small photos lack.
 ``--p-dark`` makes that share of the crops dark first (bright scratches over black coats and nights).
+``--p-thick`` adds thick scratches (4-9 px, width varying along them) and dust clusters to that share of the
+damaged crops (:func:`core.restore.synth.damage`).
 ``--teacher FILE`` distils: the target of every crop is no longer its drawn damage but the teacher's damage
 probability averaged over its four 90-degree rotations (what :mod:`core.restore.engine` computes with four
 network passes), so that one pass of the student gives about the same (issue 34: four passes were too slow).
@@ -106,7 +108,7 @@ def four_views(model, x: np.ndarray) -> np.ndarray:
 def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int = 128, max_photos: int = 4000,
         save_every: int = 100, minutes: float | None = None, seed: int = 0, lr: float = 2e-3, log=print,
         init=None, hard_every: int = 0, p_hard: float = 0.5, p_structure: float = 0.0, p_dark: float = 0.0,
-        teacher=None) -> dict:
+        teacher=None, p_thick: float = 0.0) -> dict:
     import keras
 
     from core.restore import network, synth
@@ -171,7 +173,7 @@ def run(data, out, steps: int, checkpoint_dir, batch_size: int = 12, size: int =
                 log(f"step {step}: {len(hard)} hard negatives (clean training photos where p >= 0.5)")
             brng = np.random.default_rng([seed, step])     # the data of a step does not depend on resuming
             x, y = synth.batch(images, size, batch_size, brng, hard=hard, p_hard=p_hard, p_structure=p_structure,
-                                p_dark=p_dark)
+                                p_dark=p_dark, p_thick=p_thick)
             if teach is not None:
                 y = four_views(teach, x)
             losses.append(float(model.train_on_batch(x, y)))
