@@ -60,7 +60,7 @@ def _colour(rgb, model, render_factor, vibrance=1.0, hints_text=None, reference=
     col = get_colorizer(model)
     rf = col.check_render_factor(render_factor)
     rgb = check_rgb(rgb, "the image")
-    guided = not (hints_text is None and reference is None and vibrance == 1.0)
+    guided = is_guided(hints_text, reference, vibrance)
     deep = rgb16 is not None and not guided
     L = master_lightness(rgb, rgb16) if deep else lab.lightness(rgb)
     probs = None
@@ -81,7 +81,19 @@ def _colour(rgb, model, render_factor, vibrance=1.0, hints_text=None, reference=
     return (out if rgb16 is None or deep else with_lightness(out, rgb, rgb16)), probs
 
 
+def is_guided(hints_text, reference, vibrance: float) -> bool:
+    """Guided colour on top of the model: hints, a reference photo or a vibrance other than 1."""
+    return not (hints_text is None and reference is None and vibrance == 1.0)
+
+
 PROVENANCE_KEY = "colorization-studio"        # a PNG result's text chunk: its facts as JSON
+
+
+def provenance_chunks(facts: dict) -> dict[str, str]:
+    """A PNG result's text chunks: the software and its facts as JSON (read back by resuming a batch run)."""
+    import json
+
+    return {"Software": "Colorization Studio", PROVENANCE_KEY: json.dumps(facts, sort_keys=True)}
 SKIPPED_COLOUR = "already a colour photo (--include-colour colorizes colour photos too)"
 
 
@@ -109,7 +121,7 @@ class PhotoSettings:
     @property
     def guided(self) -> bool:
         """Guided colour on top of the model (its results are named ``..._guided``)."""
-        return not (self.hints_text is None and self.reference is None and self.vibrance == 1.0)
+        return is_guided(self.hints_text, self.reference, self.vibrance)
 
 
 @dataclass
@@ -189,7 +201,7 @@ def prepare(source, settings: PhotoSettings, name: str | None = None) -> PhotoRe
         name = name or (os.path.basename(os.fspath(source)) if isinstance(source, (str, os.PathLike)) else "photo")
     kind = photo_kind(master.rgb)
     fmt = outputs.resolve(settings.format, master.bits)
-    res = PhotoResult(master, name, kind, master.rgb, fmt, facts_of(name, settings, kind),
+    res = PhotoResult(master, name, kind, master.rgb, fmt, {},
                       source=None if isinstance(source, np.ndarray) else source)
     if kind == "colour" and not settings.include_colour:
         res.skipped = SKIPPED_COLOUR
@@ -198,7 +210,7 @@ def prepare(source, settings: PhotoSettings, name: str | None = None) -> PhotoRe
 
         fixed = restore.restore(master.rgb)
         res.rgb, res.mask = fixed.rgb, fixed.mask
-        res.facts = facts_of(name, settings, kind, res.repaired)
+    res.facts = facts_of(name, settings, kind, res.repaired)
     return res
 
 
@@ -220,15 +232,12 @@ def encode(result: PhotoResult, settings: PhotoSettings) -> bytes:
     """The result file's bytes (:func:`core.outputs.encode`): the source's metadata, the facts in XMP and,
     for PNG, a provenance text chunk; signed with Content Credentials when ``settings.signing`` is enabled
     (``result.unsigned`` says why not, when that failed)."""
-    import json
-
     from core import outputs
     from core.credentials import Request, Source
 
     if result.colour is None:
         raise ValueError(f"{result.name} has no result to write ({result.skipped or 'not colorized'})")
-    text = ({"Software": "Colorization Studio", PROVENANCE_KEY: json.dumps(result.facts, sort_keys=True)}
-            if result.format in ("png", "png16") else None)
+    text = provenance_chunks(result.facts) if result.format in ("png", "png16") else None
     request = None
     if settings.signing is not None and settings.signing.enabled:
         from core.guide import hints_from_json

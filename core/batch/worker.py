@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict
 
 from core.batch.plan import Job, Settings
-from core.pipeline import PROVENANCE_KEY, facts_of
+from core.pipeline import PROVENANCE_KEY, facts_of, provenance_chunks
 
 THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1",
               "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -32,8 +32,7 @@ def pin_threads() -> None:
 
 def provenance(key: str, settings: Settings, kind: str) -> dict[str, str]:
     """The PNG text chunks of a result: how it was made (read back by :func:`read_provenance`)."""
-    facts = facts_of(key, settings.photo(), kind)
-    return {"Software": "Colorization Studio", PROVENANCE_KEY: json.dumps(facts, sort_keys=True)}
+    return provenance_chunks(facts_of(key, settings.photo(), kind))
 
 
 def read_provenance(path: str) -> dict | None:
