@@ -139,7 +139,7 @@ def upload_box_emptied() -> bool:
     if state.UPLOAD_SIGNATURE.get():
         state.UPLOAD_SIGNATURE.set(())
         state.REJECTED.set([])
-    return bool(photos()) and not state.BATCH_SAMPLES.get([])
+    return bool(photos()) and not batch_samples()
 
 
 def clear_photos() -> None:
@@ -200,8 +200,7 @@ def take_uploads(files, progress: Callable[[float, str], None] | None = None) ->
     total = sum(int(f.size) for f in files)
     if total > MAX_UPLOAD_BYTES:           # nothing is decoded, and the server lets go of the files at once
         _release(files)
-        empty_upload_box()
-        state.UPLOAD_SIGNATURE.set(())     # the new, empty box is not "an upload gone": keep the message
+        empty_upload_box()                 # forgets the signature too: the new, empty box keeps the message
         set_photos([], [("This upload", f"its {len(files)} files are {total / 2**20:.1f} MB in all; at most "
                                         f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB can be uploaded at once. Please "
                                         "upload fewer or smaller files.")])
