@@ -136,9 +136,10 @@ if st.toggle("Before and after: a slider between the model's colours and yours",
 # ----------------------------------------------------------------------------- downloads
 st.subheader("Keep it")
 stem = export.safe_stem(photo.name)
+result_name = export.result_filename(photo.name, model, None, repaired=bool(photo.repaired), guided=True)
 d1, d2 = st.columns(2)
 d1.download_button("Download the result (PNG)", data=guide.download_png(photo, shown, model, rf),
-                   file_name=f"{stem}_{model}_guided.png", mime="image/png", key="guide_dl_png", on_click="ignore",
+                   file_name=result_name, mime="image/png", key="guide_dl_png", on_click="ignore",
                    icon=":material/download:", type="primary")
 d2.download_button("Download the hints (JSON)", data=core_guide.hints_to_json(hints, width, height),
                    file_name=f"{stem}_hints.json", mime="application/json", key="guide_dl_hints",

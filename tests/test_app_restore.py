@@ -35,15 +35,22 @@ def test_the_toggle_repairs_what_the_models_see_and_shows_the_mask():
     assert GREY_MODEL in captions(at)
 
 
-def test_the_guide_page_has_the_toggle_too():
+def test_the_guide_page_has_the_toggle_too(monkeypatch):
+    from core.figures import export
+
+    named = []
+    real = export.result_filename
+    monkeypatch.setattr(export, "result_filename", lambda *a, **k: named.append(real(*a, **k)) or named[-1])
     at = open_page()
     upload(at, [("old.png", encode(scratched_photo()))])
     at.switch_page(GUIDE).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.toggle(key="restore_first").value is False
+    assert named[-1].endswith("_guided.png") and "repaired" not in named[-1], named
     at.toggle(key="restore_first").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(t.key.startswith("restore_show_") for t in at.toggle)
+    assert named[-1].endswith("_guided_repaired.png"), named      # the Guide download is named apart too
 
 
 def test_compare_shows_the_scan_before_and_after_its_repair():

@@ -166,6 +166,8 @@ def test_file_names_are_safe():
     assert export.result_filename("../../etc/My Photo (1).JPG", "autoencoder", 16) == "My_Photo_1_autoencoder_rf16.png"
     assert export.result_filename("", "eccv16", 8) == "photo_eccv16_rf8.png"
     assert export.result_filename("a.png", "eccv16", 8, repaired=True) == "a_eccv16_rf8_repaired.png"
+    assert export.result_filename("a.png", "autoencoder", None, guided=True) == "a_autoencoder_guided.png"
+    assert export.result_filename("a", "autoencoder", None, True, guided=True) == "a_autoencoder_guided_repaired.png"
     assert export.safe_stem("C:\\Users\\kid\\dog.png") == "dog"
 
 

@@ -50,11 +50,15 @@ def safe_stem(name: str) -> str:
     return stem[:80] or "photo"
 
 
-def result_filename(photo_name: str, model: str, render_factor: int, repaired: bool = False) -> str:
-    """``<stem>_<model>_rf<N>.png``; ``_repaired`` before ``.png`` for a result coloured from the repaired photo,
-    so that it never takes the unrepaired result's name."""
-    tail = "_repaired" if repaired else ""
-    return f"{safe_stem(photo_name)}_{safe_stem(model)}_rf{int(render_factor)}{tail}.png"
+def result_filename(photo_name: str, model: str, render_factor: int | None, repaired: bool = False,
+                    guided: bool = False) -> str:
+    """A downloaded result's name: ``<stem>_<model>[_rf<N>][_guided][_repaired].png``; ``_guided`` for the Guide
+    page's result (its render factor is not in the name: None), ``_repaired`` for a result coloured from the
+    repaired photo, so that it never takes the unrepaired result's name."""
+    parts = [safe_stem(photo_name), safe_stem(model)]
+    parts += [] if render_factor is None else [f"rf{int(render_factor)}"]
+    parts += (["guided"] if guided else []) + (["repaired"] if repaired else [])
+    return "_".join(parts) + ".png"
 
 
 def build_zip(entries: Iterable[tuple[str, np.ndarray]], stamp: bool = False, readme: str | None = None) -> bytes:
