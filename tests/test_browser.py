@@ -727,7 +727,7 @@ def test_two_hints_keep_their_own_regions_and_the_16_bit_download(tab, grey16_sc
     with page.expect_download(timeout=TIMEOUT_MS) as info:
         page.get_by_role("button", name="Download the result (PNG)").click()
     dl = info.value
-    assert dl.failure() is None and dl.suggested_filename.endswith("_guided.png"), dl.suggested_filename
+    assert dl.failure() is None and dl.suggested_filename.endswith("_guided_repaired.png"), dl.suggested_filename
     saved = tmp_path / dl.suggested_filename
     dl.save_as(saved)
     raw = saved.read_bytes()
