@@ -13,7 +13,9 @@ memory (resident, sampled every 10 ms) of restoring a synthetic 40 MP scan in a 
 scikit-image's other photos (:data:`FRESH`, never used to choose) are reported as clean real photos too.
 ``--damage other`` draws the reported photos' damage with tools/other_damage.py instead (thick, bright,
 curved and crossing scratches, dust clusters: shapes synth.damage does not draw; never used to train or
-choose), one kind per photo, and reports the gain per kind too.
+choose), one kind per photo, and reports the gain per kind too. ``--marks`` (with ``--damage other``) adds
+what a careful person would paint over the kinds the detector misses (thick scratches along their length, a
+dab over each dust cluster: :data:`MARKED`) as core.restore marks, and reports both ways.
 """
 
 from __future__ import annotations
@@ -123,14 +125,28 @@ def tune(items) -> dict:
     return {"best": best, "grid": rows}
 
 
-def other_damaged(grey: np.ndarray, seed: int, kind: str):
+MARKED = ("thick", "clusters")        # the kinds a person paints over with --marks (the detector misses them)
+
+
+def other_damaged(grey: np.ndarray, seed: int, kind: str, marks: list | None = None):
     import other_damage
 
-    d, m = other_damage.damage(grey / 255.0, np.random.default_rng(seed), kind)
+    d, m = other_damage.damage(grey / 255.0, np.random.default_rng(seed), kind, marks)
     return np.clip(np.round(d * 255), 0, 255).astype(np.uint8), m
 
 
-def report(items, other: bool = False) -> dict:
+def hand_marks(drawn: list, h: int, w: int) -> list:
+    """other_damage's marks as a person paints them: only the points within the photo (a brush cannot leave it)."""
+    out = []
+    for pts, radius in drawn:
+        pts = np.asarray(pts, float).reshape(-1, 2)
+        inside = pts[(pts[:, 0] >= 0) & (pts[:, 0] <= w - 1) & (pts[:, 1] >= 0) & (pts[:, 1] <= h - 1)]
+        if len(inside):
+            out.append((inside, radius))
+    return out
+
+
+def report(items, other: bool = False, marks: bool = False) -> dict:
     from core import restore
 
     if other:
@@ -139,10 +155,15 @@ def report(items, other: bool = False) -> dict:
     c = np.zeros(4, np.int64)
     gains, before, after, clean_psnr, clean_mask, grain_mask, secs, mp = [], [], [], [], [], [], [], []
     per_kind: dict[str, list] = {}
+    marked_gains: dict[str, list] = {}
     for i, (_, _, g) in enumerate(items):
         if other:
             kind = other_damage.KINDS[i % len(other_damage.KINDS)]
-            d, m = other_damaged(g, 10_000 + i, kind)
+            drawn: list = []
+            d, m = other_damaged(g, 10_000 + i, kind, drawn)
+            if marks and kind in MARKED and m.any():
+                rm = restore.restore(np.repeat(d[..., None], 3, 2), marks=hand_marks(drawn, *g.shape))
+                marked_gains.setdefault(kind, []).append(psnr(g, rm.rgb[..., 0]) - psnr(g, d))
         else:
             d, m = damaged(g, 10_000 + i)
         if not m.any():                              # the generator drew nothing on this one
@@ -172,7 +193,8 @@ def report(items, other: bool = False) -> dict:
             "clean_mask_mean": float(np.mean(clean_mask)), "clean_mask_max": float(np.max(clean_mask)),
             "grain_mask_mean": float(np.mean(grain_mask)), "grain_mask_max": float(np.max(grain_mask)),
             "seconds_per_mp_small": float(np.sum(secs) / np.sum(mp)),
-            **({"gain_per_kind": {k: float(np.mean(v)) for k, v in per_kind.items()}} if other else {})}
+            **({"gain_per_kind": {k: float(np.mean(v)) for k, v in per_kind.items()}} if other else {}),
+            **({"gain_per_kind_marked": {k: float(np.mean(v)) for k, v in marked_gains.items()}} if marks else {})}
 
 
 SKIMAGE = ("camera", "astronaut", "coffee", "chelsea", "grass", "brick", "gravel")   # used to choose (--tune)
@@ -312,6 +334,8 @@ def main(argv=None) -> int:
                     help="run every view over the whole photo, as before issue 34 (same masks, for timing)")
     ap.add_argument("--damage", choices=("synth", "other"), default="synth",
                     help="the reported photos' damage: synth.damage (default) or tools/other_damage.py")
+    ap.add_argument("--marks", action="store_true",
+                    help="with --damage other: also repair with a person's marks over thick scratches and clusters")
     args = ap.parse_args(argv)
     data = Path(args.data)
     if not data.is_dir():
@@ -357,7 +381,7 @@ def main(argv=None) -> int:
                        "dilate": engine.DILATE, "views": engine.VIEWS,
                        "inpaint": "ns" if engine.INPAINT_METHOD == cv2.INPAINT_NS else "telea",
                        "model": str(engine.model_path()), "every_view": args.every_view}
-    res["report"] = report(groups["report"], other=args.damage == "other")
+    res["report"] = report(groups["report"], other=args.damage == "other", marks=args.marks)
     res["skimage"] = skimage_photos()
     res["skimage_fresh"] = skimage_photos(FRESH)
     res["seconds_1mp"] = timing_1mp()

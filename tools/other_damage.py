@@ -56,24 +56,30 @@ def _apply(out: np.ndarray, alpha: np.ndarray, strength: float, bright: bool, rn
     return out - a * (out - rng.uniform(0.0, 0.1)).clip(0)
 
 
-def damage(grey: np.ndarray, rng: np.random.Generator, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """``grey`` float (H, W) in [0, 1] -> (damaged float32, mask bool) with damage of ``kind`` (KINDS)."""
+def damage(grey: np.ndarray, rng: np.random.Generator, kind: str,
+           marks: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``grey`` float (H, W) in [0, 1] -> (damaged float32, mask bool) with damage of ``kind`` (KINDS).
+
+    ``marks``: a list to which what a careful person would paint over each mark is appended (points (N, 2) in
+    pixels, brush radius): along a scratch, a brush 2 px wider than it on each side; on a dust cluster, one
+    dab of radius twice the specks' standard deviation (tools/bench_restore.py --marks: the repair with marks made
+    by hand)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     h, w = grey.shape
     out = grey.astype(np.float32)
     mask = np.zeros((h, w), bool)
-    marks = []                                            # (alpha, strength, bright, blur)
+    drawn = []                                            # (points, width, strength, bright, blur)
     if kind == "thick":
         for _ in range(int(rng.integers(1, 3))):
-            marks.append((_line(rng, h, w), int(rng.integers(5, 10)), rng.uniform(0.6, 1.0), rng.random() < 0.5,
+            drawn.append((_line(rng, h, w), int(rng.integers(5, 10)), rng.uniform(0.6, 1.0), rng.random() < 0.5,
                           rng.random() < 0.5))
     elif kind == "bright":
         for _ in range(int(rng.integers(1, 4))):
-            marks.append((_line(rng, h, w, 0.05), int(rng.integers(1, 4)), 1.0, True, False))
+            drawn.append((_line(rng, h, w, 0.05), int(rng.integers(1, 4)), 1.0, True, False))
     elif kind == "curved":
         for _ in range(int(rng.integers(1, 4))):
-            marks.append((_arc(rng, h, w), int(rng.integers(1, 5)), rng.uniform(0.5, 1.0), rng.random() < 0.5,
+            drawn.append((_arc(rng, h, w), int(rng.integers(1, 5)), rng.uniform(0.5, 1.0), rng.random() < 0.5,
                           rng.random() < 0.5))
     elif kind == "crossing":
         for _ in range(int(rng.integers(2, 4))):
@@ -85,7 +91,7 @@ def damage(grey: np.ndarray, rng: np.random.Generator, kind: str) -> tuple[np.nd
             alike = rng.random() < 0.5
             first = rng.random() < 0.5
             for pts, bright in ((a, first), (b, first if alike else not first)):
-                marks.append((pts, int(rng.integers(1, 4)), rng.uniform(0.6, 1.0), bright, rng.random() < 0.3))
+                drawn.append((pts, int(rng.integers(1, 4)), rng.uniform(0.6, 1.0), bright, rng.random() < 0.3))
     else:
         for _ in range(int(rng.integers(2, 5))):
             c = rng.uniform([0, 0], [w, h])
@@ -98,9 +104,13 @@ def damage(grey: np.ndarray, rng: np.random.Generator, kind: str) -> tuple[np.nd
                 cv2.ellipse(alpha, (int(p[0] * 4), int(p[1] * 4)), ax, float(rng.uniform(0, 180)), 0, 360, 1.0, -1,
                             cv2.LINE_AA, 2)
             alpha = np.minimum(alpha, 1.0)
+            if marks is not None:
+                marks.append((c[None, :], float(spread)))
             out = _apply(out, alpha, rng.uniform(0.5, 1.0), bright, rng)
             mask |= alpha >= MASK_ALPHA
-    for pts, width, strength, bright, blur in marks:
+    for pts, width, strength, bright, blur in drawn:
+        if marks is not None:
+            marks.append((pts, width / 2 + 2))
         alpha = np.zeros((h, w), np.float32)
         _draw(alpha, pts, width)
         if blur:

@@ -12,6 +12,11 @@ are dropped, and what is left is dilated by :data:`DILATE` px so that the fill a
 scratch. Filling: OpenCV's Navier-Stokes inpainting of the masked pixels only; every pixel outside the mask is
 copied from the input unchanged.
 
+Marks (issue 34): what the detector cannot tell from real structure (a scratch as wide as a pole, a dense
+cluster of dust) a person can paint over. Each :class:`Mark` is a stroke (points in the photo's pixels) with a
+brush radius; the painted band is repaired as it is (not dilated, not thresholded), together with what the
+detector found. A photo without marks is repaired exactly as before.
+
 Big scans are cut into tiles of :data:`TILE` px with a :data:`MARGIN` px border of context on every side
 (detection and filling both see the border; only the tile's core is written), so memory stays bounded
 whatever the size. The model is loaded once; predictions run under a lock.
@@ -45,6 +50,11 @@ BLOCK = 64               # later views run only on blocks of this size where the
 CONTEXT = 48             # ... with this much context on every side (more than the network's reach: same values)
 FULL_SHARE = 0.6         # ... unless those blocks cost more than this share of the whole view
 
+MAX_MARKS = 500                  # marks per photo
+MAX_MARK_POINTS = 20_000         # points of all marks of a photo together
+MAX_MARK_PIXELS = 200_000_000    # pixels the brush passes over, added up (a stroke going to and fro is bounded)
+MAX_MARK_RADIUS = 2000           # px (OpenCV draws lines at most 32,767 px thick)
+
 _lock = threading.Lock()
 _model = None
 
@@ -60,6 +70,60 @@ class Restored:
     def fraction(self) -> float:
         """Share of the photo's pixels that were repaired."""
         return float(self.mask.mean()) if self.mask.size else 0.0
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A stroke painted over damage: ``points`` ((x, y), ...) in pixels of the photo (one point: a dab) and
+    the brush ``radius`` in pixels; everything the brush covers is repaired."""
+
+    points: tuple[tuple[float, float], ...]
+    radius: float
+
+
+def check_marks(marks, width: int, height: int) -> tuple[Mark, ...]:
+    """``marks`` (Mark or (points, radius) pairs) as checked Marks; ValueError with a clear reason otherwise:
+    at most MAX_MARKS marks and MAX_MARK_POINTS points, finite points within a brush radius of the photo, a
+    radius of 0.5 px to the photo's long side, and no more than MAX_MARK_PIXELS pixels to paint in all."""
+    out, points, cover = [], 0, 0.0
+    for i, m in enumerate(marks or ()):
+        if i >= MAX_MARKS:
+            raise ValueError(f"too many marks: at most {MAX_MARKS} per photo")
+        pts, radius = (m.points, m.radius) if isinstance(m, Mark) else m
+        try:
+            arr = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+            r = float(radius)
+        except (TypeError, ValueError):
+            raise ValueError(f"mark {i + 1}: points must be (x, y) pairs and the radius a number") from None
+        points += len(arr)
+        if not len(arr) or points > MAX_MARK_POINTS:
+            raise ValueError(f"mark {i + 1}: a mark needs 1 point, and all marks at most {MAX_MARK_POINTS:,}")
+        top = min(max(width, height), MAX_MARK_RADIUS)
+        if not (np.isfinite(arr).all() and np.isfinite(r)) or not 0.5 <= r <= top:
+            raise ValueError(f"mark {i + 1}: the radius must be 0.5 to {top} px and the points finite")
+        if (arr < -r).any() or (arr[:, 0] > width + r).any() or (arr[:, 1] > height + r).any():
+            raise ValueError(f"mark {i + 1}: a point lies outside the {width} x {height} photo")
+        length = float(np.hypot(*np.diff(arr, axis=0).T).sum()) if len(arr) > 1 else 0.0
+        cover += (length + 2 * r) * (2 * r + 1)
+        if cover > MAX_MARK_PIXELS:
+            raise ValueError("the marks cover too much to paint; use fewer or shorter strokes or a smaller brush")
+        out.append(Mark(tuple((float(x), float(y)) for x, y in arr), r))
+    return tuple(out)
+
+
+def painted(marks, width: int, height: int) -> np.ndarray:
+    """The bool (height, width) mask of the pixels the checked ``marks`` cover."""
+    canvas = np.zeros((height, width), np.uint8)
+    shift = 4
+    for m in check_marks(marks, width, height):
+        pts = np.round(np.asarray(m.points) * 2 ** shift).astype(np.int32)
+        r = max(1, int(round(m.radius)))
+        if len(pts) == 1:
+            cv2.circle(canvas, tuple(int(v) for v in pts[0]), int(round(m.radius * 2 ** shift)), 1, -1, cv2.LINE_8,
+                       shift)
+        else:
+            cv2.polylines(canvas, [pts], False, 1, 2 * r + 1, cv2.LINE_8, shift)
+    return canvas.astype(bool)
 
 
 def model_path() -> Path:
@@ -206,17 +270,22 @@ def _inpaint(rgb: np.ndarray, mask: np.ndarray, grey: bool) -> np.ndarray:
     return np.repeat(filled[..., None], 3, axis=2) if grey else filled
 
 
-def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bool):
+def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bool, marks=()):
     threshold, seed, dilate = _params(strength)
     h, w = rgb.shape[:2]
     mask = np.zeros((h, w), bool)
     out = rgb.copy() if fill else None
-    if strength == 0 or not (scratches or dust):
+    by_hand = painted(marks, w, h) if marks else None
+    detecting = strength > 0 and (scratches or dust)
+    if not detecting and by_hand is None:
         return out, mask
     grey = is_grey(rgb, tol=0)       # exactly grey: repaired once, in one channel for three
     for (y0, y1, x0, x1), (Y0, Y1, X0, X1) in _tiles(h, w):
         crop = rgb[Y0:Y1, X0:X1]
-        m = _mask_of(probability(detector_input(crop), threshold=threshold), threshold, dilate, scratches, dust, seed)
+        m = (_mask_of(probability(detector_input(crop), threshold=threshold), threshold, dilate, scratches, dust, seed)
+             if detecting else np.zeros(crop.shape[:2], bool))
+        if by_hand is not None:
+            m = m | by_hand[Y0:Y1, X0:X1]
         core = (slice(y0 - Y0, y1 - Y0), slice(x0 - X0, x1 - X0))
         mc = m[core]
         if not mc.any():
@@ -229,19 +298,21 @@ def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bo
     return out, mask
 
 
-def detect(rgb, scratches: bool = True, dust: bool = True, strength: float = 1.0) -> np.ndarray:
+def detect(rgb, scratches: bool = True, dust: bool = True, strength: float = 1.0, marks=()) -> np.ndarray:
     """The damage mask alone: bool (H, W), the pixels :func:`restore` would repair."""
-    return _run(check_rgb(rgb, "the image"), scratches, dust, strength, fill=False)[1]
+    return _run(check_rgb(rgb, "the image"), scratches, dust, strength, fill=False, marks=marks)[1]
 
 
-def restore(rgb, scratches: bool = True, dust: bool = True, strength: float = 1.0) -> Restored:
+def restore(rgb, scratches: bool = True, dust: bool = True, strength: float = 1.0, marks=()) -> Restored:
     """Repair scratches (long thin curves) and/or dust (small specks and hairs) of an RGB uint8 photo.
 
     ``strength`` in [0, 1]: 1 is the tuned setting (threshold :data:`THRESHOLD`, dilation :data:`DILATE`
     px); lower values raise the probability needed, linearly up to 1 at strength 0 (nothing repaired),
     and below 0.5 the mask is not dilated. A grey photo (R = G = B) comes back grey; a colour photo is
-    repaired in all three channels with the same mask (found from its lightness).
+    repaired in all three channels with the same mask (found from its lightness). ``marks``: strokes painted
+    over damage the detector missed (:class:`Mark`, checked by :func:`check_marks`), repaired too, whatever
+    the other settings.
     """
     a = check_rgb(rgb, "the image")
-    out, mask = _run(a, scratches, dust, strength, fill=True)
+    out, mask = _run(a, scratches, dust, strength, fill=True, marks=marks)
     return Restored(rgb=out, mask=mask)
