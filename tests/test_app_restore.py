@@ -31,8 +31,70 @@ def test_the_toggle_repairs_what_the_models_see_and_shows_the_mask():
     shows = [t for t in at.toggle if t.key.startswith("restore_show_")]
     assert len(shows) == 1
     shows[0].set_value(True).run()
-    assert any(c.startswith("Repaired pixels in magenta") for c in captions(at))
+    assert any(c.startswith("Repaired pixels in magenta") for c in texts(at.caption).splitlines())
+    assert repair_canvas(at)["hints"] == []                     # the mask is shown on the canvas, nothing painted
     assert GREY_MODEL in captions(at)
+
+
+def repair_canvas(at) -> dict:
+    """What the repair canvas (the hint canvas component under “Show what was repaired”) was given."""
+    import json
+
+    found = [json.loads(c.proto.json) for c in at.get("bidi_component")
+             if c.proto.component_name == "colorization_studio.hint_canvas"
+             and c.proto.id and json.loads(c.proto.json).get("label", "").endswith("the repair missed")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_painting_over_a_wide_scratch_repairs_it_for_the_models_and_undo_takes_it_back():
+    """Issue 34: a scratch as wide as a pole is not found by the detector; a stroke over it repairs it, the
+    models see the repaired photo, the download says so, and undo brings the detector's repair back."""
+    from skimage import data
+
+    grey = cv2.resize(data.camera(), (256, 256), interpolation=cv2.INTER_AREA)
+    cv2.line(grey, (0, 40), (255, 40), 5, 7)                      # a 7 px dark band across the sky
+    at = open_page()
+    use_models(at, ["grayscale"])
+    upload(at, [("gouged.png", encode(np.repeat(grey[..., None], 3, axis=2)))])
+    at.toggle(key="restore_first").set_value(True).run()
+    show = next(t for t in at.toggle if t.key.startswith("restore_show_"))
+    show.set_value(True).run()
+    key = show.key.removeprefix("restore_show_")
+    seen = at.session_state["_restore_cache"].get(key)
+    assert seen.mask[37:44, 60:200].mean() < 0.5                  # the detector leaves most of the band
+    at.select_slider(key="repair_brush").set_value("large").run()
+    at.session_state[f"repair_canvas_{key}"] = {"strokes": [{"id": "r1", "points": [[0.0, 0.16], [1.0, 0.16]]}]}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    done = at.session_state["_restore_cache"].get(key)
+    assert len(done.marks) == 1 and done.marks[0].radius == pytest.approx(0.03 * 256)
+    assert done.mask[37:44, :].all()                               # the whole band is repaired now ...
+    sky = (slice(37, 44), slice(10, 60))
+    assert abs(done.rgb[sky][..., 0].mean() - grey[25:30, 10:60].mean()) < 12     # ... in the sky's grey
+    assert repair_canvas(at)["hints"][0]["color"] == "#ff00aa" and repair_canvas(at)["done"] == ["r1"]
+    assert any("1 stroke(s) painted by you" in c for c in texts(at.caption).splitlines())
+    assert at.button(key=f"repair_undo_{key}").disabled is False
+    at.run()                                                       # the same queued stroke is not added twice
+    assert len(at.session_state["_restore_cache"].get(key).marks) == 1
+    at.button(key=f"repair_undo_{key}").click().run()
+    assert at.session_state["_restore_cache"].get(key).marks == ()
+    assert np.array_equal(at.session_state["_restore_cache"].get(key).mask, seen.mask)
+
+
+def test_a_broken_repair_stroke_is_harmless():
+    at = open_page()
+    use_models(at, ["grayscale"])
+    upload(at, [("old.png", encode(scratched_photo()))])
+    at.toggle(key="restore_first").set_value(True).run()
+    show = next(t for t in at.toggle if t.key.startswith("restore_show_"))
+    show.set_value(True).run()
+    key = show.key.removeprefix("restore_show_")
+    at.session_state[f"repair_canvas_{key}"] = {"strokes": [{"id": "b1", "points": [[2.0, 0.5]]}, "x", None]}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("outside the photo" in w.value for w in at.warning)
+    assert at.session_state["_restore_cache"].get(key).marks == ()
 
 
 def test_the_guide_page_has_the_toggle_too(monkeypatch):

@@ -373,3 +373,18 @@ def test_the_command_prints_what_a_file_says_and_exits_by_its_state(tmp_path, cl
     assert r.returncode == 1 and json.loads(r.stdout)["credentials"] is False
     r = cli(["credentials", tmp_path / "missing.png"])
     assert r.returncode == 2 and "cannot read it" in r.stdout
+
+
+def test_the_repair_says_when_a_person_painted_over_damage():
+    """Issue 34: strokes painted over damage the detector missed are said, apart from what it found."""
+    def repair(facts):
+        return next(a for a in manifest.actions(facts, parent=False)
+                    if a.get("parameters", {}).get(manifest.STEP) == "repair")
+
+    plain = repair(FACTS)
+    assert "found by a small learned detector and filled" in plain["description"]
+    assert "strokes_painted_by_hand" not in plain["parameters"]
+    painted = repair({**FACTS, "repair_marks": 3})
+    assert "painted over by a person (3 strokes)" in painted["description"]
+    assert painted["parameters"]["strokes_painted_by_hand"] == 3
+    assert "(1 stroke)" in repair({**FACTS, "repair_marks": 1})["description"]

@@ -53,6 +53,7 @@ class Photo:
     meta: Meta | None = None                # what the uploaded file said (DPI, ICC, EXIF), kept on downloads
     source: Source | None = None            # the uploaded file: the downloads' parent ingredient (core.credentials)
     repaired: float | None = None           # share of pixels repaired (ui.restore), said by the downloads
+    repair_marks: int = 0                   # ... of which this many strokes were painted by hand
 
     @property
     def is_test(self) -> bool:

@@ -2,7 +2,9 @@
 
 :func:`toggle` draws the switch (off by default; one setting for both pages), :func:`prepared` gives the
 batch the models see (each photo's grey input repaired, under a new key so results are cached apart),
-and :func:`mask_view` shows what was repaired, the mask in a colour over the photo.
+and :func:`mask_view` shows what was repaired, the mask in a colour over the photo, on a canvas where the
+user paints over damage the detector missed (issue 34: a scratch as wide as a pole, a dense cluster of dust);
+the painted strokes are repaired too (:class:`core.restore.Mark`), each photo keeps its own.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from ui.photos import MAX_PHOTOS
 
 LABEL = "Repair scratches and dust first"
 MASK_COLOUR = np.array([255, 0, 170], np.uint8)
+MARK_COLOUR = "#ff00aa"            # the strokes painted over damage, drawn like the mask
+DEFAULT_BRUSH = "medium"
 MAX_REPAIR_BYTES = 400 * 2**20     # the repaired photos and masks of a session (4 bytes a pixel: 100 MP)
 
 
@@ -32,6 +36,7 @@ class Repair:
     mask: np.ndarray
     photo: object
     key: str
+    marks: tuple = ()
 
     @property
     def nbytes(self) -> int:
@@ -61,20 +66,80 @@ def enabled() -> bool:
     return bool(state.RESTORE_FIRST.get(False))
 
 
+def marks_of(photo_key: str) -> tuple:
+    """The strokes painted over damage on this photo (core.restore.Mark, in its pixels)."""
+    return tuple(state.REPAIR_MARKS.get({}).get(photo_key, ()))
+
+
+def _set_marks(photo_key: str, marks: tuple) -> None:
+    kept = dict(state.REPAIR_MARKS.get({}))
+    if marks:
+        kept[photo_key] = tuple(marks)
+    else:
+        kept.pop(photo_key, None)
+    state.REPAIR_MARKS.set(kept)
+
+
+def undo_mark(photo_key: str) -> None:
+    _set_marks(photo_key, marks_of(photo_key)[:-1])
+
+
+def clear_marks(photo_key: str) -> None:
+    _set_marks(photo_key, ())
+
+
+def brush_radius(width: int, height: int) -> float:
+    from ui import guide
+
+    return guide.brush_radius(state.REPAIR_BRUSH.get(DEFAULT_BRUSH), width, height)
+
+
+def take_marks(photo) -> list[str]:
+    """Turn the strokes the photo's repair canvas queued into marks (the brush's size); the problems, said
+    as friendly sentences (a stroke that arrived damaged, too many marks)."""
+    from core import restore
+    from core.guide import HintError
+    from ui import guide
+    from ui.hint_canvas import pending_strokes
+
+    strokes = pending_strokes(state.REPAIR_CANVAS(photo.key))
+    done = list(state.REPAIR_DONE_IDS.get([]))
+    height, width = photo.grey.shape[:2]
+    marks, problems = list(marks_of(photo.key)), []
+    for stroke in strokes[:100]:
+        sid = stroke.get("id") if isinstance(stroke, dict) else None
+        if not isinstance(sid, str) or sid in done:
+            continue
+        done.append(sid)
+        try:
+            mark = restore.Mark(guide.stroke_points(stroke, width, height), brush_radius(width, height))
+            restore.check_marks([*marks, mark], width, height)
+        except (HintError, ValueError) as e:
+            problems.append(str(e).capitalize() + ".")
+            continue
+        marks.append(mark)
+    state.REPAIR_DONE_IDS.set(done[-guide.MAX_DONE_IDS:])
+    if len(marks) != len(marks_of(photo.key)):
+        _set_marks(photo.key, tuple(marks))
+    return problems
+
+
 def _repair(photo) -> Repair | None:
-    """The repair of one photo, cached; None (with a warning) when it cannot be done."""
+    """The repair of one photo (with the strokes painted on it), cached; None (with a warning) when it cannot
+    be done."""
     from core import restore
 
     cache = _cache()
+    marks = marks_of(photo.key)
     done = cache.get(photo.key)
-    if done is None:
+    if done is None or done.marks != marks:
         try:
             with st.spinner(f"Repairing scratches and dust in {photo.name}…"):    # 0.5-1 s per megapixel
-                r = restore.restore(photo.grey)
+                r = restore.restore(photo.grey, marks=marks)
         except (FileNotFoundError, ValueError, MemoryError) as e:
             st.warning(f"Could not repair {photo.name}: {e}", icon=":material/healing:")
             return None
-        done = Repair(r.rgb, r.mask, photo, images.image_key(r.rgb) if r.mask.any() else photo.key)
+        done = Repair(r.rgb, r.mask, photo, images.image_key(r.rgb) if r.mask.any() else photo.key, marks)
         cache.put(photo.key, done)
     return done
 
@@ -85,11 +150,14 @@ def prepared(batch: Sequence) -> list:
         return list(batch)
     out = []
     for photo in batch:
+        for problem in take_marks(photo):
+            st.warning(problem, icon=":material/healing:")
         done = _repair(photo)
         if done is None or not done.mask.any():
             out.append(photo)
             continue
-        out.append(dataclasses.replace(photo, key=done.key, grey=done.rgb, repaired=float(done.mask.mean())))
+        out.append(dataclasses.replace(photo, key=done.key, grey=done.rgb, repaired=float(done.mask.mean()),
+                                       repair_marks=len(done.marks)))
     return out
 
 
@@ -112,20 +180,43 @@ def overlay(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def mask_view(photo, side: int = 1024) -> None:
-    """“Show what was repaired” for one photo of :func:`prepared` (nothing when the switch is off)."""
+    """“Show what was repaired” for one photo of :func:`prepared` (nothing when the switch is off): the mask
+    in magenta over the repaired photo, on a canvas where a stroke paints over damage the detector missed."""
     if not enabled():
         return
     done = _cache().get(photo.key) or _by_repaired_key(photo.key)
     if done is None:
         return
-    mask = done.mask
+    from core.figures import export
+    from ui import guide
+    from ui.hint_canvas import hint_canvas
+
+    source, mask = done.photo, done.mask
     if not mask.any():
         st.caption("Repair: nothing looked like a scratch or dust in this photo, so nothing changed.")
+    if not st.toggle("Show what was repaired", key=f"restore_show_{source.key}",
+                     help="The repaired pixels in magenta. Paint over a scratch or dust the repair missed: it is "
+                          "repaired too."):
         return
-    if st.toggle("Show what was repaired", key=f"restore_show_{photo.key}"):
-        st.image(images.fit_within(overlay(done.rgb, mask), side),
-                 caption=f"Repaired pixels in magenta: {int(mask.sum()):,} ({100 * mask.mean():.2f} % of the photo)",
-                 width="stretch")
+    height, width = mask.shape
+    marks = done.marks
+    state.REPAIR_BRUSH.setdefault(DEFAULT_BRUSH)
+    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    c1.select_slider("Repair brush", options=list(guide.BRUSHES), key=state.REPAIR_BRUSH.key,
+                     persist_state="session", help="Paint over a wide scratch or a cluster of dust that the repair "
+                                                   "missed: what the brush covers is filled from its surroundings.")
+    c2.button("Undo the last stroke", key=f"repair_undo_{source.key}", on_click=undo_mark, args=(source.key,),
+              disabled=not marks, icon=":material/undo:", width="stretch")
+    c3.button("Clear my strokes", key=f"repair_clear_{source.key}", on_click=clear_marks, args=(source.key,),
+              disabled=not marks, icon=":material/delete_sweep:", width="stretch")
+    drawn = [{"points": [[(x + 0.5) / width, (y + 0.5) / height] for x, y in m.points], "color": MARK_COLOUR,
+              "radius": m.radius / width} for m in marks]
+    hint_canvas(export.to_data_uri(overlay(done.rgb, mask), max_side=side), key=state.REPAIR_CANVAS.key(source.key),
+                hints=drawn, done=list(state.REPAIR_DONE_IDS.get([])), color=MARK_COLOUR,
+                radius=brush_radius(width, height) / width, image_id=f"repair-{done.key}-{len(marks)}",
+                label=f"{source.name}: the repaired pixels in magenta; paint over damage the repair missed")
+    said = f" · {len(marks)} stroke(s) painted by you" if marks else " · paint over anything it missed"
+    st.caption(f"Repaired pixels in magenta: {int(mask.sum()):,} ({100 * mask.mean():.2f} % of the photo){said}")
 
 
 BEFORE_LABEL = "Before repair"

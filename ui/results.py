@@ -58,6 +58,8 @@ def png_file(img, model: str, render_factor: int, stamp: bool, photo=None, facts
     repaired = getattr(photo, "repaired", None)
     if repaired is not None:
         facts.update(restore=True, repaired_share=round(repaired, 6))
+        if getattr(photo, "repair_marks", 0):
+            facts["repair_marks"] = int(photo.repair_marks)
     grey16 = getattr(photo, "grey16", None)
     meta = getattr(photo, "meta", None)
     request = Request(Signing.from_env(), getattr(photo, "source", None), tuple(hints))

@@ -4,7 +4,8 @@ The actions, in the order the work was done (C2PA action names; ours are only in
 
 1. ``c2pa.opened``: the source scan (the parent ingredient: its name, format, SHA-256 and size; its own
    credentials kept when it had any), or ``c2pa.created`` when there is no source file.
-2. ``c2pa.edited``: scratches and dust repaired (the share of pixels that were filled).
+2. ``c2pa.edited``: scratches and dust repaired (the share of pixels that were filled; the strokes a person
+   painted over damage, when any).
 3. ``c2pa.edited`` with ``digitalSourceType`` compositeWithTrainedAlgorithmicMedia: the colours guessed by a
    neural network (model, render factor, a specialised model's facts); the lightness stays the scan's own.
 4. ``c2pa.color_adjustments``: colours transferred from a reference photo; the vibrance.
@@ -140,10 +141,13 @@ def actions(facts: dict, parent: bool, hints=(), guessed: bool = True) -> list[d
     if facts.get("restore"):
         share = _number(facts.get("repaired_share"), 6)
         said = f"{100 * share:.3g} % of the pixels" if share is not None else "the damaged pixels"
+        marks = _number(facts.get("repair_marks"), 0)
+        found = (f"found by a small learned detector or painted over by a person ({int(marks)} stroke"
+                 f"{'s' if marks != 1 else ''})" if marks else "found by a small learned detector")
         out.append({"action": "c2pa.edited", "softwareAgent": agent(),
-                    "description": f"Scratches and dust repaired: {said} found by a small learned detector and "
-                                   "filled from their surroundings.",
-                    "parameters": {STEP: "repair", **({"share_of_pixels": share} if share is not None else {})}})
+                    "description": f"Scratches and dust repaired: {said} {found} and filled from their surroundings.",
+                    "parameters": {STEP: "repair", **({"share_of_pixels": share} if share is not None else {}),
+                                   **({"strokes_painted_by_hand": int(marks)} if marks else {})}})
     out.append(_colour_action(facts))
     if facts.get("reference"):
         out.append({"action": "c2pa.color_adjustments", "softwareAgent": agent(),
