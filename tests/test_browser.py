@@ -365,6 +365,52 @@ def test_repair_toggle_and_what_was_repaired(tab, tmp_path):
     tab.watch.assert_clean()
 
 
+def test_paint_over_a_wide_scratch_the_repair_missed(tab, tmp_path):
+    """Colorize (issue 34): a 7 px dark band across the sky is taken for real structure by the detector; a stroke
+    along it with the repair brush, on the picture under "Show what was repaired", repairs it too, and
+    "Undo the last stroke" takes it back."""
+    import cv2
+    from skimage import data
+
+    grey = np.ascontiguousarray(data.camera()[::2, ::2])
+    cv2.line(grey, (0, 40), (255, 40), 5, 7)
+    path = tmp_path / "gouged print.png"
+    Image.fromarray(grey).save(path)
+    page = tab.page
+    open_app(page)
+    upload(page, path)
+    page.get_by_text("Repair scratches and dust first", exact=True).click()
+    settle(page)
+    page.get_by_text("Show what was repaired", exact=True).first.click()
+    said = re.compile(r"Repaired pixels in magenta: ([\d,]+) ")
+    shown = page.get_by_text(said)
+    shown.first.wait_for(timeout=TIMEOUT_MS)
+    before = int(said.search(shown.first.inner_text()).group(1).replace(",", ""))
+    picture = page.locator(f"{CANVAS} canvas").first
+    picture.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(300)
+    area = picture.bounding_box()
+    y = area["y"] + (40.5 / 256) * area["height"]
+    page.mouse.move(area["x"] + 0.01 * area["width"], y)
+    page.mouse.down()
+    for f in np.linspace(0.01, 0.99, 25):
+        page.mouse.move(area["x"] + f * area["width"], y)
+    page.mouse.up()
+    painted = page.get_by_text("1 stroke painted by you")
+    painted.first.wait_for(timeout=TIMEOUT_MS)
+    after = int(said.search(painted.first.inner_text()).group(1).replace(",", ""))
+    assert after >= before + 0.8 * 7 * 256, (before, after)           # the whole band, not only what was found
+    assert page.locator(CANVAS).first.get_attribute("data-hints") == "1"
+    picture.evaluate("e => e.scrollIntoView({block: 'center'})")
+    screenshot(page, "1_colorize_repair_paint")
+    page.get_by_role("button", name="Undo the last stroke").click()
+    settle(page)
+    back = page.get_by_text(said).first
+    assert int(said.search(back.inner_text()).group(1).replace(",", "")) == before
+    assert_no_exception(page)
+    tab.watch.assert_clean()
+
+
 def coloured_count(page) -> int:
     caption = page.get_by_text(re.compile(r"Coloured \d+ images? in [\d.]+ s")).first
     caption.wait_for(timeout=TIMEOUT_MS)

@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from core import images
-from ui import state
+from ui import state, words
 from ui.cache import BoundedCache
 from ui.photos import MAX_PHOTOS
 
@@ -215,7 +215,7 @@ def mask_view(photo, side: int = 1024) -> None:
                 hints=drawn, done=list(state.REPAIR_DONE_IDS.get([])), color=MARK_COLOUR,
                 radius=brush_radius(width, height) / width, image_id=f"repair-{done.key}-{len(marks)}",
                 label=f"{source.name}: the repaired pixels in magenta; paint over damage the repair missed")
-    said = f" · {len(marks)} stroke(s) painted by you" if marks else " · paint over anything it missed"
+    said = f" · {words.plural(len(marks), 'stroke')} painted by you" if marks else " · paint over anything it missed"
     st.caption(f"Repaired pixels in magenta: {int(mask.sum()):,} ({100 * mask.mean():.2f} % of the photo){said}")
 
 
