@@ -49,3 +49,49 @@ def test_other_damage_draws_each_kind_and_masks_it():
         assert np.array_equal(d, d2) and np.array_equal(m, m2)      # deterministic
     with pytest.raises(ValueError):
         other_damage.damage(g, np.random.default_rng(0), "wobbly")
+
+
+def test_other_damage_says_what_a_person_would_paint_and_the_bench_keeps_it_in_the_photo():
+    """tools/bench_restore.py --marks: a brush along each scratch, 2 px wider on each side, and a dab over each
+    cluster; the damage drawn is the same with or without asking for the marks."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import bench_restore
+    import other_damage
+
+    from core.restore import engine
+
+    g = np.full((96, 120), 0.5, np.float32)
+    for i, kind in enumerate(("thick", "clusters")):
+        marks: list = []
+        d, m = other_damage.damage(g, np.random.default_rng(i), kind, marks)
+        d0, m0 = other_damage.damage(g, np.random.default_rng(i), kind)
+        assert np.array_equal(d, d0) and np.array_equal(m, m0) and marks
+        held = bench_restore.hand_marks(marks, *g.shape)
+        for pts, _ in held:
+            assert (pts >= 0).all() and (pts[:, 0] <= 119).all() and (pts[:, 1] <= 95).all()
+        covered = engine.painted(held, 120, 96)
+        assert covered[m].mean() > 0.97, kind                  # the brush covers what was drawn ...
+        assert covered.mean() < 0.5, kind                      # ... and not the whole photo
+
+
+def test_the_shapes_bench_adds_long_coarse_finds_and_dense_specks_only():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import bench_restore_shapes as shapes
+
+    full, half = np.zeros((80, 80), np.float32), np.zeros((80, 80), np.float32)
+    half[40, 5:60] = 0.999                                     # a long find of the coarse pass
+    half[10:14, 10:14] = 0.999                                 # a short one: not kept
+    for x, y in ((60, 60), (63, 62), (58, 65), (66, 58), (61, 67)):
+        full[y, x] = 0.6                                       # five unsure specks within a few px
+    full[10, 70] = 0.6                                         # one alone
+    assert not shapes.mask(full, half, {}).any()
+    coarse = shapes.mask(full, half, {"coarse": 0.99})
+    assert coarse[40, 10:55].all() and not coarse[12, 12]
+    dense = shapes.mask(full, half, {"dense": 0.5, "radius": 8, "k": 4})
+    assert dense[60, 60] and dense[67, 61] and not dense[10, 70]
+    assert not shapes.mask(full, half, {"dense": 0.5, "radius": 8, "k": 6}).any()
+    g = np.full((64, 64), 128, np.uint8)
+    for kind in ("gouge", "uniform", "cluster"):
+        d, m = shapes.drawn(g, 3, kind)
+        assert m.any() and np.array_equal(d, shapes.drawn(g, 3, kind)[0]), kind
+        assert np.abs(d.astype(int) - 128)[m].mean() > 20, kind

@@ -62,8 +62,8 @@ def damage(grey: np.ndarray, rng: np.random.Generator, kind: str,
 
     ``marks``: a list to which what a careful person would paint over each mark is appended (points (N, 2) in
     pixels, brush radius): along a scratch, a brush 2 px wider than it on each side; on a dust cluster, one
-    dab of radius twice the specks' standard deviation (tools/bench_restore.py --marks: the repair with marks made
-    by hand)."""
+    dab 2 px wider than three standard deviations of its specks (tools/bench_restore.py --marks: the repair
+    with marks made by hand)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     h, w = grey.shape
@@ -105,7 +105,7 @@ def damage(grey: np.ndarray, rng: np.random.Generator, kind: str,
                             cv2.LINE_AA, 2)
             alpha = np.minimum(alpha, 1.0)
             if marks is not None:
-                marks.append((c[None, :], float(spread)))
+                marks.append((c[None, :], 1.5 * spread + 2))
             out = _apply(out, alpha, rng.uniform(0.5, 1.0), bright, rng)
             mask |= alpha >= MASK_ALPHA
     for pts, width, strength, bright, blur in drawn:
