@@ -95,3 +95,34 @@ def test_marks_points_are_bounded():
     assert restore.check_marks([], 10, 10) == ()
     (m,) = restore.check_marks([([(1, 2), (3, 4)], 2)], 10, 10)
     assert m == restore.Mark(((1.0, 2.0), (3.0, 4.0)), 2.0)
+
+
+def test_a_dab_repairs_only_the_specks_that_stand_out_from_around_it():
+    """A click (one point) on dust fills the specks under the brush, not the whole disc: on a smooth gradient
+    with dark and bright specks, every speck is found and most of the disc is left as it was."""
+    yy, xx = np.mgrid[0:120, 0:160]
+    grey = (80 + 0.5 * xx + 0.3 * yy).astype(np.uint8)
+    img = np.repeat(grey[..., None], 3, axis=2)
+    specks = np.zeros(grey.shape, bool)
+    for i, (x, y) in enumerate(((70, 60), (76, 55), (66, 52), (80, 66), (72, 70), (62, 63))):
+        cv2.circle(img, (x, y), 1, (10,) * 3 if i % 2 else (250,) * 3, -1)
+        cv2.circle(specks.view(np.uint8), (x, y), 1, 1, -1)
+    r = restore.restore(img, strength=0, marks=[restore.Mark(((71, 61),), 16)])
+    disc = np.hypot(xx - 71, yy - 61) <= 16
+    assert r.mask[specks].all()                                   # every speck ...
+    assert r.mask.sum() < 0.3 * disc.sum() and not r.mask[~disc].any()   # ... and not the whole disc
+    assert np.abs(r.rgb[..., 0].astype(int) - grey)[disc].max() < 12      # the gradient is back
+    clean = np.repeat(grey[..., None], 3, axis=2)
+    assert not restore.detect(clean, strength=0, marks=[restore.Mark(((71, 61),), 16)]).any()  # nothing stands out
+    flat = np.full_like(img, 120)
+    assert not restore.detect(flat, strength=0, marks=[restore.Mark(((2, 2),), 10)]).any()   # the ring cut by the edge
+    edge = restore.restore(img, strength=0, marks=[restore.Mark(((2, 2),), 10)])   # half a ring on a gradient: what
+    near = np.hypot(xx - 2, yy - 2) <= 10                                          # it fills stays on the gradient
+    assert np.abs(edge.rgb[..., 0].astype(int) - grey)[near].max() <= 6
+
+
+def test_a_dab_on_a_real_photo_leaves_its_texture():
+    """A click on clean grass (scikit-image's camera) changes few pixels: only what stands out from around."""
+    camera = np.repeat(data.camera()[..., None], 3, axis=2)
+    m = restore.detect(camera, strength=0, marks=[restore.Mark(((400, 450),), 20)])
+    assert m.sum() < 0.05 * np.pi * 20 ** 2

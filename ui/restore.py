@@ -195,16 +195,17 @@ def mask_view(photo, side: int = 1024) -> None:
     if not mask.any():
         st.caption("Repair: nothing looked like a scratch or dust in this photo, so nothing changed.")
     if not st.toggle("Show what was repaired", key=f"restore_show_{source.key}",
-                     help="The repaired pixels in magenta. Paint over a scratch or dust the repair missed: it is "
-                          "repaired too."):
+                     help="The repaired pixels in magenta. Draw along a scratch the repair missed, or click on "
+                          "dust: it is repaired too."):
         return
     height, width = mask.shape
     marks = done.marks
     state.REPAIR_BRUSH.setdefault(DEFAULT_BRUSH)
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     c1.select_slider("Repair brush", options=list(guide.BRUSHES), key=state.REPAIR_BRUSH.key,
-                     persist_state="session", help="Paint over a wide scratch or a cluster of dust that the repair "
-                                                   "missed: what the brush covers is filled from its surroundings.")
+                     persist_state="session", help="Draw along a wide scratch the repair missed: all the stroke "
+                                                   "covers is filled from its surroundings. Click on dust: the specks "
+                                                   "under the brush that stand out from around it are filled.")
     c2.button("Undo the last stroke", key=f"repair_undo_{source.key}", on_click=undo_mark, args=(source.key,),
               disabled=not marks, icon=":material/undo:", width="stretch")
     c3.button("Clear my strokes", key=f"repair_clear_{source.key}", on_click=clear_marks, args=(source.key,),
@@ -215,7 +216,8 @@ def mask_view(photo, side: int = 1024) -> None:
                 hints=drawn, done=list(state.REPAIR_DONE_IDS.get([])), color=MARK_COLOUR,
                 radius=brush_radius(width, height) / width, image_id=f"repair-{done.key}-{len(marks)}",
                 label=f"{source.name}: the repaired pixels in magenta; paint over damage the repair missed")
-    said = f" · {words.plural(len(marks), 'stroke')} painted by you" if marks else " · paint over anything it missed"
+    said = (f" · {words.plural(len(marks), 'stroke')} painted by you" if marks else
+            " · draw along a scratch it missed, or click on dust")
     st.caption(f"Repaired pixels in magenta: {int(mask.sum()):,} ({100 * mask.mean():.2f} % of the photo){said}")
 
 

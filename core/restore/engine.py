@@ -14,8 +14,9 @@ copied from the input unchanged.
 
 Marks (issue 34): what the detector cannot tell from real structure (a scratch as wide as a pole, a dense
 cluster of dust) a person can paint over. Each :class:`Mark` is a stroke (points in the photo's pixels) with a
-brush radius; the painted band is repaired as it is (not dilated, not thresholded), together with what the
-detector found. A photo without marks is repaired exactly as before.
+brush radius: a stroke's whole band is repaired (a scratch), a dab (one point) repairs the specks under it that
+stand out from its surroundings (dust; :func:`marked`), together with what the detector found. A photo
+without marks is repaired exactly as before.
 
 Big scans are cut into tiles of :data:`TILE` px with a :data:`MARGIN` px border of context on every side
 (detection and filling both see the border; only the tile's core is written), so memory stays bounded
@@ -54,6 +55,8 @@ MAX_MARKS = 500                  # marks per photo
 MAX_MARK_POINTS = 20_000         # points of all marks of a photo together
 MAX_MARK_PIXELS = 200_000_000    # pixels the brush passes over, added up (a stroke going to and fro is bounded)
 MAX_MARK_RADIUS = 2000           # px (OpenCV draws lines at most 32,767 px thick)
+DAB_RING = 0.25                  # a dab's surroundings: a ring this share of its radius wide (at least 2 px) ...
+DAB_MARGIN = 3 / 255             # ... and what stands out from it by this much is dust (tools/bench_restore_shapes.py)
 
 _lock = threading.Lock()
 _model = None
@@ -74,8 +77,8 @@ class Restored:
 
 @dataclass(frozen=True)
 class Mark:
-    """A stroke painted over damage: ``points`` ((x, y), ...) in pixels of the photo (one point: a dab) and
-    the brush ``radius`` in pixels; everything the brush covers is repaired."""
+    """A stroke painted over damage: ``points`` ((x, y), ...) in pixels of the photo and the brush ``radius`` in
+    pixels. A stroke repairs everything it covers; a dab (one point) the specks under it (:func:`marked`)."""
 
     points: tuple[tuple[float, float], ...]
     radius: float
@@ -111,19 +114,45 @@ def check_marks(marks, width: int, height: int) -> tuple[Mark, ...]:
     return tuple(out)
 
 
-def painted(marks, width: int, height: int) -> np.ndarray:
-    """The bool (height, width) mask of the pixels the checked ``marks`` cover."""
-    canvas = np.zeros((height, width), np.uint8)
+def _dust_under(light: np.ndarray, disc: np.ndarray, radius: float) -> np.ndarray:
+    """The pixels of ``disc`` (bool, over the lightness crop ``light``) that stand out from the ring around it:
+    darker than the darkest or brighter than the brightest ring pixel near them, by DAB_MARGIN (grown by 1 px
+    within the disc, for the soft edges of a speck). Nothing stands out: nothing is selected."""
+    ring_w = max(2, int(round(DAB_RING * radius)))
+    ring = cv2.dilate(disc.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring_w + 1,) * 2))
+    ring = ring.astype(bool) & ~disc
+    win = (2 * int(np.ceil(radius + ring_w)) + 1,) * 2
+    lo = cv2.erode(np.where(ring, light, 2.0).astype(np.float32), cv2.getStructuringElement(cv2.MORPH_RECT, win))
+    hi = cv2.dilate(np.where(ring, light, -1.0).astype(np.float32), cv2.getStructuringElement(cv2.MORPH_RECT, win))
+    seen = (lo <= 1.0) & (hi >= 0.0)                     # a ring pixel in reach (not cut off by the photo's edge)
+    out = disc & seen & ((light < lo - DAB_MARGIN) | (light > hi + DAB_MARGIN))
+    return cv2.dilate(out.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & disc
+
+
+def marked(rgb: np.ndarray, marks) -> np.ndarray:
+    """The bool (H, W) mask of what the checked ``marks`` ask to repair in ``rgb``: all a stroke covers (a
+    scratch), and under a dab (a click) the specks that stand out from its surroundings (:func:`_dust_under`:
+    dust; on the tuning half, filling a whole dab over a dust cluster lost 2.7 dB, the specks alone gained 2.8)."""
+    h, w = rgb.shape[:2]
+    lines = np.zeros((h, w), np.uint8)
+    out = np.zeros((h, w), bool)
     shift = 4
-    for m in check_marks(marks, width, height):
-        pts = np.round(np.asarray(m.points) * 2 ** shift).astype(np.int32)
-        r = max(1, int(round(m.radius)))
-        if len(pts) == 1:
-            cv2.circle(canvas, tuple(int(v) for v in pts[0]), int(round(m.radius * 2 ** shift)), 1, -1, cv2.LINE_8,
-                       shift)
-        else:
-            cv2.polylines(canvas, [pts], False, 1, 2 * r + 1, cv2.LINE_8, shift)
-    return canvas.astype(bool)
+    for m in check_marks(marks, w, h):
+        if len(m.points) > 1:
+            pts = np.round(np.asarray(m.points) * 2 ** shift).astype(np.int32)
+            cv2.polylines(lines, [pts], False, 1, 2 * max(1, int(round(m.radius))) + 1, cv2.LINE_8, shift)
+            continue
+        (cx, cy), r = m.points[0], m.radius
+        reach = int(np.ceil(2 * r + 2 * max(2, round(DAB_RING * r)) + 2))
+        x0, x1 = max(0, int(cx) - reach), min(w, int(cx) + reach + 1)
+        y0, y1 = max(0, int(cy) - reach), min(h, int(cy) + reach + 1)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        disc = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.circle(disc, (int(round((cx - x0) * 2 ** shift)), int(round((cy - y0) * 2 ** shift))),
+                   int(round(r * 2 ** shift)), 1, -1, cv2.LINE_8, shift)
+        out[y0:y1, x0:x1] |= _dust_under(detector_input(rgb[y0:y1, x0:x1]), disc.astype(bool), r)
+    return out | lines.astype(bool)
 
 
 def model_path() -> Path:
@@ -275,7 +304,7 @@ def _run(rgb: np.ndarray, scratches: bool, dust: bool, strength: float, fill: bo
     h, w = rgb.shape[:2]
     mask = np.zeros((h, w), bool)
     out = rgb.copy() if fill else None
-    by_hand = painted(marks, w, h) if marks else None
+    by_hand = marked(rgb, marks) if marks else None
     detecting = strength > 0 and (scratches or dust)
     if not detecting and by_hand is None:
         return out, mask
