@@ -54,7 +54,8 @@ def drawn(grey: np.ndarray, seed: int, kind: str):
     g = grey / 255.0
     h, w = g.shape
     out, mask = g.copy(), np.zeros((h, w), bool)
-    make, n = {"gouge": (synth._gouge, (1, 3)), "uniform": (_uniform, (1, 3)), "cluster": (synth._cluster, (2, 5))}[kind]
+    kinds = {"gouge": (synth._gouge, (1, 3)), "uniform": (_uniform, (1, 3)), "cluster": (synth._cluster, (2, 5))}
+    make, n = kinds[kind]
     for _ in range(int(rng.integers(*n))):
         alpha = make(h, w, rng)
         if rng.random() < 0.5:
@@ -127,6 +128,7 @@ def main(argv=None) -> int:
 
     import_tensorflow()
     import bench_restore as bench
+
     from core.restore import engine
 
     def fill(g, m):
