@@ -96,3 +96,18 @@ def test_the_shapes_bench_adds_long_coarse_finds_and_dense_specks_only():
         d, m = shapes.drawn(g, 3, kind)
         assert m.any() and np.array_equal(d, shapes.drawn(g, 3, kind)[0]), kind
         assert np.abs(d.astype(int) - 128)[m].mean() > 20, kind
+
+
+def test_the_shapes_bench_clicks_once_per_cluster():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import bench_restore_shapes as shapes
+
+    m = np.zeros((100, 100), bool)
+    for x, y in ((20, 20), (24, 22), (18, 26), (70, 75), (74, 71)):
+        m[y - 1:y + 2, x - 1:x + 2] = True
+    dabs = shapes.dabs_of(m)
+    assert len(dabs) == 2 and all(len(d.points) == 1 for d in dabs)
+    for d in dabs:
+        (cx, cy), r = d.points[0], d.radius
+        ys, xs = np.nonzero(m & (np.hypot(*np.mgrid[0:100, 0:100][::-1] - np.array([[[cx]], [[cy]]])) < 30))
+        assert np.hypot(xs - cx, ys - cy).max() <= r - 2 + 1e-6

@@ -9,6 +9,11 @@ tools/other_damage.py, which stays the unseen test):
   R px (a dense cluster of dust rather than one speck).
 
     .venv/bin/python tools/bench_restore_shapes.py [--data ../shared/data/train] [--n 100]
+    .venv/bin/python tools/bench_restore_shapes.py --dabs     # what a click on a dust cluster should repair
+
+``--dabs``: the same dust clusters, each clicked once by a person (a dab of core.restore.Mark: its centre, a
+radius 2 px past its farthest speck); the gain of filling the whole dab against the shipped rule (only what
+stands out from the ring around the dab, core.restore.engine.marked) for a grid of ring widths and margins.
 
 Per setting: the PSNR gain on the usual synthetic damage, on tapered thick scratches (synth._gouge), on
 thick scratches of one width (5-9 px along synth's curves), on dust clusters (synth._cluster); the clean
@@ -116,10 +121,59 @@ def mask(full: np.ndarray, half: np.ndarray, setting: dict) -> np.ndarray:
     return engine._dilated(m.astype(np.uint8), engine.DILATE)
 
 
+DAB_GRID = [(ring, margin) for margin in (0, 3 / 255) for ring in (0.25, 0.5, 1.0)]
+
+
+def dabs_of(mask_: np.ndarray) -> list:
+    """One dab per cluster of ``mask_`` (specks within 7 px of each other belong together): its centre and a
+    radius 2 px past its farthest speck pixel."""
+    import cv2
+
+    from core.restore import engine
+
+    n, labels, _, _ = _components(cv2.dilate(mask_.astype(np.uint8), np.ones((15, 15), np.uint8)))
+    out = []
+    for j in range(1, n):
+        ys, xs = np.nonzero((labels == j) & mask_)
+        c = (float(xs.mean()), float(ys.mean()))
+        out.append(engine.Mark((c,), float(np.hypot(xs - c[0], ys - c[1]).max()) + 2))
+    return out
+
+
+def dabs(tune, fill) -> None:
+    import bench_restore as bench
+    import cv2
+
+    from core.restore import engine
+
+    rows: dict = {}
+    for i, g in enumerate(tune):
+        d, m = drawn(g, 29000 + i, "cluster")
+        if not m.any() or not (d != g).any():
+            continue
+        marks = dabs_of(m)
+        rgb = np.repeat(d[..., None], 3, 2)
+        base = bench.psnr(g, d)
+        whole = np.zeros(m.shape, np.uint8)
+        for mk in marks:
+            (x, y), r = mk.points[0], mk.radius
+            cv2.circle(whole, (int(round(x)), int(round(y))), int(round(r)), 1, -1)
+        rows.setdefault("the whole dab", []).append(bench.psnr(g, fill(d, whole.astype(bool))) - base)
+        rows.setdefault("the true specks", []).append(bench.psnr(g, fill(d, m)) - base)
+        for ring, margin in DAB_GRID:
+            engine.DAB_RING, engine.DAB_MARGIN = ring, margin
+            got = engine.marked(rgb, marks)
+            rows.setdefault(f"what stands out: ring {ring} x radius, margin {round(margin * 255)}", []).append(
+                bench.psnr(g, fill(d, got)) - base)
+    for name, gains in rows.items():
+        print(f"dust clusters, one click each, filling {name}: {np.mean(gains):+.2f} dB ({len(gains)} photos)")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "train"))
     ap.add_argument("--n", type=int, default=100, help="photos of the tuning half")
+    ap.add_argument("--dabs", action="store_true", help="only: what a click on a dust cluster should repair")
     args = ap.parse_args(argv)
     if not Path(args.data).is_dir():
         print(f"skipped: {args.data} is absent (the held-out photos live there)")
@@ -135,6 +189,9 @@ def main(argv=None) -> int:
         return engine._inpaint(g[..., None], m, True)[..., 0] if m.any() else g
 
     tune = [g for group, _, g in bench.photos(Path(args.data)) if group == "tune"][: args.n]
+    if args.dabs:
+        dabs(tune, fill)
+        return 0
     sets = {"synth": [], "gouge": [], "uniform": [], "cluster": []}
     clean = []
     for i, g in enumerate(tune):
