@@ -109,8 +109,9 @@ st.markdown("- **Sepia tendency**: when unsure, the safest guess is a dull brown
             "- **It guesses colours it cannot know**: a shirt, a car or a flower can be any colour, and the grey "
             "photo does not say which. The network picks what is common in its training photos.\n"
             "- **Colour is not repair**: the network leaves scratches, blur and noise as they are. The "
-            "**Repair scratches and dust first** switch on the Colorize and Guide pages mends scratches and dust "
-            "before the colouring; blur and noise stay.")
+            "**Repair scratches and dust first** switch on the Colorize and Guide pages mends thin scratches and "
+            "dust before the colouring (a wide scratch or a cluster of dust you paint over yourself under "
+            "**Show what was repaired**); blur and noise stay.")
 if ours_ready and result is not None:
     cols = st.columns(2)
     cols[0].image(photo.reference, caption="The real colours", width="stretch")

@@ -39,6 +39,7 @@ def test_explains_lab_pipeline_render_factor_and_limits(empty_home):
     assert "Levin, Lischinski & Weiss" in md
     # issue 34: the limits name the repair switch (it said "scratches stay") and the training time is said once
     assert "Repair scratches and dust first" in md and "scratches, blur and noise stay" not in md
+    assert "Show what was repaired" in md                     # where a wide scratch is painted over
     assert "about half a minute to a minute" in md and "a minute or two" not in md
     assert "overfitting" in md and "Why the MSE loss gives sepia" in md             # what the training curves mean
     assert "Try it: Train your own" in [link.proto.label for link in at.get("page_link")]
