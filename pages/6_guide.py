@@ -30,8 +30,9 @@ st.write("The model guesses colours; it cannot know that the door was red. **Cli
 
 batch, ready, rf = colouring.page_inputs("guide")
 ui_restore.toggle()             # when on, page_inputs has repaired the batch already (not twice)
-guide.forget_other_photos({p.key for p in batch})
+guide.forget_other_photos({guide.owner(p) for p in batch})
 photo = pickers.photo_picker(batch, key="guide_photo")
+own = guide.owner(photo)        # the hints and reference stay with the photo as uploaded, repaired or not
 if not ready:
     st.info("Choose a model that is ready on the Colorize page: its result is where the guiding starts.",
             icon=":material/arrow_back:")
@@ -45,7 +46,7 @@ height, width = photo.grey.shape[:2]
 ui_restore.mask_view(photo, DISPLAY_SIDE)
 
 # what was clicked or drawn since the last run (before the colour picker and the tool are drawn: a pick sets them)
-taken = guide.take_strokes(photo.key, pending_strokes(state.GUIDE_CANVAS), width, height, base)
+taken = guide.take_strokes(own, pending_strokes(state.GUIDE_CANVAS), width, height, base)
 for problem in taken.problems or []:
     st.warning(problem, icon=":material/warning:")
 if taken.picked:
@@ -66,12 +67,12 @@ ui_palette.panel()
 show_map, show_suggestions = ui_uncertainty.controls()
 
 canvas_slot = st.container()
-hints = guide.hints_of(photo.key)
+hints = guide.hints_of(own)
 
 b1, b2, b3 = st.columns(3)
-b1.button("Undo the last hint", key="guide_undo", on_click=guide.undo, args=(photo.key,), disabled=not hints,
+b1.button("Undo the last hint", key="guide_undo", on_click=guide.undo, args=(own,), disabled=not hints,
           icon=":material/undo:", width="stretch")
-b2.button("Clear all hints", key="guide_clear", on_click=guide.clear, args=(photo.key,), disabled=not hints,
+b2.button("Clear all hints", key="guide_clear", on_click=guide.clear, args=(own,), disabled=not hints,
           icon=":material/delete_sweep:", width="stretch")
 if photo.has_reference:
     b3.button("10 hints from the original", key="guide_sample", icon=":material/science:", width="stretch",
@@ -85,7 +86,7 @@ with st.expander(f"Your hints ({len(hints)})", expanded=0 < len(hints) <= 8):
     for i, hint in enumerate(hints):
         row = st.columns([6, 1], vertical_alignment="center")
         row[0].markdown(guide.describe(i, hint), unsafe_allow_html=True)
-        row[1].button("✕", key=f"guide_del_{i}", on_click=guide.remove, args=(photo.key, i),
+        row[1].button("✕", key=f"guide_del_{i}", on_click=guide.remove, args=(own, i),
                       help=f"Remove hint {i + 1}")
 
 # ----------------------------------------------------------------------------- reference and vibrance
@@ -93,12 +94,12 @@ st.subheader("A reference photo (optional)")
 st.caption("A colour photo of similar content (the same kind of place, clothes or scene). Its colours are matched "
            "to the parts of similar lightness and texture and blended with the model's colours; your hints "
            "still come last.")
-upload = st.file_uploader("Reference colour photo", type=UPLOAD_TYPES, key=f"guide_reference_{photo.key}")
+upload = st.file_uploader("Reference colour photo", type=UPLOAD_TYPES, key=f"guide_reference_{own}")
 if upload is not None:
-    problem = guide.take_reference(photo.key, upload)
+    problem = guide.take_reference(own, upload)
     if problem:
         st.error(problem, icon=":material/block:")
-reference = guide.reference_of(photo.key)
+reference = guide.reference_of(own)
 strength = 0.7
 if reference is not None:
     r1, r2 = st.columns([1, 3], vertical_alignment="center")
@@ -106,7 +107,7 @@ if reference is not None:
     strength = r2.slider("How much of the reference's colours", 0, 100, 70, step=5, key="guide_strength",
                          format="%d%%") / 100.0
     r2.button("Remove the reference", key="guide_drop_reference", on_click=guide.drop_reference,
-              args=(photo.key,), icon=":material/close:")
+              args=(own,), icon=":material/close:")
 
 vibrance = pickers.vibrance_slider(state.GUIDE_VIBRANCE_SLIDER)
 
@@ -145,11 +146,11 @@ d2.download_button("Download the hints (JSON)", data=core_guide.hints_to_json(hi
                    file_name=f"{stem}_hints.json", mime="application/json", key="guide_dl_hints",
                    on_click="ignore", icon=":material/data_object:", disabled=not hints)
 ui_credentials.note()
-hints_file = st.file_uploader("Load hints saved before (JSON)", type=["json"], key=f"guide_hints_{photo.key}",
+hints_file = st.file_uploader("Load hints saved before (JSON)", type=["json"], key=f"guide_hints_{own}",
                               help="A hints file downloaded here (or written by hand, see `python -m core colorize "
                                    "--help`). It replaces the hints of this photo.")
 if hints_file is not None:
-    changed, problem = guide.load_hints_file(photo.key, hints_file, width, height)
+    changed, problem = guide.load_hints_file(own, hints_file, width, height)
     if problem:
         st.error(problem, icon=":material/block:")
     if changed:

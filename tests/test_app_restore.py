@@ -195,3 +195,31 @@ def test_one_result_is_downloaded_as_a_zip_without_all_1():
     use_models(at, ["grayscale"])
     upload(at, [("old.png", encode(scratched_photo()))])
     assert at.get("download_button")[-1].proto.label == "Download it as ZIP"
+
+
+def test_guide_hints_stay_with_the_photo_when_it_is_repaired_and_painted_over():
+    """The Guide page keeps a photo's hints under the photo as uploaded: turning the repair on, or painting a
+    stroke over damage (both give the models a new picture, under a new key), keeps them."""
+    at = open_page()
+    upload(at, [("old.png", encode(scratched_photo()))])
+    at.switch_page(GUIDE).run()
+    at.session_state["guide_canvas"] = {"strokes": [{"id": "h1", "points": [[0.3, 0.5]]}]}
+    at.run()
+
+    def hints():
+        store = at.session_state["guide_hints"]
+        return [h for hs in store.values() for h in hs]
+
+    assert len(hints()) == 1
+    at.toggle(key="restore_first").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(hints()) == 1                                       # the repaired photo keeps its hint
+    show = next(t for t in at.toggle if t.key.startswith("restore_show_"))
+    show.set_value(True).run()
+    key = show.key.removeprefix("restore_show_")
+    at.session_state[f"repair_canvas_{key}"] = {"strokes": [{"id": "r1", "points": [[0.1, 0.9], [0.5, 0.9]]}]}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.session_state["_restore_cache"].get(key).marks) == 1
+    assert len(hints()) == 1 and list(at.session_state["guide_hints"]) == [key]   # still there, under the upload
+    assert any(c.startswith("1 hint(s) on") or c.startswith("Updated in") for c in texts(at.caption).splitlines())

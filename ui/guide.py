@@ -52,6 +52,14 @@ def clear(photo_key: str) -> None:
     set_hints(photo_key, [])
 
 
+def owner(photo) -> str:
+    """The key a photo's hints and reference are kept under: the photo as uploaded. Its repair (and the strokes
+    painted over its damage) change the key of what the models see, not whose hints they are."""
+    from ui import restore as ui_restore
+
+    return ui_restore.original(photo).key
+
+
 def forget_other_photos(keep: set[str]) -> None:
     """Drop the hints and references of photos that left the batch."""
     for slot in (state.GUIDE_HINTS, state.GUIDE_REFS):
@@ -192,9 +200,9 @@ def add_sample_hints(photo, radius: float, n: int = 10) -> None:
     each time)."""
     if photo.reference is None:
         return
-    hints = hints_of(photo.key)
+    hints = hints_of(owner(photo))
     new = core_guide.sample_hints(photo.reference, n, seed=len(hints), radius=int(round(radius)))
-    set_hints(photo.key, hints + new)
+    set_hints(owner(photo), hints + new)
 
 
 def describe(index: int, hint: Hint) -> str:
@@ -265,7 +273,7 @@ def download_png(photo, img: np.ndarray, model: str | None = None, render_factor
     base ``model`` and ``render_factor``, the reference, vibrance and each hint, documented or chosen."""
     stamp = bool(state.STAMP.get(False))
     key = (photo.key, "png", GUIDED, image_id(photo), stamp, model, render_factor)
-    hints = hints_of(photo.key)
+    hints = hints_of(owner(photo))
     facts = {"page": "guide", "guided": True, "hints": bool(hints), "stamp": stamp,
              **({"model": model, "render_factor": render_factor} if model else {})}
     signature = _per_photo(state.GUIDE_SIGNATURE).get(photo.key) if latest(photo) is not None else None
