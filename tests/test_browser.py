@@ -368,7 +368,7 @@ def test_repair_toggle_and_what_was_repaired(tab, tmp_path):
 def test_paint_over_a_wide_scratch_the_repair_missed(tab, tmp_path):
     """Colorize (issue 34): a 7 px dark band across the sky is taken for real structure by the detector; a stroke
     along it with the repair brush, on the picture under "Show what was repaired", repairs it too, and
-    "Undo the last stroke" takes it back."""
+    "Undo stroke" takes it back."""
     import cv2
     from skimage import data
 
@@ -403,7 +403,7 @@ def test_paint_over_a_wide_scratch_the_repair_missed(tab, tmp_path):
     assert page.locator(CANVAS).first.get_attribute("data-hints") == "1"
     picture.evaluate("e => e.scrollIntoView({block: 'center'})")
     screenshot(page, "1_colorize_repair_paint")
-    page.get_by_role("button", name="Undo the last stroke").click()
+    page.get_by_role("button", name="Undo stroke").click()
     settle(page)
     back = page.get_by_text(said).first
     assert int(said.search(back.inner_text()).group(1).replace(",", "")) == before

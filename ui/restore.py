@@ -206,9 +206,9 @@ def mask_view(photo, side: int = 1024) -> None:
                      persist_state="session", help="Draw along a wide scratch the repair missed: all the stroke "
                                                    "covers is filled from its surroundings. Click on dust: the specks "
                                                    "under the brush that stand out from around it are filled.")
-    c2.button("Undo the last stroke", key=f"repair_undo_{source.key}", on_click=undo_mark, args=(source.key,),
+    c2.button("Undo stroke", key=f"repair_undo_{source.key}", on_click=undo_mark, args=(source.key,),
               disabled=not marks, icon=":material/undo:", width="stretch")
-    c3.button("Clear my strokes", key=f"repair_clear_{source.key}", on_click=clear_marks, args=(source.key,),
+    c3.button("Clear strokes", key=f"repair_clear_{source.key}", on_click=clear_marks, args=(source.key,),
               disabled=not marks, icon=":material/delete_sweep:", width="stretch")
     drawn = [{"points": [[(x + 0.5) / width, (y + 0.5) / height] for x, y in m.points], "color": MARK_COLOUR,
               "radius": m.radius / width} for m in marks]
