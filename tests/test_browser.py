@@ -337,16 +337,15 @@ def test_upload_colorize_and_download(tab, upload_photo, tmp_path):
     tab.watch.assert_clean()
 
 
-def test_repair_toggle_and_what_was_repaired(tab, tmp_path):
-    """Colorize: a scratched print, "Repair scratches and dust first" on, then "Show what was repaired"
-    paints the repaired pixels over the photo (issue 20)."""
+def repair_shown(tab, path, lines):
+    """Colorize with the camera man at 256 px, ``lines`` ((from, to, grey value, width), ...) drawn on him, saved
+    as ``path`` and uploaded; then "Repair scratches and dust first" on and "Show what was repaired" opened."""
     import cv2
     from skimage import data
 
     grey = np.ascontiguousarray(data.camera()[::2, ::2])
-    cv2.line(grey, (10, 30), (245, 200), 250, 2)
-    cv2.line(grey, (200, 15), (60, 250), 10, 2)
-    path = tmp_path / "scratched print.png"
+    for start, end, value, width in lines:
+        cv2.line(grey, start, end, value, width)
     Image.fromarray(grey).save(path)
     page = tab.page
     open_app(page)
@@ -355,6 +354,14 @@ def test_repair_toggle_and_what_was_repaired(tab, tmp_path):
     page.get_by_text("Repair scratches and dust first", exact=True).click()
     settle(page)
     page.get_by_text("Show what was repaired", exact=True).first.click()
+    return page
+
+
+def test_repair_toggle_and_what_was_repaired(tab, tmp_path):
+    """Colorize: a scratched print, "Repair scratches and dust first" on, then "Show what was repaired"
+    paints the repaired pixels over the photo (issue 20)."""
+    page = repair_shown(tab, tmp_path / "scratched print.png", [((10, 30), (245, 200), 250, 2),
+                                                                ((200, 15), (60, 250), 10, 2)])
     shown = page.get_by_text(re.compile(r"Repaired pixels in magenta: [\d,]+ \([\d.]+ % of the photo\)"))
     shown.first.wait_for(timeout=TIMEOUT_MS)
     assert shown.first.is_visible()
@@ -369,19 +376,7 @@ def test_paint_over_a_wide_scratch_the_repair_missed(tab, tmp_path):
     """Colorize (issue 34): a 7 px dark band across the sky is taken for real structure by the detector; a stroke
     along it with the repair brush, on the picture under "Show what was repaired", repairs it too, and
     "Undo stroke" takes it back."""
-    import cv2
-    from skimage import data
-
-    grey = np.ascontiguousarray(data.camera()[::2, ::2])
-    cv2.line(grey, (0, 40), (255, 40), 5, 7)
-    path = tmp_path / "gouged print.png"
-    Image.fromarray(grey).save(path)
-    page = tab.page
-    open_app(page)
-    upload(page, path)
-    page.get_by_text("Repair scratches and dust first", exact=True).click()
-    settle(page)
-    page.get_by_text("Show what was repaired", exact=True).first.click()
+    page = repair_shown(tab, tmp_path / "gouged print.png", [((0, 40), (255, 40), 5, 7)])
     said = re.compile(r"Repaired pixels in magenta: ([\d,]+) ")
     shown = page.get_by_text(said)
     shown.first.wait_for(timeout=TIMEOUT_MS)

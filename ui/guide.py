@@ -17,6 +17,7 @@ from core import guide as core_guide
 from core import images
 from core.guide import Hint, HintError, ReferencePhotoError
 from ui import results, state
+from ui.hint_canvas import fresh_strokes
 from ui.palette import current_source, text
 
 GUIDED = "guided"                         # the results-cache entry (photo key, GUIDED): the latest guided result
@@ -25,7 +26,6 @@ PAINT, PICK = "Paint a hint", "Pick the colour the model put here"
 BRUSHES = {"fine": 0.004, "small": 0.008, "medium": 0.015, "large": 0.03}   # radius / long side of the photo
 DEFAULT_BRUSH = "small"
 DEFAULT_COLOUR = "#2e86de"
-MAX_DONE_IDS = 64                         # stroke ids remembered as used (the component drops them)
 MAX_REFERENCE_SIDE = 2048                 # a reference is only matched on a small copy; keep no more
 
 
@@ -123,18 +123,11 @@ def take_strokes(photo_key: str, strokes, width: int, height: int, base: np.ndar
     """Use the strokes the canvas queued that were not used yet: each becomes a hint (current colour and
     brush), or, in pick mode, sets the colour picker to the colour the model put there. Run before the
     colour picker and the tool switch are drawn (it may set them)."""
-    done: list[str] = done_ids()
     taken = Taken(problems=[])
-    if not isinstance(strokes, list):
-        return taken
     hints = hints_of(photo_key)
     colour = state.GUIDE_COLOUR.get(DEFAULT_COLOUR)
     radius = brush_radius(state.GUIDE_BRUSH.get(DEFAULT_BRUSH), width, height)
-    for stroke in strokes[:100]:
-        sid = stroke.get("id") if isinstance(stroke, dict) else None
-        if not isinstance(sid, str) or sid in done:
-            continue
-        done.append(sid)
+    for stroke in fresh_strokes(strokes, state.GUIDE_DONE_IDS):
         try:
             points = stroke_points(stroke, width, height)
         except HintError as e:
@@ -151,7 +144,6 @@ def take_strokes(photo_key: str, strokes, width: int, height: int, base: np.ndar
             taken.problems.append(str(e).capitalize() + ".")
             continue
         taken.added += 1
-    state.GUIDE_DONE_IDS.set(done[-MAX_DONE_IDS:])
     if taken.added:
         set_hints(photo_key, hints)
     if taken.picked:

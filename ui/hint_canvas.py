@@ -226,6 +226,25 @@ def hint_canvas(image_uri: str, *, key: str, hints: list[dict], done: list[str],
     return list(strokes) if isinstance(strokes, list) else []
 
 
+MAX_DONE_IDS = 64          # stroke ids remembered as used (the component drops them from its queue)
+MAX_STROKES_A_RUN = 100    # strokes used in one run at most
+
+
+def fresh_strokes(strokes, done: Slot[list]) -> list[dict]:
+    """The queued ``strokes`` not used yet; their ids are remembered in ``done`` as used (the latest
+    MAX_DONE_IDS), so a stroke the browser sends again before it has seen ``done`` is used once."""
+    if not isinstance(strokes, list):
+        return []
+    seen, out = list(done.get([])), []
+    for stroke in strokes[:MAX_STROKES_A_RUN]:
+        sid = stroke.get("id") if isinstance(stroke, dict) else None
+        if isinstance(sid, str) and sid not in seen:
+            seen.append(sid)
+            out.append(stroke)
+    done.set(seen[-MAX_DONE_IDS:])
+    return out
+
+
 def pending_strokes(canvas: Slot[dict]) -> list:
     """The strokes the component drawn with ``key=canvas.key`` sent (its state from the last run), before it is
     drawn again."""

@@ -100,17 +100,12 @@ def take_marks(photo) -> list[str]:
     from core import restore
     from core.guide import HintError
     from ui import guide
-    from ui.hint_canvas import pending_strokes
+    from ui.hint_canvas import fresh_strokes, pending_strokes
 
-    strokes = pending_strokes(state.REPAIR_CANVAS(photo.key))
-    done = list(state.REPAIR_DONE_IDS.get([]))
+    strokes = fresh_strokes(pending_strokes(state.REPAIR_CANVAS(photo.key)), state.REPAIR_DONE_IDS)
     height, width = photo.grey.shape[:2]
     marks, problems = list(marks_of(photo.key)), []
-    for stroke in strokes[:100]:
-        sid = stroke.get("id") if isinstance(stroke, dict) else None
-        if not isinstance(sid, str) or sid in done:
-            continue
-        done.append(sid)
+    for stroke in strokes:
         try:
             mark = restore.Mark(guide.stroke_points(stroke, width, height), brush_radius(width, height))
             restore.check_marks([*marks, mark], width, height)
@@ -118,7 +113,6 @@ def take_marks(photo) -> list[str]:
             problems.append(str(e).capitalize() + ".")
             continue
         marks.append(mark)
-    state.REPAIR_DONE_IDS.set(done[-guide.MAX_DONE_IDS:])
     if len(marks) != len(marks_of(photo.key)):
         _set_marks(photo.key, tuple(marks))
     return problems
