@@ -55,9 +55,7 @@ def clear(photo_key: str) -> None:
 def owner(photo) -> str:
     """The key a photo's hints and reference are kept under: the photo as uploaded. Its repair (and the strokes
     painted over its damage) change the key of what the models see, not whose hints they are."""
-    from ui import restore as ui_restore
-
-    return ui_restore.original(photo).key
+    return getattr(photo, "upload_key", None) or photo.key
 
 
 def forget_other_photos(keep: set[str]) -> None:

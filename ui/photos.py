@@ -54,6 +54,7 @@ class Photo:
     source: Source | None = None            # the uploaded file: the downloads' parent ingredient (core.credentials)
     repaired: float | None = None           # share of pixels repaired (ui.restore), said by the downloads
     repair_marks: int = 0                   # ... of which this many strokes were painted by hand
+    upload_key: str | None = None           # a repaired photo's: the key of the photo as uploaded
 
     @property
     def is_test(self) -> bool:

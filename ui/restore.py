@@ -151,7 +151,7 @@ def prepared(batch: Sequence) -> list:
             out.append(photo)
             continue
         out.append(dataclasses.replace(photo, key=done.key, grey=done.rgb, repaired=float(done.mask.mean()),
-                                       repair_marks=len(done.marks)))
+                                       repair_marks=len(done.marks), upload_key=photo.key))
     return out
 
 
