@@ -58,7 +58,7 @@ def test_other_damage_says_what_a_person_would_paint_and_the_bench_keeps_it_in_t
     import bench_restore
     import other_damage
 
-    from core.restore import engine
+    from core.restore import marks as marks_module
 
     g = np.full((96, 120), 0.5, np.float32)
     for i, kind in enumerate(("thick", "clusters")):
@@ -70,7 +70,7 @@ def test_other_damage_says_what_a_person_would_paint_and_the_bench_keeps_it_in_t
         for pts, _ in held:
             assert (pts >= 0).all() and (pts[:, 0] <= 119).all() and (pts[:, 1] <= 95).all()
         rgb = np.repeat(np.round(d * 255).astype(np.uint8)[..., None], 3, axis=2)
-        covered = engine.marked(rgb, held)
+        covered = marks_module.marked(rgb, held)
         assert covered[m].mean() > 0.97, kind                  # the brush covers what was drawn ...
         assert covered.sum() < 4 * m.sum() + 1, kind           # ... and not the whole photo
 

@@ -11,6 +11,7 @@ from skimage.metrics import peak_signal_noise_ratio
 
 from core import restore
 from core.restore import engine
+from core.restore import marks as marks_
 
 
 def psnr(a, b):
@@ -79,7 +80,7 @@ def test_big_scans_paint_marks_across_tiles(monkeypatch):
     ([(((500, 10),), 3)], "outside"),
     ([(((), 3))], "1 point"),
     ([("ab", 3)], "pairs"),
-    ([(((1, 1),), 3)] * (engine.MAX_MARKS + 1), "too many"),
+    ([(((1, 1),), 3)] * (marks_.MAX_MARKS + 1), "too many"),
     ([([(i % 2 * 99, i % 2 * 99) for i in range(8000)], 100)], "too much"),   # to and fro: refused before drawing
 ])
 def test_bad_marks_get_a_clear_reason(marks, said):
@@ -89,7 +90,7 @@ def test_bad_marks_get_a_clear_reason(marks, said):
 
 
 def test_marks_points_are_bounded():
-    pts = [(1.0, 1.0)] * (engine.MAX_MARK_POINTS + 1)
+    pts = [(1.0, 1.0)] * (marks_.MAX_MARK_POINTS + 1)
     with pytest.raises(ValueError, match="20,000"):
         restore.check_marks([(pts, 1)], 100, 100)
     assert restore.check_marks([], 10, 10) == ()

@@ -13,7 +13,7 @@ tools/other_damage.py, which stays the unseen test):
 
 ``--dabs``: the same dust clusters, each clicked once by a person (a dab of core.restore.Mark: its centre, a
 radius 2 px past its farthest speck); the gain of filling the whole dab against the shipped rule (only what
-stands out from the ring around the dab, core.restore.engine.marked) for a grid of ring widths and margins.
+stands out from the ring around the dab, core.restore.marks.marked) for a grid of ring widths and margins.
 
 Per setting: the PSNR gain on the usual synthetic damage, on tapered thick scratches (synth._gouge), on
 thick scratches of one width (5-9 px along synth's curves), on dust clusters (synth._cluster); the clean
@@ -129,14 +129,14 @@ def dabs_of(mask_: np.ndarray) -> list:
     radius 2 px past its farthest speck pixel."""
     import cv2
 
-    from core.restore import engine
+    from core.restore.marks import Mark
 
     n, labels, _, _ = _components(cv2.dilate(mask_.astype(np.uint8), np.ones((15, 15), np.uint8)))
     out = []
     for j in range(1, n):
         ys, xs = np.nonzero((labels == j) & mask_)
         c = (float(xs.mean()), float(ys.mean()))
-        out.append(engine.Mark((c,), float(np.hypot(xs - c[0], ys - c[1]).max()) + 2))
+        out.append(Mark((c,), float(np.hypot(xs - c[0], ys - c[1]).max()) + 2))
     return out
 
 
@@ -144,25 +144,25 @@ def dabs(tune, fill) -> None:
     import bench_restore as bench
     import cv2
 
-    from core.restore import engine
+    from core.restore import marks as marks_module
 
     rows: dict = {}
     for i, g in enumerate(tune):
         d, m = drawn(g, 29000 + i, "cluster")
         if not m.any() or not (d != g).any():
             continue
-        marks = dabs_of(m)
+        dabs_ = dabs_of(m)
         rgb = np.repeat(d[..., None], 3, 2)
         base = bench.psnr(g, d)
         whole = np.zeros(m.shape, np.uint8)
-        for mk in marks:
+        for mk in dabs_:
             (x, y), r = mk.points[0], mk.radius
             cv2.circle(whole, (int(round(x)), int(round(y))), int(round(r)), 1, -1)
         rows.setdefault("the whole dab", []).append(bench.psnr(g, fill(d, whole.astype(bool))) - base)
         rows.setdefault("the true specks", []).append(bench.psnr(g, fill(d, m)) - base)
         for ring, margin in DAB_GRID:
-            engine.DAB_RING, engine.DAB_MARGIN = ring, margin
-            got = engine.marked(rgb, marks)
+            marks_module.DAB_RING, marks_module.DAB_MARGIN = ring, margin
+            got = marks_module.marked(rgb, dabs_)
             rows.setdefault(f"what stands out: ring {ring} x radius, margin {round(margin * 255)}", []).append(
                 bench.psnr(g, fill(d, got)) - base)
     for name, gains in rows.items():

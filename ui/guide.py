@@ -150,9 +150,10 @@ def take_strokes(photo_key: str, strokes, width: int, height: int, base: np.ndar
     return taken
 
 
-def canvas_marks(hints: Sequence[Hint], width: int, height: int) -> list[dict]:
-    """The hints for the canvas to draw: 0-1 coordinates, radius as a fraction of the width."""
-    return [{"points": [[(x + 0.5) / width, (y + 0.5) / height] for x, y in h.points], "color": h.hex,
+def canvas_marks(hints: Sequence, width: int, height: int, color: str | None = None) -> list[dict]:
+    """The hints (or anything with ``points`` and ``radius`` in pixels, drawn in ``color``: the repair's strokes)
+    for the canvas to draw: 0-1 coordinates, radius as a fraction of the width."""
+    return [{"points": [[(x + 0.5) / width, (y + 0.5) / height] for x, y in h.points], "color": color or h.hex,
              "radius": h.radius / width} for h in hints]
 
 

@@ -22,7 +22,7 @@ from ui.photos import MAX_PHOTOS
 
 LABEL = "Repair scratches and dust first"
 MASK_COLOUR = np.array([255, 0, 170], np.uint8)
-MARK_COLOUR = "#ff00aa"            # the strokes painted over damage, drawn like the mask
+MARK_COLOUR = "#{:02x}{:02x}{:02x}".format(*MASK_COLOUR)     # the strokes painted over damage, like the mask
 DEFAULT_BRUSH = "medium"
 MAX_REPAIR_BYTES = 400 * 2**20     # the repaired photos and masks of a session (4 bytes a pixel: 100 MP)
 
@@ -49,9 +49,10 @@ def _cache() -> BoundedCache:
     return state.REPAIRS.get_or_set(lambda: BoundedCache(max_entries=MAX_PHOTOS, max_bytes=MAX_REPAIR_BYTES))
 
 
-def _by_repaired_key(key: str) -> Repair | None:
-    """The repair whose repaired photo has ``key`` (a scan of at most MAX_PHOTOS entries)."""
-    return next((r for r in _cache().values() if r.key == key), None)
+def _repair_of(photo) -> Repair | None:
+    """The cached repair a photo of the batch or of :func:`prepared` comes from (a repaired one names the photo
+    it was uploaded as: ``upload_key``)."""
+    return _cache().get(photo.upload_key or photo.key)
 
 
 def toggle() -> bool:
@@ -157,8 +158,8 @@ def prepared(batch: Sequence) -> list:
 
 def original(photo):
     """The photo of the batch that a photo of :func:`prepared` was repaired from (itself when it was not)."""
-    done = _by_repaired_key(photo.key)
-    return photo if done is None or done.photo.key == photo.key else done.photo
+    done = _repair_of(photo) if photo.upload_key else None
+    return photo if done is None else done.photo
 
 
 def overlay(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -178,7 +179,7 @@ def mask_view(photo, side: int = 1024) -> None:
     in magenta over the repaired photo, on a canvas where a stroke paints over damage the detector missed."""
     if not enabled():
         return
-    done = _cache().get(photo.key) or _by_repaired_key(photo.key)
+    done = _repair_of(photo)
     if done is None:
         return
     from core.figures import export
@@ -204,10 +205,9 @@ def mask_view(photo, side: int = 1024) -> None:
               disabled=not marks, icon=":material/undo:", width="stretch")
     c3.button("Clear strokes", key=f"repair_clear_{source.key}", on_click=clear_marks, args=(source.key,),
               disabled=not marks, icon=":material/delete_sweep:", width="stretch")
-    drawn = [{"points": [[(x + 0.5) / width, (y + 0.5) / height] for x, y in m.points], "color": MARK_COLOUR,
-              "radius": m.radius / width} for m in marks]
     hint_canvas(export.to_data_uri(overlay(done.rgb, mask), max_side=side), key=state.REPAIR_CANVAS.key(source.key),
-                hints=drawn, done=list(state.REPAIR_DONE_IDS.get([])), color=MARK_COLOUR,
+                hints=guide.canvas_marks(marks, width, height, MARK_COLOUR), done=list(state.REPAIR_DONE_IDS.get([])),
+                color=MARK_COLOUR,
                 radius=brush_radius(width, height) / width, image_id=f"repair-{done.key}-{len(marks)}",
                 label=f"{source.name}: the repaired pixels in magenta; paint over damage the repair missed")
     said = (f" · {words.plural(len(marks), 'stroke')} painted by you" if marks else

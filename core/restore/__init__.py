@@ -12,6 +12,7 @@ on the photo and its 90-degree turn and trained on synthetic damage (:mod:`core.
 (:mod:`core.restore.engine`). See models/RESTORE.md and docs/restoration.md.
 """
 
-from core.restore.engine import Mark, Restored, check_marks, detect, restore
+from core.restore.engine import Restored, detect, restore
+from core.restore.marks import Mark, check_marks
 
 __all__ = ["Mark", "Restored", "check_marks", "detect", "restore"]
