@@ -12,8 +12,9 @@ tools/other_damage.py, which stays the unseen test):
     .venv/bin/python tools/bench_restore_shapes.py --dabs     # what a click on a dust cluster should repair
 
 ``--dabs``: the same dust clusters, each clicked once by a person (a dab of core.restore.Mark: its centre, a
-radius 2 px past its farthest speck); the gain of filling the whole dab against the shipped rule (only what
-stands out from the ring around the dab, core.restore.marks.marked) for a grid of ring widths and margins.
+radius 2 px past its farthest speck, or half that: a cluster wider than the brush); the gain of filling the
+whole dab against the shipped rule (only what stands out from the ring around the dab,
+core.restore.marks.marked) for a grid of ring widths and margins.
 
 Per setting: the PSNR gain on the usual synthetic damage, on tapered thick scratches (synth._gouge), on
 thick scratches of one width (5-9 px along synth's curves), on dust clusters (synth._cluster); the clean
@@ -122,11 +123,12 @@ def mask(full: np.ndarray, half: np.ndarray, setting: dict) -> np.ndarray:
 
 
 DAB_GRID = [(ring, margin) for margin in (0, 3 / 255) for ring in (0.25, 0.5, 1.0)]
+CLICKS = {"reaching 2 px past its farthest speck": 1.0, "half as wide (a cluster wider than the brush)": 0.5}
 
 
-def dabs_of(mask_: np.ndarray) -> list:
+def dabs_of(mask_: np.ndarray, size: float = 1.0) -> list:
     """One dab per cluster of ``mask_`` (specks within 7 px of each other belong together): its centre and a
-    radius 2 px past its farthest speck pixel."""
+    radius ``size`` x (2 px past its farthest speck pixel)."""
     import cv2
 
     from core.restore.marks import Mark
@@ -136,7 +138,7 @@ def dabs_of(mask_: np.ndarray) -> list:
     for j in range(1, n):
         ys, xs = np.nonzero((labels == j) & mask_)
         c = (float(xs.mean()), float(ys.mean()))
-        out.append(Mark((c,), float(np.hypot(xs - c[0], ys - c[1]).max()) + 2))
+        out.append(Mark((c,), max(1.0, size * (float(np.hypot(xs - c[0], ys - c[1]).max()) + 2))))
     return out
 
 
@@ -151,22 +153,24 @@ def dabs(tune, fill) -> None:
         d, m = drawn(g, 29000 + i, "cluster")
         if not m.any() or not (d != g).any():
             continue
-        dabs_ = dabs_of(m)
         rgb = np.repeat(d[..., None], 3, 2)
         base = bench.psnr(g, d)
-        whole = np.zeros(m.shape, np.uint8)
-        for mk in dabs_:
-            (x, y), r = mk.points[0], mk.radius
-            cv2.circle(whole, (int(round(x)), int(round(y))), int(round(r)), 1, -1)
-        rows.setdefault("the whole dab", []).append(bench.psnr(g, fill(d, whole.astype(bool))) - base)
-        rows.setdefault("the true specks", []).append(bench.psnr(g, fill(d, m)) - base)
-        for ring, margin in DAB_GRID:
-            marks_module.DAB_RING, marks_module.DAB_MARGIN = ring, margin
-            got = marks_module.marked(rgb, dabs_)
-            rows.setdefault(f"what stands out: ring {ring} x radius, margin {round(margin * 255)}", []).append(
-                bench.psnr(g, fill(d, got)) - base)
+        rows.setdefault("filling the true specks", []).append(bench.psnr(g, fill(d, m)) - base)
+        for click, size in CLICKS.items():
+            dabs_ = dabs_of(m, size)
+            whole = np.zeros(m.shape, np.uint8)
+            for mk in dabs_:
+                (x, y), r = mk.points[0], mk.radius
+                cv2.circle(whole, (int(round(x)), int(round(y))), int(round(r)), 1, -1)
+            rows.setdefault(f"click {click}: the whole dab", []).append(
+                bench.psnr(g, fill(d, whole.astype(bool))) - base)
+            for ring, margin in DAB_GRID:
+                marks_module.DAB_RING, marks_module.DAB_MARGIN = ring, margin
+                got = marks_module.marked(rgb, dabs_)
+                rows.setdefault(f"click {click}: what stands out, ring {ring} x radius, margin "
+                                f"{round(margin * 255)}", []).append(bench.psnr(g, fill(d, got)) - base)
     for name, gains in rows.items():
-        print(f"dust clusters, one click each, filling {name}: {np.mean(gains):+.2f} dB ({len(gains)} photos)")
+        print(f"dust clusters, one click each, {name}: {np.mean(gains):+.2f} dB ({len(gains)} photos)")
 
 
 def main(argv=None) -> int:

@@ -199,8 +199,9 @@ def mask_view(photo, side: int = 1024) -> None:
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     c1.select_slider("Repair brush", options=list(guide.BRUSHES), key=state.REPAIR_BRUSH.key,
                      persist_state="session", help="Draw along a wide scratch the repair missed: all the stroke "
-                                                   "covers is filled from its surroundings. Click on dust: the specks "
-                                                   "under the brush that stand out from around it are filled.")
+                                                   "covers is filled from its surroundings. Click on dust with a brush "
+                                                   "wider than the whole patch of specks: those that stand out from "
+                                                   "around the brush are filled.")
     c2.button("Undo stroke", key=f"repair_undo_{source.key}", on_click=undo_mark, args=(source.key,),
               disabled=not marks, icon=":material/undo:", width="stretch")
     c3.button("Clear strokes", key=f"repair_clear_{source.key}", on_click=clear_marks, args=(source.key,),
